@@ -1,0 +1,29 @@
+from django.core.management.base import BaseCommand
+
+from apps.accounts.models import Role
+from apps.accounts.services import demo_user_create
+
+DEMO_PASSWORD = "ThinkFamily-demo-2026"
+DEMO_NAMES = {
+    "key-worker": "Claire Mackey",
+    "first-response": "Sam Okafor",
+    "social-worker": "Priya Shah",
+    "police-safeguarding": "Tom Hughes",
+    "analyst": "Ana Costa",
+    "data-custodian": "Dee Morgan",
+    "audit-reviewer": "Rob Evans",
+}
+
+
+class Command(BaseCommand):
+    help = "Create one demo user per role (demo and smoke tests only) and print their logins."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--password", default=DEMO_PASSWORD)
+
+    def handle(self, *args, password, **options):
+        self.stdout.write("Demo logins (password for all: %s):" % password)
+        for role in Role.objects.order_by("name"):
+            username = role.slug.replace("-", "_")
+            demo_user_create(username=username, role=role, password=password, full_name=DEMO_NAMES.get(role.slug, role.name))
+            self.stdout.write(f"  {username:22} {role.name}")

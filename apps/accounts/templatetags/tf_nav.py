@@ -1,0 +1,31 @@
+"""Primary navigation: only the pages the role in use has."""
+
+from django import template
+from django.urls import NoReverseMatch, reverse
+
+from apps.accounts import access
+
+register = template.Library()
+
+NAV = (
+    (access.CASE_SEARCH, "people:search", "Search"),
+    (access.ACCESS_MANAGE, "accounts:custodian", "Access"),
+    (access.IMPORTS_MANAGE, "sources:batches", "Imports"),
+    (access.MATCHING_REVIEW, "matching:review_queue", "Clerical review"),
+    (access.AUDIT_REVIEW, "audit:events", "Audit"),
+)
+
+
+@register.simple_tag
+def nav_items(request):
+    user_access = access.access_for(request.user, request)
+    items = []
+    for capability, url_name, label in NAV:
+        if not user_access.can(capability):
+            continue
+        try:
+            url = reverse(url_name)
+        except NoReverseMatch:
+            continue
+        items.append({"url": url, "label": label, "current": request.path.startswith(url)})
+    return items
