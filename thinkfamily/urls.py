@@ -9,9 +9,15 @@ def healthz(request):
     return HttpResponse("ok", content_type="text/plain")
 
 
+# Every view that is not public is wrapped in apps.accounts.access.require_capability(...);
+# tests/accounts/test_permission_matrix.py walks this URL configuration to prove it.
 urlpatterns = [
     path("", account_views.home, name="home"),
     path("healthz", healthz, name="healthz"),
     path("accounts/", include("apps.accounts.urls")),
+    path("people/", include("apps.people.urls")),
+    path("imports/", include("apps.sources.urls")),
+    path("matching/", include("apps.matching.urls")),
+    path("audit/", include("apps.audit.urls")),
     path("admin/", admin.site.urls),
 ]
