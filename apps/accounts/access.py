@@ -120,6 +120,21 @@ def require_capability(capability: str):
     return decorator
 
 
+def require_signed_in(view):
+    """View decorator for pages every signed-in user has, with or without a role
+    (their own access requests, their second factor). Sets ``required_capability``
+    to ``None`` so the permission matrix knows the page is meant for everyone signed in."""
+
+    @wraps(view)
+    def wrapped(request, *args, **kwargs):
+        if not request.user.is_authenticated:
+            return redirect_to_login(request.get_full_path())
+        return view(request, *args, **kwargs)
+
+    wrapped.required_capability = None
+    return wrapped
+
+
 def _case_reader(user, request) -> bool:
     access = access_for(user, request)
     return access.can(CASE_VIEW) or access.can(CASE_SEARCH)

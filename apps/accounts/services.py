@@ -93,6 +93,24 @@ def access_grant_revoke(*, grant: AccessGrant, custodian, reason: str, request=N
     return grant
 
 
+# Not yet among AuditEvent.Action's choices (the audit app owns them); stored as is.
+ROLE_CHANGE_ACTION = "role_change"
+
+
+@transaction.atomic
+def role_otp_set(*, role: Role, required: bool, custodian, request=None) -> Role:
+    """Require (or stop requiring) a TOTP second factor for users acting in ``role``."""
+    if role.requires_otp == required:
+        return role
+    role.requires_otp = required
+    role.save(update_fields=["requires_otp"])
+    audit_record(
+        action=ROLE_CHANGE_ACTION, request=request, user=custodian, subject_type="role", subject_id=role.slug,
+        details={"requires_otp": required},
+    )
+    return role
+
+
 @transaction.atomic
 def access_grants_record_expiry(*, at=None) -> int:
     """Record, once each, the grants that have expired. Expiry itself needs no job:
