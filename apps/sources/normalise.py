@@ -1,0 +1,291 @@
+"""Pure functions that put identity values into one comparable form.
+
+Used on the way in (``apps.sources.validation``) and by matching, so "O'Brien"
+and "OBRIEN", "bs1  4dj" and "BS1 4DJ", or "Flat 4a, 12 High St" and
+"4A 12 High Street" compare equal. No database access, no Django imports:
+each function takes a string and returns a value or raises ``ValueError``
+with a reason that is safe to show (it never repeats the value, which may be
+personal data).
+
+The functions are cached: extracts repeat the same names, postcodes, streets
+and dates many times (an attendance feed sends one row per child per month).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import unicodedata
+from dataclasses import dataclass
+from functools import lru_cache
+
+_CACHE = 1 << 16
+
+# --- names -----------------------------------------------------------------
+
+_APOSTROPHES = str.maketrans("", "", "'’‘`´")
+_DASHES = re.compile(r"\s*[-‐‑‒–—]+\s*")
+_NOT_NAME = re.compile(r"[^A-Z\- ]+")
+_SPACES = re.compile(r"\s+")
+
+
+@lru_cache(maxsize=_CACHE)
+def name_normalise(value: str) -> str:
+    """Upper case, no accents or apostrophes, single spaces, hyphens without spaces.
+
+    >>> name_normalise("  o'brien ")
+    'OBRIEN'
+    >>> name_normalise("Smith – jones")
+    'SMITH-JONES'
+    """
+    text = _DASHES.sub("-", value.translate(_APOSTROPHES))
+    if not text.isascii():
+        text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
+    text = text.upper()
+    text = _NOT_NAME.sub(" ", text)
+    text = _SPACES.sub(" ", text).strip(" -")
+    return text
+
+
+def name_parts(value: str) -> tuple[str, ...]:
+    """The parts of a (double-barrelled) name: "Smith-Jones" -> ("SMITH", "JONES").
+
+    Matching compares on any shared part, since agencies send "Smith-Jones",
+    "Smith Jones" or just "Jones".
+    """
+    return tuple(part for part in re.split(r"[- ]", name_normalise(value)) if part)
+
+
+def name_key(value: str) -> str:
+    """The name with every separator removed: "Smith Jones" and "Smith-Jones" -> "SMITHJONES"."""
+    return "".join(name_parts(value))
+
+
+# --- dates -----------------------------------------------------------------
+
+_ISO = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})")
+_DMY = re.compile(r"(\d{1,2})([/-])(\d{1,2})\2(\d{4})")
+_YEAR_MONTH = re.compile(r"(\d{4})-(\d{1,2})")
+_MONTH_YEAR = re.compile(r"(\d{1,2})/(\d{4})")
+
+DATE_FORMATS_HELP = "yyyy-mm-dd, dd/mm/yyyy or dd-mm-yyyy"
+
+
+@lru_cache(maxsize=_CACHE)
+def date_parse(value: str) -> dt.date:
+    """A date in one of the formats agencies send: yyyy-mm-dd, dd/mm/yyyy, dd-mm-yyyy.
+
+    Raises ``ValueError`` for any other shape ("not a date in ...") and for a
+    date that does not exist, such as 31/02/2020 ("not a real date").
+    """
+    text = value.strip()
+    if match := _ISO.fullmatch(text):
+        year, month, day = (int(g) for g in match.groups())
+    elif match := _DMY.fullmatch(text):
+        day, month, year = int(match[1]), int(match[3]), int(match[4])
+    else:
+        raise ValueError(f"not a date in the format {DATE_FORMATS_HELP}")
+    try:
+        return dt.date(year, month, day)
+    except ValueError:
+        raise ValueError("not a real date (no such day in that month)") from None
+
+
+@lru_cache(maxsize=_CACHE)
+def month_parse(value: str) -> dt.date:
+    """A month as yyyy-mm, mm/yyyy or any date in it; returns its first day."""
+    text = value.strip()
+    if match := _YEAR_MONTH.fullmatch(text):
+        year, month = int(match[1]), int(match[2])
+    elif match := _MONTH_YEAR.fullmatch(text):
+        month, year = int(match[1]), int(match[2])
+    else:
+        try:
+            return date_parse(text).replace(day=1)
+        except ValueError:
+            raise ValueError(f"not a month (yyyy-mm, mm/yyyy or a date in {DATE_FORMATS_HELP})") from None
+    if not 1 <= month <= 12:
+        raise ValueError("not a real month (must be 01 to 12)")
+    return dt.date(year, month, 1)
+
+
+# --- postcodes and identifiers -----------------------------------------------
+
+_POSTCODE = re.compile(r"(GIR0AA|[A-Z]{1,2}[0-9][A-Z0-9]?[0-9][ABD-HJLNP-UW-Z]{2})")
+
+
+@lru_cache(maxsize=_CACHE)
+def postcode_normalise(value: str) -> str:
+    """A UK postcode in capitals with one space before the inward code: "bs1  4dj" -> "BS1 4DJ"."""
+    compact = "".join(value.split()).upper()
+    if not _POSTCODE.fullmatch(compact):
+        raise ValueError("not a UK postcode (e.g. BS1 4DJ)")
+    return f"{compact[:-3]} {compact[-3:]}"
+
+
+def identifier_compact(value: str) -> str:
+    """Strip every space and hyphen and upper-case: "943 476 5919" -> "9434765919"."""
+    return "".join(value.split()).replace("-", "").upper()
+
+
+def nhs_number_normalise(value: str) -> str:
+    """Ten digits whose last is the modulus 11 check digit of the first nine."""
+    digits = identifier_compact(value)
+    if len(digits) != 10 or not digits.isdigit():
+        raise ValueError("NHS number must be 10 digits")
+    total = sum(int(d) * w for d, w in zip(digits[:9], range(10, 1, -1), strict=True))
+    check = 11 - total % 11
+    if check == 11:
+        check = 0
+    if check == 10 or check != int(digits[9]):
+        raise ValueError("NHS number check digit is wrong")
+    return digits
+
+
+# DfE "Unique Pupil Numbers" guidance: letters used for the check character and
+# for the last character of a temporary UPN; I, O and S are never used.
+_UPN_LETTERS = "ABCDEFGHJKLMNPQRTUVWXYZ"
+
+
+def upn_check_letter(body: str) -> str:
+    """The check letter for the 12 characters after it (weights 2..13, modulus 23)."""
+    total = 0
+    for weight, char in enumerate(body, start=2):
+        total += weight * (int(char) if char.isdigit() else _UPN_LETTERS.index(char))
+    return _UPN_LETTERS[total % 23]
+
+
+_UPN = re.compile(rf"[{_UPN_LETTERS}]\d{{11}}[\d{_UPN_LETTERS}]")
+
+
+def upn_normalise(value: str) -> str:
+    """A 13-character UPN (a temporary one ends in a letter) with a correct check letter."""
+    upn = identifier_compact(value)
+    if not _UPN.fullmatch(upn):
+        raise ValueError("UPN must be a check letter and 12 characters (11 digits and a digit or letter)")
+    if upn_check_letter(upn[1:]) != upn[0]:
+        raise ValueError("UPN check letter is wrong")
+    return upn
+
+
+# HMRC NIM39110: no D, F, I, Q, U, V as either prefix letter, no O second, and
+# BG, GB, KN, NK, NT, TN, ZZ are never issued; suffix A-D.
+_NI = re.compile(r"(?!BG|GB|KN|NK|NT|TN|ZZ)[A-CEGHJ-PR-TW-Z][A-CEGHJ-NPR-TW-Z]\d{6}[A-D]")
+
+
+def ni_number_normalise(value: str) -> str:
+    """A National Insurance number in capitals without spaces: "ab 12 34 56 c" -> "AB123456C"."""
+    ni = identifier_compact(value)
+    if not _NI.fullmatch(ni):
+        raise ValueError("not a National Insurance number (two letters, six digits, A-D)")
+    return ni
+
+
+def uprn_normalise(value: str) -> str:
+    """A Unique Property Reference Number: 1 to 12 digits, leading zeros dropped."""
+    uprn = identifier_compact(value)
+    if not uprn.isdigit() or len(uprn) > 12 or int(uprn) == 0:
+        raise ValueError("UPRN must be 1 to 12 digits")
+    return str(int(uprn))
+
+
+# --- addresses (BS7666 in spirit) -------------------------------------------
+
+_SUB_BUILDING_WORDS = frozenset({"FLAT", "FLT", "APARTMENT", "APT", "UNIT", "ROOM", "STUDIO", "MAISONETTE"})
+_STREET_TYPES = {
+    "ST": "STREET", "STR": "STREET", "RD": "ROAD", "AVE": "AVENUE", "AV": "AVENUE", "CL": "CLOSE",
+    "CRES": "CRESCENT", "CRS": "CRESCENT", "DR": "DRIVE", "GDNS": "GARDENS", "GRN": "GREEN", "GR": "GROVE",
+    "GRV": "GROVE", "LN": "LANE", "PL": "PLACE", "SQ": "SQUARE", "TER": "TERRACE", "TERR": "TERRACE",
+    "PK": "PARK", "CT": "COURT", "WY": "WAY", "HL": "HILL", "PDE": "PARADE", "MS": "MEWS", "WLK": "WALK",
+}
+_STREET_WORDS = frozenset(_STREET_TYPES.values()) | {"ROW", "VALE", "RISE", "VIEW", "BANK", "MEAD", "WHARF"}
+_BUILDING_NUMBER = re.compile(r"\d+[A-Z]?(-\d+[A-Z]?)?")
+_ADDRESS_NOISE = re.compile(r"[^A-Z0-9, \-]+")
+_POSTCODE_AT_END = re.compile(r",?\s*([A-Z]{1,2}[0-9][A-Z0-9]?)\s*([0-9][A-Z]{2})\s*$")
+
+
+@dataclass(frozen=True)
+class AddressParts:
+    """An address split as BS7666 does: secondary (sub-building) and primary addressable objects, street."""
+
+    sub_building: str = ""
+    building_name: str = ""
+    building_number: str = ""
+    street: str = ""
+    locality: str = ""
+    town: str = ""
+
+    @property
+    def key(self) -> str:
+        """What two spellings of one address share: sub-building, building, number and street."""
+        return "|".join((self.sub_building, self.building_name, self.building_number, self.street))
+
+
+def _street(tokens: list[str]) -> str:
+    words = list(tokens)
+    if words and words[-1] in _STREET_TYPES:
+        words[-1] = _STREET_TYPES[words[-1]]
+    if len(words) > 1 and words[0] == "ST":
+        words[0] = "SAINT"
+    return " ".join(words)
+
+
+@lru_cache(maxsize=_CACHE)
+def address_parse(value: str) -> AddressParts:
+    """Split a one-line address into BS7666-style parts.
+
+    "Flat 4a, 12 High St" and "4A 12 High Street" both give sub-building "4A",
+    number "12", street "HIGH STREET". A postcode at the end is dropped (it is
+    its own column). Parsing is best-effort: an address it cannot read is kept
+    whole as the street, so the key still compares equal to the same text.
+    """
+    text = unicodedata.normalize("NFKD", value).encode("ascii", "ignore").decode("ascii").upper()
+    text = _ADDRESS_NOISE.sub(lambda m: "" if m.group() in {"'", "."} else " ", text)
+    text = _POSTCODE_AT_END.sub("", text)
+    segments = [_SPACES.sub(" ", s).strip(" -") for s in text.split(",")]
+    segments = [s for s in segments if s]
+    if not segments:
+        return AddressParts()
+    tokens = [(tok, i) for i, seg in enumerate(segments) for tok in seg.split(" ")]
+    sub_building = building_name = building_number = ""
+    pos = 0
+    if tokens[0][0] in _SUB_BUILDING_WORDS and len(tokens) > 1:
+        sub_building, pos = tokens[1][0], 2
+    elif len(tokens) > 1 and _BUILDING_NUMBER.fullmatch(tokens[0][0]) and _BUILDING_NUMBER.fullmatch(tokens[1][0]):
+        sub_building, pos = tokens[0][0], 1
+    number_at = next((i for i in range(pos, len(tokens)) if _BUILDING_NUMBER.fullmatch(tokens[i][0])), None)
+    if number_at is not None:
+        building_name = " ".join(tok for tok, _ in tokens[pos:number_at])
+        building_number = tokens[number_at][0]
+        street_segment = tokens[number_at][1]
+        street_tokens = [tok for tok, seg in tokens[number_at + 1 :] if seg == street_segment]
+        if not street_tokens:  # "12, High Street": the number stands alone before its street
+            street_segment += 1
+            street_tokens = [tok for tok, seg in tokens if seg == street_segment]
+    else:
+        # No number: the street is the first segment ending in a street word; anything before is the building.
+        street_segment = next(
+            (i for i, seg in enumerate(segments) if seg.split(" ")[-1] in _STREET_WORDS or seg.split(" ")[-1] in _STREET_TYPES),
+            tokens[pos][1],
+        )
+        building_name = " ".join(tok for tok, seg in tokens[pos:] if seg < street_segment)
+        street_tokens = [tok for tok, seg in tokens[pos:] if seg == street_segment]
+    rest = segments[street_segment + 1 :]
+    town = rest[-1] if rest else ""
+    locality = " ".join(rest[:-1])
+    return AddressParts(
+        sub_building=sub_building,
+        building_name=building_name,
+        building_number=building_number,
+        street=_street(street_tokens),
+        locality=locality,
+        town=town,
+    )
+
+
+def address_key(address: str, postcode: str = "") -> str:
+    """The comparable key of an address: its parsed parts, then the normalised postcode if given."""
+    parts = address_parse(address)
+    if not any((parts.sub_building, parts.building_name, parts.building_number, parts.street)):
+        return ""
+    return f"{parts.key}|{postcode}" if postcode else parts.key
