@@ -8,6 +8,7 @@ row's hash, so any edit or deletion breaks the chain at that row.
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.db import models
 
 
@@ -38,13 +39,13 @@ class AuditEvent(models.Model):
         RETENTION = "retention", "Retention purge"
 
     occurred_at = models.DateTimeField(db_index=True)
-    user_id_snapshot = models.BigIntegerField(null=True, blank=True, db_index=True, help_text="auth user id")
+    user_id_snapshot = models.BigIntegerField(null=True, blank=True, help_text="auth user id")
     username = models.CharField(max_length=150, blank=True)
     role = models.CharField(max_length=40, blank=True, help_text="Role in use")
     session_ref = models.CharField(max_length=64, blank=True, help_text="SHA-256 of the session key")
     ip_address = models.GenericIPAddressField(null=True, blank=True)
     user_agent = models.CharField(max_length=300, blank=True)
-    action = models.CharField(max_length=24, choices=Action.choices, db_index=True)
+    action = models.CharField(max_length=24, choices=Action.choices)
     subject_type = models.CharField(max_length=20, blank=True, help_text="person, family, user, batch, ...")
     subject_id = models.CharField(max_length=40, blank=True)
     record_ids = models.JSONField(default=list, blank=True, help_text="Other records involved, e.g. search results")
@@ -52,15 +53,104 @@ class AuditEvent(models.Model):
     details = models.JSONField(default=dict, blank=True, help_text="Search terms and filters, reasons, ...")
     result_count = models.IntegerField(null=True, blank=True)
     prev_hash = models.CharField(max_length=64)
-    hash = models.CharField(max_length=64, unique=True)
+    hash = models.CharField(max_length=64)
 
     class Meta:
-        ordering = ["-id"]
+        ordering = ["-occurred_at", "-id"]
+        # Each reviewer filter has an index led by its equality column and ending in
+        # occurred_at, so "newest first, one page" is an index range scan.
         indexes = [
             models.Index(fields=["subject_type", "subject_id", "occurred_at"]),
             models.Index(fields=["user_id_snapshot", "occurred_at"]),
+            models.Index(fields=["username", "occurred_at"]),
             models.Index(fields=["action", "occurred_at"]),
+        ]
+        constraints = [
+            models.UniqueConstraint(fields=["hash"], name="audit_event_hash_unique"),
+            # Two rows can never link to the same predecessor: the chain cannot fork,
+            # even if a writer somehow skipped the chain lock.
+            models.UniqueConstraint(fields=["prev_hash"], name="audit_chain_no_fork"),
         ]
 
     def __str__(self) -> str:
         return f"#{self.pk} {self.occurred_at:%Y-%m-%d %H:%M} {self.username} {self.action} {self.subject_type}:{self.subject_id}"
+
+
+class Alert(models.Model):
+    """Something a reviewer should look at, computed from the audit log.
+
+    ``dedupe_key`` makes computing alerts idempotent: running the scan again over
+    the same events adds nothing new. Alerts refer to events by id (no foreign
+    key), so retention can purge old events without touching alerts.
+    """
+
+    class Kind(models.TextChoices):
+        BREAK_GLASS = "break_glass", "Break glass"
+        VOLUME = "volume", "Unusual volume"
+        OUT_OF_HOURS = "out_of_hours", "Out-of-hours access"
+        SHARED_SURNAME = "shared_surname", "Viewed someone sharing their surname"
+        RESTRICTED = "restricted", "Access to a restricted record"
+        CHAIN_BREAK = "chain_break", "Audit chain broken"
+
+    class Status(models.TextChoices):
+        OPEN = "open", "Open"
+        REVIEWED = "reviewed", "Reviewed"
+
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    dedupe_key = models.CharField(max_length=120, unique=True)
+    raised_at = models.DateTimeField()
+    occurred_at = models.DateTimeField(help_text="When the activity happened (the first event concerned)")
+    user_id_snapshot = models.BigIntegerField(null=True, blank=True)
+    username = models.CharField(max_length=150, blank=True)
+    event_id = models.BigIntegerField(null=True, blank=True, help_text="The audit event concerned, if one")
+    subject_type = models.CharField(max_length=20, blank=True)
+    subject_id = models.CharField(max_length=40, blank=True)
+    summary = models.CharField(max_length=300)
+    details = models.JSONField(default=dict, blank=True)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.OPEN)
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    reviewed_at = models.DateTimeField(null=True, blank=True)
+    review_note = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-occurred_at", "-id"]
+        indexes = [models.Index(fields=["status", "occurred_at"]), models.Index(fields=["kind", "occurred_at"])]
+        constraints = [
+            models.CheckConstraint(
+                name="reviewed_alert_has_note",
+                condition=models.Q(status="open") | ~models.Q(review_note=""),
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()}: {self.summary}"
+
+
+class RetentionWindow(models.Model):
+    """One row that the SQLite delete trigger reads: rows older than ``delete_before`` may go.
+
+    Only the retention service sets it, and clears it again inside the same
+    transaction. PostgreSQL uses a transaction-local setting instead (see the
+    ``0002`` migration), so this row stays empty there.
+    """
+
+    id = models.PositiveSmallIntegerField(primary_key=True, default=1)
+    delete_before = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [models.CheckConstraint(name="single_retention_window", condition=models.Q(id=1))]
+
+
+class ChainCheckpoint(models.Model):
+    """The last row the verifier saw intact. If it later disappears or changes
+    (a chain cannot show a cut-off tail by itself) the next verification fails."""
+
+    verified_at = models.DateTimeField()
+    last_event_id = models.BigIntegerField()
+    last_hash = models.CharField(max_length=64)
+    rows_checked = models.BigIntegerField()
+
+    class Meta:
+        ordering = ["-verified_at", "-id"]
