@@ -147,6 +147,7 @@ CELERY_TIMEZONE = "Europe/London"
 CELERY_BEAT_SCHEDULE = {
     "audit-verify-chain": {"task": "apps.audit.tasks.audit_verify_task", "schedule": timedelta(hours=1)},
     "audit-retention": {"task": "apps.audit.tasks.audit_retention_task", "schedule": timedelta(days=1)},
+    "audit-alerts": {"task": "apps.audit.tasks.audit_alerts_task", "schedule": timedelta(minutes=15)},
     "accounts-expire-grants": {"task": "apps.accounts.tasks.expire_grants_task", "schedule": timedelta(hours=1)},
 }
 
