@@ -1,13 +1,16 @@
-"""Session timeout after inactivity and at an absolute limit."""
+"""Session timeout after inactivity and at an absolute limit; the second factor before any page."""
 
 from __future__ import annotations
 
 import time
+from urllib.parse import urlencode
 
 from django.conf import settings
-from django.contrib.auth import logout
+from django.contrib.auth import REDIRECT_FIELD_NAME, logout
 from django.shortcuts import redirect
 from django.urls import reverse
+
+from .otp import confirmed_device, second_factor_required
 
 SESSION_STARTED = "tf_session_started"
 SESSION_LAST_SEEN = "tf_last_seen"
@@ -28,4 +31,23 @@ class SessionTimeoutMiddleware:
                 logout(request)
                 return redirect(f"{reverse('accounts:login')}?timeout={'idle' if idle else 'absolute'}")
             request.session[SESSION_LAST_SEEN] = now
+        return self.get_response(request)
+
+
+class SecondFactorMiddleware:
+    """After ``OTPMiddleware``: a signed-in user who needs a second factor and has not
+    passed it this session sees only the set-up or code pages (and may sign out)."""
+
+    OPEN_URL_NAMES = ("accounts:otp_setup", "accounts:otp_verify", "accounts:logout", "accounts:login")
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        user = request.user
+        if user.is_authenticated and not user.is_verified() and second_factor_required(user, request):
+            open_paths = {reverse(name) for name in self.OPEN_URL_NAMES}
+            if request.path not in open_paths:
+                target = "accounts:otp_verify" if confirmed_device(user) else "accounts:otp_setup"
+                return redirect(f"{reverse(target)}?{urlencode({REDIRECT_FIELD_NAME: request.get_full_path()})}")
         return self.get_response(request)

@@ -23,6 +23,12 @@ def access_request_create(*, user, role: Role, justification: str, line_manager:
         raise ValidationError({"line_manager": "Name your line manager."})
     if AccessGrant.objects.filter(user=user, role=role, status=AccessGrant.Status.REQUESTED).exists():
         raise ValidationError({"role": "You already have a request for this role waiting for a decision."})
+    renewable_from = timezone.now() + timedelta(days=settings.ACCESS_REVIEW_WINDOW_DAYS)
+    current = AccessGrant.objects.active().filter(user=user, role=role, expires_at__gt=renewable_from).first()
+    if current is not None:  # a grant due for review may be renewed by a new request
+        raise ValidationError(
+            {"role": f"You already have this role until {timezone.localtime(current.expires_at):%d %B %Y}."}
+        )
     grant = AccessGrant.objects.create(
         user=user, role=role, justification=justification.strip(), line_manager=line_manager.strip()
     )

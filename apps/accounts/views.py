@@ -1,11 +1,50 @@
-from django.contrib.auth import views as auth_views
-from django.contrib.auth.decorators import login_required
-from django.shortcuts import redirect, render
-from django.urls import reverse
-from django.views.decorators.http import require_POST
+"""Sign-in, the user's own access, the custodian's pages, break-glass and the second factor.
 
-from . import access
-from .access import ACTIVE_ROLE_SESSION_KEY, access_for
+Thin views: reads are plain querysets on access data (the custodian never reads
+case data here), writes go through ``services`` and ``apps.people.restriction``,
+each of which writes its audit event.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import get_user_model
+from django.contrib.auth import views as auth_views
+from django.core.exceptions import ValidationError
+from django.db.models import Count
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import NoReverseMatch, reverse
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+from django_otp import login as otp_login
+
+from apps.audit.models import AuditEvent
+from apps.audit.services import audit_record
+from apps.people import restriction
+
+from . import access, otp, services
+from .access import ACTIVE_ROLE_SESSION_KEY, access_for, require_capability, require_signed_in
+from .forms import (
+    AccessRequestForm,
+    ApproveForm,
+    BreakGlassForm,
+    NameUserForm,
+    ReasonForm,
+    RestrictionLookupForm,
+    TokenForm,
+)
+from .models import AccessGrant, Role, Section
+
+
+def _form_errors(form, error: ValidationError) -> None:
+    """Put a service's ValidationError onto ``form`` (field errors where the field exists)."""
+    if hasattr(error, "error_dict"):
+        for field, errors in error.error_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, error.messages)
 
 
 class LoginView(auth_views.LoginView):
@@ -18,7 +57,7 @@ class LoginView(auth_views.LoginView):
         return context
 
 
-@login_required
+@require_signed_in
 def home(request):
     """Send each user to the first page their role in use has."""
     user_access = access_for(request.user, request)
@@ -31,15 +70,277 @@ def home(request):
         if user_access.can(capability):
             try:
                 return redirect(reverse(url_name))
-            except Exception:  # noqa: BLE001 - page not built yet: fall through to the next
+            except NoReverseMatch:  # page not built yet: fall through to the next
                 continue
     return render(request, "accounts/home.html", {"access": user_access})
 
 
-@login_required
+@require_signed_in
 @require_POST
 def switch_role(request):
     wanted = request.POST.get("role", "")
     if any(r.slug == wanted for r in access.active_roles(request.user)):
         request.session[ACTIVE_ROLE_SESSION_KEY] = wanted
     return redirect("home")
+
+
+# --- the user's own access -----------------------------------------------------------
+@require_signed_in
+def my_access(request):
+    """Ask for a role (justification, line manager) and see one's own requests and grants."""
+    form = AccessRequestForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.access_request_create(
+                user=request.user, role=form.cleaned_data["role"], justification=form.cleaned_data["justification"],
+                line_manager=form.cleaned_data["line_manager"], request=request,
+            )
+        except ValidationError as error:
+            _form_errors(form, error)
+        else:
+            messages.success(request, "Your request has been sent to the data custodian.")
+            return redirect("accounts:my_access")
+    grants = AccessGrant.objects.filter(user=request.user).select_related("role")
+    return render(request, "accounts/my_access.html", {
+        "form": form, "grants": grants, "has_authenticator": otp.confirmed_device(request.user) is not None,
+    })
+
+
+# --- the custodian ----------------------------------------------------------------------
+@require_capability(access.ACCESS_MANAGE)
+def custodian(request):
+    """The custodian's landing page: waiting requests, grants due for review, all active grants."""
+    window = settings.ACCESS_REVIEW_WINDOW_DAYS
+    grants = AccessGrant.objects.select_related("user", "role", "decided_by")
+    due = grants.due_for_review(within_days=window).order_by("expires_at")
+    return render(request, "accounts/custodian.html", {
+        "waiting": grants.filter(status=AccessGrant.Status.REQUESTED).order_by("requested_at"),
+        "due": due,
+        "active": grants.active().order_by("user__username", "role__name"),
+        "due_caption": f"Due for review: ending within {window} days",
+    })
+
+
+@require_capability(access.ACCESS_MANAGE)
+def request_decide(request, pk: int):
+    grant = get_object_or_404(
+        AccessGrant.objects.select_related("user", "role"), pk=pk, status=AccessGrant.Status.REQUESTED
+    )
+    approve_form = ApproveForm(request.POST if request.POST.get("decision") == "approve" else None)
+    refuse_form = ReasonForm(request.POST if request.POST.get("decision") == "refuse" else None, prefix="refuse")
+    if request.method == "POST":
+        form = approve_form if request.POST.get("decision") == "approve" else refuse_form
+        if form.is_valid():
+            try:
+                if form is approve_form:
+                    services.access_grant_approve(
+                        grant=grant, custodian=request.user, expires_at=form.expires_at,
+                        reason=form.cleaned_data["reason"], request=request,
+                    )
+                    messages.success(request, f"{grant.user.get_username()} now has the role {grant.role.name}.")
+                else:
+                    services.access_grant_refuse(
+                        grant=grant, custodian=request.user, reason=form.cleaned_data["reason"], request=request
+                    )
+                    messages.success(request, f"The request from {grant.user.get_username()} was refused.")
+            except ValidationError as error:
+                _form_errors(form, error)
+            else:
+                return redirect("accounts:custodian")
+    current = AccessGrant.objects.active().filter(user=grant.user).select_related("role")
+    return render(request, "accounts/request_decide.html", {
+        "grant": grant, "approve_form": approve_form, "refuse_form": refuse_form, "current": current,
+    })
+
+
+@require_capability(access.ACCESS_MANAGE)
+def grant_revoke(request, pk: int):
+    grant = get_object_or_404(AccessGrant.objects.active().select_related("user", "role"), pk=pk)
+    form = ReasonForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.access_grant_revoke(
+                grant=grant, custodian=request.user, reason=form.cleaned_data["reason"], request=request
+            )
+        except ValidationError as error:
+            _form_errors(form, error)
+        else:
+            messages.success(request, f"{grant.user.get_username()} no longer has the role {grant.role.name}.")
+            return redirect("accounts:custodian")
+    return render(request, "accounts/grant_revoke.html", {"grant": grant, "form": form})
+
+
+@require_capability(access.ACCESS_MANAGE)
+def role_matrix(request):
+    """Each role: what it may do (with labels), which sections it sees, case role, OTP."""
+    roles = Role.objects.prefetch_related("sections")
+    sections = list(Section.objects.order_by("name"))
+    rows = []
+    for role in roles:
+        seen = {s.code for s in role.sections.all()}
+        rows.append({
+            "role": role,
+            "capabilities": [(code, access.ALL_CAPABILITIES.get(code, code)) for code in role.capabilities],
+            "sections": [(section, section.code in seen) for section in sections],
+        })
+    return render(request, "accounts/role_matrix.html", {"rows": rows, "sections": sections})
+
+
+@require_capability(access.ACCESS_MANAGE)
+@require_POST
+def role_otp(request, slug: str):
+    role = get_object_or_404(Role, slug=slug)
+    required = request.POST.get("requires_otp") == "on"
+    services.role_otp_set(role=role, required=required, custodian=request.user, request=request)
+    messages.success(
+        request, f"{role.name}: a second factor is {'now required' if required else 'no longer required'}."
+    )
+    return redirect("accounts:role_matrix")
+
+
+# --- restricted records (custodian) ----------------------------------------------------
+def _restrictable_or_404(kind: str, pk: int):
+    try:
+        model = restriction.restrictable_model(kind)
+    except LookupError as exc:
+        raise Http404("Page not found") from exc
+    return get_object_or_404(model, pk=pk)
+
+
+@require_capability(access.ACCESS_MANAGE)
+def restrictions(request):
+    """Restricted records by id (families also by reference) and a form to open one by id."""
+    from apps.people.models import Family, Person
+
+    form = RestrictionLookupForm(request.GET or None)
+    if request.GET and form.is_valid():
+        return redirect("accounts:restriction", kind=form.cleaned_data["kind"], pk=form.cleaned_data["record_id"])
+    return render(request, "accounts/restrictions.html", {
+        "form": form,
+        "persons": Person.objects.filter(is_restricted=True).annotate(named=Count("named_users")).order_by("pk")
+        .values("pk", "named", "restriction_reason"),
+        "families": Family.objects.filter(is_restricted=True).annotate(named=Count("named_users")).order_by("pk")
+        .values("pk", "reference", "named", "restriction_reason"),
+    })
+
+
+@require_capability(access.ACCESS_MANAGE)
+def restriction(request, kind: str, pk: int):
+    """One record's restriction: only the id and the name or reference needed to confirm it."""
+    record = _restrictable_or_404(kind, pk)
+    action = request.POST.get("action", "")
+    reason_form = ReasonForm(request.POST if action in {"restrict", "unrestrict"} else None)
+    name_form = NameUserForm(request.POST if action == "name" else None)
+    if request.method == "POST":
+        try:
+            if action in {"restrict", "unrestrict"} and reason_form.is_valid():
+                change = restriction.record_restrict if action == "restrict" else restriction.record_unrestrict
+                change(record=record, custodian=request.user, reason=reason_form.cleaned_data["reason"], request=request)
+                messages.success(request, f"{kind.title()} {pk} is {'now' if action == 'restrict' else 'no longer'} restricted.")
+                return redirect("accounts:restriction", kind=kind, pk=pk)
+            if action == "name" and name_form.is_valid():
+                user = get_user_model().objects.filter(username=name_form.cleaned_data["username"]).first()
+                if user is None:
+                    name_form.add_error("username", "There is no account with that username.")
+                else:
+                    restriction.record_name_user(record=record, user=user, custodian=request.user, request=request)
+                    messages.success(request, f"{user.get_username()} is named on {kind} {pk}.")
+                    return redirect("accounts:restriction", kind=kind, pk=pk)
+            if action == "unname":
+                user = get_object_or_404(get_user_model(), username=request.POST.get("username", ""))
+                restriction.record_unname_user(record=record, user=user, custodian=request.user, request=request)
+                messages.success(request, f"{user.get_username()} is no longer named on {kind} {pk}.")
+                return redirect("accounts:restriction", kind=kind, pk=pk)
+        except ValidationError as error:
+            _form_errors(name_form if action == "name" else reason_form, error)
+    else:
+        audit_record(
+            action=AuditEvent.Action.VIEW_RECORD, request=request, subject_type=kind, subject_id=pk,
+            details={"page": "restriction"},
+        )
+    label = record.reference if kind == "family" else f"{record.forename} {record.surname}"
+    return render(request, "accounts/restriction.html", {
+        "kind": kind, "record_id": pk, "label": label, "is_restricted": record.is_restricted,
+        "restriction_reason": record.restriction_reason, "named_users": restriction.named_users(record),
+        "reason_form": reason_form, "name_form": name_form,
+        "reason_hint": "Why the restriction is lifted" if record.is_restricted
+        else "Why it is restricted: for example member of staff, relative of staff, high-profile case",
+    })
+
+
+# --- break-glass (case roles) ------------------------------------------------------------
+_VISIBLE = {"person": access.visible_persons, "family": access.visible_families}
+_RECORD_URL = {"person": "people:person", "family": "people:family"}
+
+
+@require_capability(access.CASE_BREAK_GLASS)
+def break_glass(request, kind: str, pk: int):
+    """Open a restricted record the user is not named on, giving a reason.
+
+    Shows nothing about the record. A record that does not exist or is not
+    restricted is a 404, the same as for a user without the capability.
+    """
+    if kind not in _VISIBLE:
+        raise Http404("Page not found")
+    record = get_object_or_404(restriction.restrictable_model(kind), pk=pk, is_restricted=True)
+    record_url = reverse(_RECORD_URL[kind], kwargs={"pk": pk})
+    if _VISIBLE[kind](request.user, request).filter(pk=pk).exists():
+        return redirect(record_url)
+    form = BreakGlassForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            restriction.break_glass(user=request.user, record=record, reason=form.cleaned_data["reason"], request=request)
+        except ValidationError as error:
+            _form_errors(form, error)
+        else:
+            return redirect(record_url)
+    return render(request, "accounts/break_glass.html", {
+        "form": form, "hours": restriction.BREAK_GLASS_HOURS, "kind": kind,
+    })
+
+
+# --- second factor ---------------------------------------------------------------------------
+@require_signed_in
+def otp_setup(request):
+    """Set up an authenticator app: show the key (and a QR code), confirm with one code."""
+    if otp.confirmed_device(request.user) is not None:
+        if not request.user.is_verified():
+            return redirect(f"{reverse('accounts:otp_verify')}?{request.GET.urlencode()}")
+        messages.info(request, "You already have an authenticator app set up.")
+        return redirect("accounts:my_access")
+    device = otp.pending_device(request.user)
+    form = TokenForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        if device.verify_token(form.cleaned_data["token"]):
+            device.confirmed = True
+            device.save(update_fields=["confirmed"])
+            otp_login(request, device)
+            messages.success(request, "Your authenticator app is set up.")
+            return redirect(otp.safe_next(request, reverse("home")))
+        form.add_error("token", "That code is not right. Check the time on your phone and try the newest code.")
+    return render(request, "accounts/otp_setup.html", {
+        "form": form, "secret": otp.secret_text(device), "uri": device.config_url,
+        "qr": otp.qr_svg(device.config_url), "next": otp.safe_next(request, ""),
+    })
+
+
+@require_signed_in
+def otp_verify(request):
+    """Enter the current code from the authenticator app, once per session."""
+    device = otp.confirmed_device(request.user)
+    if device is None:
+        return redirect(f"{reverse('accounts:otp_setup')}?{request.GET.urlencode()}")
+    if request.user.is_verified():
+        return redirect(otp.safe_next(request, reverse("home")))
+    form = TokenForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        allowed, _ = device.verify_is_allowed()
+        if allowed and device.verify_token(form.cleaned_data["token"]):
+            otp_login(request, device)
+            return redirect(otp.safe_next(request, reverse("home")))
+        form.add_error(
+            "token",
+            "That code is not right. Try the newest code." if allowed
+            else "Too many wrong codes. Wait a moment, then try the newest code.",
+        )
+    return render(request, "accounts/otp_verify.html", {"form": form, "next": otp.safe_next(request, "")})

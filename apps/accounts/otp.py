@@ -1,0 +1,57 @@
+"""The optional TOTP second factor (django-otp).
+
+A user must pass a TOTP check after the password when the role in use has
+``requires_otp`` (the custodian sets it per role) or when they have set up an
+authenticator app of their own accord.
+``apps.accounts.middleware.SecondFactorMiddleware`` sends them to set one up
+or to enter a code before any other page.
+"""
+
+from __future__ import annotations
+
+from base64 import b32encode
+
+import qrcode
+import qrcode.image.svg
+from django.contrib.auth import REDIRECT_FIELD_NAME
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.safestring import mark_safe
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from .access import access_for
+
+DEVICE_NAME = "Authenticator app"
+
+
+def confirmed_device(user) -> TOTPDevice | None:
+    return TOTPDevice.objects.filter(user=user, confirmed=True).first()
+
+
+def pending_device(user) -> TOTPDevice:
+    """The user's unconfirmed device, created on first use, so reloading the page keeps the same secret."""
+    device = TOTPDevice.objects.filter(user=user, confirmed=False).first()
+    return device or TOTPDevice.objects.create(user=user, name=DEVICE_NAME, confirmed=False)
+
+
+def secret_text(device: TOTPDevice) -> str:
+    """The key in base32, grouped in fours, for typing into an authenticator app."""
+    secret = b32encode(device.bin_key).decode("ascii").rstrip("=")
+    return " ".join(secret[i : i + 4] for i in range(0, len(secret), 4))
+
+
+def qr_svg(uri: str) -> str:
+    """An inline SVG QR code of ``uri`` (generated here; no image leaves the server)."""
+    image = qrcode.make(uri, image_factory=qrcode.image.svg.SvgPathImage, box_size=8)
+    return mark_safe(image.to_string(encoding="unicode"))  # noqa: S308 - our own generated SVG
+
+
+def second_factor_required(user, request) -> bool:
+    role = access_for(user, request).active_role
+    return bool(role and role.requires_otp) or confirmed_device(user) is not None
+
+
+def safe_next(request, default: str) -> str:
+    target = request.POST.get(REDIRECT_FIELD_NAME) or request.GET.get(REDIRECT_FIELD_NAME) or ""
+    if url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
+        return target
+    return default
