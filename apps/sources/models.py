@@ -94,6 +94,9 @@ class ImportBatch(models.Model):
     failure_reason = models.TextField(blank=True)
     quality = models.JSONField(default=dict, blank=True, help_text="Missing-identifier rates and other figures")
     is_current = models.BooleanField(default=False, help_text="The dataset's rows come from this batch")
+    worker = models.CharField(
+        max_length=120, blank=True, help_text="host:pid of the process validating or loading it, to tell a stopped load"
+    )
 
     class Meta:
         ordering = ["-created_at"]

@@ -1,0 +1,450 @@
+"""Writes for imports: load one dataset extract, validated, all-or-nothing and idempotent.
+
+``import_batch_load`` is the one service behind the three doors (the
+``import_extract`` command, the upload page and its Celery task):
+
+1. SHA-256 of the file; the same file as an earlier loaded batch of the
+   dataset is recorded as DUPLICATE and changes nothing.
+2. Validation of the whole file before anything is written
+   (``apps.sources.validation``); good rows are normalised and staged in a
+   temporary file. Any problem refuses the whole file.
+3. One transaction: the staged rows are bulk-written (COPY on PostgreSQL,
+   ``bulk_create`` on SQLite), the dataset's earlier rows are deleted and the
+   new batch becomes current. Until it commits, readers see the old rows.
+4. A failure at any point rolls that transaction back and is recorded on the
+   batch afterwards, in its own transaction. A load whose process died is
+   found by ``import_batches_interrupted_mark`` and marked failed.
+
+Every attempt is written to the audit log (action "import").
+"""
+
+from __future__ import annotations
+
+import contextlib
+import csv
+import hashlib
+import io
+import json
+import logging
+import os
+import pickle
+import socket
+import tempfile
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+from django.core.cache import cache
+from django.db import DatabaseError, connection, transaction
+from django.utils import timezone
+
+from apps.audit.models import AuditEvent
+from apps.audit.services import audit_record
+
+from .catalogue import DATASETS_BY_CODE
+from .models import Dataset, ImportBatch, SourceRecord
+from .validation import EXCLUDED_REASON, ROW_FIELDS, ExtractValidator, excluded_name
+
+logger = logging.getLogger(__name__)
+
+# Columns of sources_sourcerecord the loader fills, in the order of a staged row.
+RECORD_COLUMNS = ("dataset_id", "batch_id") + ROW_FIELDS
+# Text columns COPY must read as "" (not NULL) when empty.
+_TEXT_COLUMNS = (
+    "source_key", "forename", "surname", "sex", "postcode", "address_key", "uprn", "nhs_number", "upn", "ni_number",
+    "fact_type",
+)
+STAGE_CHUNK_ROWS = 10_000  # also the rows per COPY statement and per progress step
+PROGRESS_TIMEOUT = 24 * 3600
+# pg_advisory_lock(namespace, batch id) is held by the session loading a batch.
+_LOAD_LOCK_NAMESPACE = 0x1F0A
+
+ProgressCallback = Callable[[str, int], None]
+
+
+def progress_cache_key(batch_id: int) -> str:
+    return f"imports:progress:{batch_id}"
+
+
+class _Progress:
+    """Publishes rows validated and loaded: to the console callback, and to the cache for the batch page.
+
+    The load runs in one transaction that other connections cannot see into,
+    so live figures go through the cache; the batch row gets the final ones.
+    """
+
+    def __init__(self, batch: ImportBatch, callback: ProgressCallback | None):
+        self.batch = batch
+        self.callback = callback
+        self.figures = {"status": batch.status, "rows_validated": 0, "rows_loaded": 0}
+
+    def update(self, stage: str, count: int) -> None:
+        self.figures["status"] = ImportBatch.Status.LOADING if stage == "loaded" else ImportBatch.Status.VALIDATING
+        self.figures[f"rows_{stage}"] = count
+        cache.set(progress_cache_key(self.batch.pk), self.figures | {"at": timezone.now().isoformat()}, PROGRESS_TIMEOUT)
+        if self.callback:
+            self.callback(stage, count)
+
+    def validated(self, count: int) -> None:
+        self.update("validated", count)
+
+    def loaded(self, count: int) -> None:
+        self.update("loaded", count)
+
+    def clear(self) -> None:
+        cache.delete(progress_cache_key(self.batch.pk))
+
+
+class _Stage:
+    """Validated rows kept in a temporary file until the whole file has passed."""
+
+    def __init__(self):
+        self._file = tempfile.TemporaryFile(prefix="tf-import-")
+        self._pending: list[tuple] = []
+        self.rows = 0
+
+    def add(self, row: tuple) -> None:
+        self._pending.append(row)
+        if len(self._pending) >= STAGE_CHUNK_ROWS:
+            self._flush()
+
+    def _flush(self) -> None:
+        if self._pending:
+            pickle.dump(self._pending, self._file, protocol=pickle.HIGHEST_PROTOCOL)
+            self.rows += len(self._pending)
+            self._pending = []
+
+    def chunks(self) -> Iterator[list[tuple]]:
+        self._flush()
+        self._file.seek(0)
+        while True:
+            try:
+                yield pickle.load(self._file)  # noqa: S301 - our own temporary file, written just above
+            except EOFError:
+                return
+
+    def close(self) -> None:
+        self._file.close()
+
+
+@contextlib.contextmanager
+def _binary(path_or_file) -> Iterator[tuple[io.BufferedIOBase, str]]:
+    """Yield (binary file at its start, file name) for a path or an open file."""
+    if isinstance(path_or_file, (str, Path)):
+        with open(path_or_file, "rb") as handle:
+            yield handle, Path(path_or_file).name
+    else:
+        path_or_file.seek(0)
+        yield path_or_file, Path(getattr(path_or_file, "name", "") or "upload.csv").name
+
+
+def _sha256(handle) -> str:
+    digest = hashlib.sha256()
+    for block in iter(lambda: handle.read(1 << 20), b""):
+        digest.update(block)
+    handle.seek(0)
+    return digest.hexdigest()
+
+
+def _worker_name() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+def import_batch_create(*, dataset: Dataset, filename: str, uploaded_by=None) -> ImportBatch:
+    """A PENDING batch for an uploaded file, so the uploader has a page to watch while the task runs."""
+    return ImportBatch.objects.create(dataset=dataset, filename=Path(filename).name[:300], uploaded_by=uploaded_by)
+
+
+def import_batch_load(
+    *,
+    dataset: Dataset,
+    path_or_file,
+    uploaded_by=None,
+    progress: ProgressCallback | None = None,
+    batch: ImportBatch | None = None,
+) -> ImportBatch:
+    """Validate and load one extract of ``dataset``; return its batch with the outcome.
+
+    ``path_or_file`` is a path or a binary file. ``progress(stage, count)`` is
+    called with stage "validated" or "loaded". ``batch`` is an existing
+    PENDING batch (the upload page makes one); otherwise one is created. The
+    outcome is on the batch: LOADED, DUPLICATE or FAILED with the problems or
+    the reason. Never raises for bad input; an interruption (KeyboardInterrupt,
+    SystemExit) is recorded on the batch and re-raised.
+    """
+    import_batches_interrupted_mark()
+    with _binary(path_or_file) as (handle, name):
+        checksum = _sha256(handle)
+        if batch is None:
+            batch = ImportBatch(dataset=dataset, filename=name[:300], uploaded_by=uploaded_by)
+        batch.checksum = checksum
+        batch.status = ImportBatch.Status.VALIDATING
+        batch.started_at = timezone.now()
+        batch.worker = _worker_name()
+        batch.save()
+        reporter = _Progress(batch, progress)
+        with _load_lock(batch):
+            try:
+                _load(batch=batch, dataset=dataset, handle=handle, reporter=reporter)
+            except BaseException as exc:
+                logger.exception("Import of batch %s (%s) failed", batch.pk, dataset.code)
+                _batch_fail(batch, reason=f"The load stopped: {exc.__class__.__name__}: {exc}".strip().rstrip(":"))
+                if not isinstance(exc, Exception):
+                    raise
+            finally:
+                reporter.clear()
+    return batch
+
+
+def _load(*, batch: ImportBatch, dataset: Dataset, handle, reporter: _Progress) -> None:
+    spec = DATASETS_BY_CODE.get(dataset.code)
+    if spec is None or excluded_name(dataset.code):
+        reason = EXCLUDED_REASON if spec is not None else "this dataset is not in the import catalogue"
+        _batch_refuse(batch, errors=[{"row": None, "column": "", "reason": reason}], counts={"(file)": {reason: 1}}, reason=reason)
+        return
+    if (earlier := _loaded_twin(batch)) is not None:
+        _batch_duplicate(batch, earlier)
+        return
+    stage = _Stage()
+    try:
+        result = ExtractValidator(spec).validate(handle, sink=stage.add, on_progress=reporter.validated)
+        problems = result.problems
+        batch.rows_total = result.rows_total
+        batch.rows_rejected = problems.rows_rejected
+        batch.rows_validated = result.rows_total - problems.rows_rejected
+        batch.errors = problems.errors()
+        batch.error_counts = problems.error_counts()
+        batch.quality = result.quality()
+        if problems:
+            _batch_refuse(
+                batch,
+                errors=batch.errors,
+                counts=batch.error_counts,
+                reason=f"{problems.total:,} problem(s) in the file; nothing was loaded and the dataset is unchanged.",
+            )
+            return
+        batch.status = ImportBatch.Status.LOADING
+        batch.save()
+        reporter.loaded(0)
+        with transaction.atomic():
+            Dataset.objects.select_for_update().get(pk=dataset.pk)  # one load of a dataset at a time
+            if (earlier := _loaded_twin(batch)) is not None:  # the same file finished meanwhile
+                _batch_duplicate(batch, earlier)
+                return
+            loaded = _records_write(batch=batch, stage=stage, on_progress=reporter.loaded)
+            previous = list(ImportBatch.objects.filter(dataset=dataset, is_current=True).values_list("pk", flat=True))
+            _records_delete(batch_ids=previous)
+            ImportBatch.objects.filter(pk__in=previous).update(is_current=False)
+            batch.status = ImportBatch.Status.LOADED
+            batch.is_current = True
+            batch.rows_loaded = loaded
+            batch.finished_at = timezone.now()
+            batch.failure_reason = ""
+            batch.save()
+            _audit(batch, replaced=previous)
+    finally:
+        stage.close()
+
+
+def _loaded_twin(batch: ImportBatch) -> ImportBatch | None:
+    """An earlier LOADED batch of the same dataset with the same checksum."""
+    return (
+        ImportBatch.objects.filter(dataset_id=batch.dataset_id, checksum=batch.checksum, status=ImportBatch.Status.LOADED)
+        .exclude(pk=batch.pk)
+        .order_by("created_at")
+        .first()
+    )
+
+
+def _batch_duplicate(batch: ImportBatch, earlier: ImportBatch) -> None:
+    batch.status = ImportBatch.Status.DUPLICATE
+    batch.finished_at = timezone.now()
+    loaded_on = timezone.localtime(earlier.finished_at).strftime("%d/%m/%Y %H:%M") if earlier.finished_at else "earlier"
+    batch.failure_reason = f"The same file (SHA-256) was loaded as batch {earlier.pk} on {loaded_on}; nothing changed."
+    batch.save()
+    _audit(batch)
+
+
+def _batch_refuse(batch: ImportBatch, *, errors: list, counts: dict, reason: str) -> None:
+    with transaction.atomic():
+        batch.status = ImportBatch.Status.FAILED
+        batch.errors = errors
+        batch.error_counts = counts
+        batch.failure_reason = reason
+        batch.finished_at = timezone.now()
+        batch.save()
+        _audit(batch)
+
+
+def _batch_fail(batch: ImportBatch, *, reason: str) -> None:
+    """Record a failure after the load's transaction rolled back, in a transaction of its own."""
+    if not connection.in_atomic_block:
+        connection.close_if_unusable_or_obsolete()  # a lost connection: the next query reconnects
+    with transaction.atomic():
+        ImportBatch.objects.filter(pk=batch.pk).update(
+            status=ImportBatch.Status.FAILED,
+            is_current=False,
+            rows_loaded=0,
+            failure_reason=f"{reason}. Nothing from this file was kept; the dataset's earlier rows are unchanged.",
+            finished_at=timezone.now(),
+        )
+        batch.refresh_from_db()
+        _audit(batch)
+
+
+def _audit(batch: ImportBatch, *, replaced: list[int] = ()) -> None:
+    audit_record(
+        action=AuditEvent.Action.IMPORT,
+        user=batch.uploaded_by,
+        subject_type="import_batch",
+        subject_id=batch.pk,
+        details={
+            "dataset": batch.dataset.code,
+            "filename": batch.filename,
+            "checksum": batch.checksum,
+            "status": batch.status,
+            "rows_total": batch.rows_total,
+            "rows_loaded": batch.rows_loaded,
+            "rows_rejected": batch.rows_rejected,
+            "replaced_batches": list(replaced),
+            "failure_reason": batch.failure_reason,
+        },
+        result_count=batch.rows_loaded,
+    )
+
+
+# --- bulk writing and deleting -------------------------------------------------
+
+
+def _records_write(*, batch: ImportBatch, stage: _Stage, on_progress: Callable[[int], None]) -> int:
+    if connection.vendor == "postgresql":
+        return _records_copy(batch=batch, stage=stage, on_progress=on_progress)
+    return _records_bulk_create(batch=batch, stage=stage, on_progress=on_progress)
+
+
+def _records_copy(*, batch: ImportBatch, stage: _Stage, on_progress: Callable[[int], None]) -> int:
+    """PostgreSQL: COPY the staged rows into sources_sourcerecord, a chunk at a time."""
+    table = SourceRecord._meta.db_table
+    sql = (
+        f"COPY {table} ({', '.join(RECORD_COLUMNS)}) FROM STDIN WITH (FORMAT csv, FORCE_NOT_NULL ({', '.join(_TEXT_COLUMNS)}))"
+    )
+    prefix = (batch.dataset_id, batch.pk)
+    raw_index, fact_index = ROW_FIELDS.index("raw"), ROW_FIELDS.index("fact")
+    loaded = 0
+    with connection.cursor() as cursor:
+        for chunk in stage.chunks():
+            buffer = io.StringIO()
+            writer = csv.writer(buffer, lineterminator="\n")
+            for row in chunk:
+                row = list(row)
+                row[raw_index] = json.dumps(row[raw_index], ensure_ascii=False)
+                row[fact_index] = json.dumps(row[fact_index], ensure_ascii=False)
+                writer.writerow(prefix + tuple(row))
+            buffer.seek(0)
+            cursor.cursor.copy_expert(sql, buffer)
+            loaded += len(chunk)
+            on_progress(loaded)
+    return loaded
+
+
+def _records_bulk_create(*, batch: ImportBatch, stage: _Stage, on_progress: Callable[[int], None]) -> int:
+    """SQLite (and any other database): bulk_create, one staged chunk per statement batch."""
+    loaded = 0
+    for chunk in stage.chunks():
+        SourceRecord.objects.bulk_create(
+            [SourceRecord(dataset_id=batch.dataset_id, batch_id=batch.pk, **dict(zip(ROW_FIELDS, row, strict=True))) for row in chunk],
+            batch_size=2_000,
+        )
+        loaded += len(chunk)
+        on_progress(loaded)
+    return loaded
+
+
+def _records_delete(*, batch_ids: list[int]) -> None:
+    """Delete the rows of replaced batches in a few set-based statements.
+
+    References to them are cleared first (nullable foreign keys set to NULL,
+    many-to-many links removed), whatever app declares them, so the delete is
+    one statement instead of Django's row-by-row collector.
+    """
+    if not batch_ids:
+        return
+    records = SourceRecord.objects.filter(batch_id__in=batch_ids).values("pk")
+    for relation in SourceRecord._meta.related_objects:
+        if relation.many_to_many:
+            through = relation.through
+            column = next(f.name for f in through._meta.fields if f.related_model is SourceRecord)
+            through.objects.filter(**{f"{column}__in": records}).delete()
+        else:
+            relation.related_model.objects.filter(**{f"{relation.field.name}__in": records}).update(
+                **{relation.field.name: None}
+            )
+    with connection.cursor() as cursor:
+        placeholders = ", ".join(["%s"] * len(batch_ids))
+        cursor.execute(f"DELETE FROM {SourceRecord._meta.db_table} WHERE batch_id IN ({placeholders})", batch_ids)  # noqa: S608
+
+
+# --- stopped loads -----------------------------------------------------------------
+
+
+@contextlib.contextmanager
+def _load_lock(batch: ImportBatch):
+    """Hold a PostgreSQL session lock named after the batch while loading it.
+
+    If the process dies, the database drops its connection and the lock with
+    it: that is how ``import_batches_interrupted_mark`` tells a stopped load
+    from a slow one. SQLite needs no lock: its loads run on this host, and the
+    process id in ``batch.worker`` is checked instead.
+    """
+    if connection.vendor != "postgresql":
+        yield
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_lock(%s, %s)", [_LOAD_LOCK_NAMESPACE, batch.pk])
+    try:
+        yield
+    finally:
+        with contextlib.suppress(DatabaseError):  # a lost connection has already dropped the lock
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_advisory_unlock(%s, %s)", [_LOAD_LOCK_NAMESPACE, batch.pk])
+
+
+def _worker_alive(batch: ImportBatch) -> bool:
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_try_advisory_lock(%s, %s)", [_LOAD_LOCK_NAMESPACE, batch.pk])
+            free = cursor.fetchone()[0]
+            if free:
+                cursor.execute("SELECT pg_advisory_unlock(%s, %s)", [_LOAD_LOCK_NAMESPACE, batch.pk])
+        return not free
+    host, _, pid = batch.worker.rpartition(":")
+    if host != socket.gethostname() or not pid.isdigit():
+        return True  # cannot tell from here: assume it is still working
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def import_batches_interrupted_mark() -> list[ImportBatch]:
+    """Mark FAILED every batch still validating or loading whose process has stopped.
+
+    Its transaction was rolled back by the database when the process died, so
+    the dataset is as it was; this records why the batch never finished.
+    """
+    stopped = [
+        batch
+        for batch in ImportBatch.objects.filter(
+            status__in=[ImportBatch.Status.VALIDATING, ImportBatch.Status.LOADING]
+        ).select_related("dataset", "uploaded_by")
+        if batch.worker and not _worker_alive(batch)
+    ]
+    for batch in stopped:
+        _batch_fail(
+            batch,
+            reason=f"The load was interrupted: the process {batch.worker} stopped (killed, crashed or lost its database connection) "
+            "before the batch was committed",
+        )
+    return stopped

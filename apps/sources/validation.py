@@ -1,0 +1,394 @@
+"""Validate one extract file against its dataset's format, before anything is written.
+
+``ExtractValidator(spec).validate(binary_file, sink=...)`` reads the CSV once,
+checks the encoding, the header and every row, and hands each good row,
+already normalised, to ``sink``. Problems are collected in a ``ProblemLog``
+(row, column, reason: the first 1,000 in full, then counts); a file with any
+problem is refused whole by the caller.
+
+Row numbers count data rows: row 1 is the first row after the header, which
+is row 0. Reasons never repeat the offending value: it may be personal data
+and the reports are read by people who are not meant to see case data.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import datetime as dt
+import io
+import re
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from . import normalise
+from .catalogue import CODE_LISTS, IDENTITY_COLUMNS, DatasetSpec
+
+PROBLEMS_LISTED = 1000
+
+# Data the sharing agreement (seed 003) excludes: adoption records, health
+# professionals' case notes, legal proceedings against staff. Matched against
+# column names, event types and dataset codes, after lower-casing and turning
+# every separator into "_".
+EXCLUDED_DATA = re.compile(
+    r"adopt|case_?notes?|clinical_?notes?|clinician_?notes?|health_?visitor_?notes?|gp_?notes?"
+    r"|legal_?proceedings?|proceedings_?against_?staff|staff_?(legal|proceedings|litigation)"
+)
+EXCLUDED_REASON = (
+    "excluded by the information sharing agreement: adoption records, health professionals' case notes "
+    "and legal proceedings against staff are never imported"
+)
+
+DATE_COLUMNS = frozenset(
+    {"date_of_birth", "event_date", "date_from", "date_to", "custody_start", "expected_release", "recorded_on", "start_date"}
+)
+MONTH_COLUMNS = frozenset({"month"})
+COUNT_COLUMNS = frozenset({"sessions_attended", "sessions_possible", "sessions"})
+NAME_COLUMNS = frozenset({"forename", "middle_names", "surname"})
+IDENTIFIER_PARSERS: dict[str, Callable[[str], str]] = {
+    "postcode": normalise.postcode_normalise,
+    "nhs_number": normalise.nhs_number_normalise,
+    "upn": normalise.upn_normalise,
+    "ni_number": normalise.ni_number_normalise,
+    "uprn": normalise.uprn_normalise,
+}
+# The column whose date a row's fact is "on", per kind of fact.
+FACT_DATE_COLUMN = {
+    "event": "event_date",
+    "attendance": "month",
+    "enrolment": "date_from",
+    "exclusion": "start_date",
+    "residence": "date_from",
+    "custody": "custody_start",
+    "sen": "recorded_on",
+}
+MAX_LENGTH = {"source_key": 80, "forename": 100, "surname": 100, "school_urn": 10}
+EARLIEST_BIRTH = dt.date(1900, 1, 1)
+# Identity columns whose blanks the data-quality report counts.
+QUALITY_COLUMNS = tuple(c for c in IDENTITY_COLUMNS if c not in {"source_key", "middle_names"})
+
+_SURROGATES = re.compile("[\udc80-\udcff]")  # bytes that were not UTF-8 (decoded with surrogateescape)
+
+
+def excluded_name(name: str) -> bool:
+    """True when a column name, event type or dataset code names data the agreement excludes."""
+    return bool(EXCLUDED_DATA.search(re.sub(r"[^a-z0-9]+", "_", name.lower())))
+
+
+@dataclass(frozen=True)
+class Problem:
+    row: int | None  # None: the whole file; 0: the header
+    column: str
+    reason: str
+
+    def as_dict(self) -> dict:
+        return {"row": self.row, "column": self.column, "reason": self.reason}
+
+    def __str__(self) -> str:
+        where = "file" if self.row is None else "header" if self.row == 0 else f"row {self.row}"
+        return f"{where}, {self.column or '-'}: {self.reason}" if self.column else f"{where}: {self.reason}"
+
+
+class ProblemLog:
+    """Every problem counted by (column, reason); the first ``PROBLEMS_LISTED`` kept in full."""
+
+    def __init__(self, limit: int = PROBLEMS_LISTED):
+        self.limit = limit
+        self.listed: list[Problem] = []
+        self.counts: Counter[tuple[str, str]] = Counter()
+        self.rows_rejected = 0
+        self._last_row: int | None = None
+
+    def add(self, row: int | None, column: str, reason: str) -> None:
+        if len(self.listed) < self.limit:
+            self.listed.append(Problem(row, column, reason))
+        self.counts[(column, reason)] += 1
+        if row and row != self._last_row:
+            self.rows_rejected += 1
+            self._last_row = row
+
+    def __bool__(self) -> bool:
+        return bool(self.counts)
+
+    @property
+    def total(self) -> int:
+        return sum(self.counts.values())
+
+    def errors(self) -> list[dict]:
+        return [p.as_dict() for p in self.listed]
+
+    def error_counts(self) -> dict[str, dict[str, int]]:
+        """``{column: {reason: count}}``, most frequent first."""
+        result: dict[str, dict[str, int]] = {}
+        for (column, reason), count in self.counts.most_common():
+            result.setdefault(column or "(file)", {})[reason] = count
+        return result
+
+
+# A validated row, in the order the loader writes it (see services.RECORD_COLUMNS).
+ROW_FIELDS = (
+    "source_key", "row_number", "raw", "forename", "surname", "date_of_birth", "sex", "postcode", "address_key",
+    "uprn", "nhs_number", "upn", "ni_number", "fact_type", "fact_date", "fact",
+)
+
+
+@dataclass
+class ValidationResult:
+    problems: ProblemLog
+    rows_total: int = 0
+    missing: Counter = field(default_factory=Counter)
+    fact_date_min: dt.date | None = None
+    fact_date_max: dt.date | None = None
+
+    def quality(self) -> dict:
+        """The figures the data-quality report shows for this file."""
+        rows = self.rows_total
+        return {
+            "rows": rows,
+            "missing": {c: self.missing[c] for c in QUALITY_COLUMNS},
+            "missing_rate": {c: round(self.missing[c] / rows, 4) if rows else None for c in QUALITY_COLUMNS},
+            "fact_date_min": self.fact_date_min.isoformat() if self.fact_date_min else None,
+            "fact_date_max": self.fact_date_max.isoformat() if self.fact_date_max else None,
+        }
+
+
+class ExtractValidator:
+    """Checks and normalises the rows of one dataset's extract."""
+
+    progress_every = 10_000
+
+    def __init__(self, spec: DatasetSpec):
+        self.spec = spec
+        self.allowed = frozenset(spec.columns)
+        self.required = frozenset(spec.required)
+        self.fact_date_column = FACT_DATE_COLUMN.get(spec.fact_kind)
+        self.fact_columns = tuple(c for c in spec.fact_columns if c not in {self.fact_date_column, "event_type"})
+        self.event_types = frozenset(spec.event_types)
+
+    # --- the file --------------------------------------------------------
+
+    def validate(
+        self,
+        binary_file,
+        *,
+        sink: Callable[[tuple], None],
+        on_progress: Callable[[int], None] | None = None,
+    ) -> ValidationResult:
+        """Read ``binary_file`` (opened in binary mode, at its start) and check every row.
+
+        Good rows go to ``sink`` as tuples in ``ROW_FIELDS`` order until the
+        first problem; after that rows are only checked, so the report is
+        complete but nothing more is staged.
+        """
+        result = ValidationResult(problems=ProblemLog())
+        problems = result.problems
+        head = binary_file.read(3)
+        if head != codecs.BOM_UTF8:
+            binary_file.seek(0)
+        text = io.TextIOWrapper(binary_file, encoding="utf-8", errors="surrogateescape", newline="")
+        reader = csv.reader(text, strict=True)
+        try:
+            header = next(reader, None)
+        except csv.Error as exc:
+            problems.add(0, "", f"the header cannot be read as CSV ({exc})")
+            return result
+        if header is None or not any(h.strip() for h in header):
+            problems.add(None, "", "the file is empty: no header and no rows")
+            return result
+        columns = self._header_check(header, problems)
+        if problems:
+            return result  # rows are not read when the header is wrong (or names excluded data)
+        width = len(columns)
+        plan = self._plan(columns)
+        previous: tuple[int, list[str]] | None = None
+        row_number = 0
+        try:
+            for row in reader:
+                row_number += 1
+                if previous is not None:
+                    self._row(*previous, columns, width, plan, result, sink, last=False)
+                    if on_progress and previous[0] % self.progress_every == 0:
+                        on_progress(previous[0])
+                previous = (row_number, row) if row else None
+        except csv.Error as exc:
+            problems.add(row_number + 1, "", f"the file ends part-way through a quoted value (truncated file?): {exc}")
+        if previous is not None:
+            self._row(*previous, columns, width, plan, result, sink, last=True)
+        result.rows_total = row_number
+        if on_progress:
+            on_progress(row_number)
+        if row_number == 0 and not problems:
+            problems.add(None, "", "the file has a header but no data rows")
+        return result
+
+    def _header_check(self, header: list[str], problems: ProblemLog) -> list[str]:
+        columns = [h.strip().lower() for h in header]
+        if any(_SURROGATES.search(c) for c in columns):
+            problems.add(0, "", "the header is not UTF-8 (save the file as UTF-8)")
+            return columns
+        for column, count in Counter(columns).items():
+            if count > 1:
+                problems.add(0, column, "column appears more than once")
+        for column in columns:
+            if excluded_name(column):
+                problems.add(0, column, EXCLUDED_REASON)
+            elif not column:
+                problems.add(0, "", "a column has no name")
+            elif column not in self.allowed:
+                problems.add(0, column, f"unknown column: {self.spec.code} extracts do not have it")
+        for column in self.spec.required:
+            if column not in columns:
+                problems.add(0, column, "required column missing")
+        return columns
+
+    def _plan(self, columns: list[str]) -> list[tuple[int, str, Callable[[str], object] | None, bool]]:
+        """For each column: its index, name, parser (None keeps the text) and whether a value is required."""
+        plan = []
+        for index, column in enumerate(columns):
+            if column in DATE_COLUMNS:
+                parser = normalise.date_parse
+            elif column in MONTH_COLUMNS:
+                parser = normalise.month_parse
+            elif column in COUNT_COLUMNS:
+                parser = _count
+            elif column in NAME_COLUMNS:
+                parser = normalise.name_normalise
+            elif column in IDENTIFIER_PARSERS:
+                parser = IDENTIFIER_PARSERS[column]
+            elif column == "event_type":
+                parser = self._event_type
+            elif column in CODE_LISTS:
+                parser = _code_parser(column)
+            elif column == "school_urn":
+                parser = _urn
+            else:
+                parser = None
+            plan.append((index, column, parser, column in self.required))
+        return plan
+
+    # --- one row -----------------------------------------------------------
+
+    def _row(self, row_number, row, columns, width, plan, result, sink, *, last) -> None:
+        problems = result.problems
+        if len(row) != width:
+            if last and len(row) < width:
+                reason = f"the file ends part-way through this row: {len(row)} of {width} fields (truncated file?)"
+            else:
+                reason = f"expected {width} fields, found {len(row)}"
+            problems.add(row_number, "", reason)
+            return
+        if _SURROGATES.search("\x1f".join(row)):
+            for column, value in zip(columns, row, strict=True):
+                if _SURROGATES.search(value):
+                    problems.add(
+                        row_number, column, "not UTF-8: bytes in another encoding (e.g. Windows-1252); save the file as UTF-8"
+                    )
+            return
+        values: dict[str, object] = {}
+        for index, column, parser, required in plan:
+            text = row[index].strip()
+            if not text:
+                if required:
+                    problems.add(row_number, column, "required value missing")
+                values[column] = None
+                continue
+            limit = MAX_LENGTH.get(column)
+            if limit and len(text) > limit:
+                problems.add(row_number, column, f"longer than {limit} characters")
+                continue
+            if parser is None:
+                values[column] = text
+                continue
+            try:
+                values[column] = parser(text)
+            except ValueError as exc:
+                problems.add(row_number, column, str(exc))
+        self._cross_check(row_number, values, problems)
+        self._count_missing(values, result)
+        if problems:
+            return  # the file will be refused: stop staging, keep checking
+        sink(self._record(row_number, row, columns, values, result))
+
+    def _cross_check(self, row_number, values, problems) -> None:
+        birth = values.get("date_of_birth")
+        if isinstance(birth, dt.date) and not EARLIEST_BIRTH <= birth <= dt.date.today():
+            problems.add(row_number, "date_of_birth", "date of birth is in the future or before 1900")
+        start, end = values.get("date_from"), values.get("date_to")
+        if isinstance(start, dt.date) and isinstance(end, dt.date) and end < start:
+            problems.add(row_number, "date_to", "date_to is before date_from")
+        attended, possible = values.get("sessions_attended"), values.get("sessions_possible")
+        if isinstance(attended, int) and isinstance(possible, int) and attended > possible:
+            problems.add(row_number, "sessions_attended", "more sessions attended than possible")
+
+    def _count_missing(self, values, result) -> None:
+        missing = result.missing
+        for column in QUALITY_COLUMNS:
+            if values.get(column) is None:
+                missing[column] += 1
+
+    def _record(self, row_number, row, columns, values, result) -> tuple:
+        """The row as ``ROW_FIELDS``: raw as sent, identity normalised, and its fact."""
+        postcode = values.get("postcode") or ""
+        address = values.get("address")
+        fact_date = values.get(self.fact_date_column) if self.fact_date_column else None
+        if fact_date is not None:
+            if result.fact_date_min is None or fact_date < result.fact_date_min:
+                result.fact_date_min = fact_date
+            if result.fact_date_max is None or fact_date > result.fact_date_max:
+                result.fact_date_max = fact_date
+        fact = {}
+        for column in self.fact_columns:
+            value = values.get(column)
+            fact[column] = value.isoformat() if isinstance(value, dt.date) else value
+        return (
+            values["source_key"],
+            row_number,
+            dict(zip(columns, row, strict=True)),
+            values.get("forename") or "",
+            values.get("surname") or "",
+            values.get("date_of_birth"),
+            values.get("sex") or "",
+            postcode,
+            normalise.address_key(address, postcode)[:200] if address else "",
+            values.get("uprn") or "",
+            values.get("nhs_number") or "",
+            values.get("upn") or "",
+            values.get("ni_number") or "",
+            values.get("event_type") or self.spec.fact_kind,
+            fact_date,
+            fact,
+        )
+
+    def _event_type(self, value: str) -> str:
+        code = value.strip().lower()
+        if excluded_name(code):
+            raise ValueError(EXCLUDED_REASON)
+        if code not in self.event_types:
+            raise ValueError(f"unknown event type for {self.spec.code} (expected one of: {', '.join(self.spec.event_types)})")
+        return code
+
+
+def _count(value: str) -> int:
+    if not value.isdigit():
+        raise ValueError("not a whole number of 0 or more")
+    return int(value)
+
+
+def _urn(value: str) -> str:
+    if not value.isdigit():
+        raise ValueError("school URN must be digits")
+    return value
+
+
+def _code_parser(column: str) -> Callable[[str], str]:
+    codes = CODE_LISTS[column]
+    allowed = frozenset(codes)
+
+    def parse(value: str) -> str:
+        code = value.upper()
+        if code not in allowed:
+            raise ValueError(f"unknown code (expected one of: {', '.join(codes)})")
+        return code
+
+    return parse
