@@ -1,6 +1,6 @@
 """Make audit_auditevent append-only in the database itself.
 
-UPDATE is always refused; so is TRUNCATE on PostgreSQL. DELETE is refused
+UPDATE is always refused. DELETE is refused
 unless the retention service has opened the retention window inside its own
 transaction, and then only for rows older than the window's cut-off:
 
@@ -9,6 +9,10 @@ transaction, and then only for rows older than the window's cut-off:
   set with ``set_config(..., true)`` so they vanish at commit or rollback;
 * SQLite: the one row of ``audit_retentionwindow``, which the service sets and
   clears again within the same transaction.
+
+TRUNCATE (PostgreSQL) is a table-level privilege, not a row change: it is what
+``manage.py flush`` and the test runner use to empty the database, so it is not
+trigger-guarded; production revokes it from the application's role (docs/audit.md).
 """
 
 from django.db import migrations
@@ -38,14 +42,8 @@ POSTGRESQL_FORWARD = [
     BEFORE UPDATE OR DELETE ON audit_auditevent
     FOR EACH ROW EXECUTE FUNCTION audit_auditevent_append_only();
     """,
-    """
-    CREATE TRIGGER audit_auditevent_no_truncate
-    BEFORE TRUNCATE ON audit_auditevent
-    FOR EACH STATEMENT EXECUTE FUNCTION audit_auditevent_append_only();
-    """,
 ]
 POSTGRESQL_REVERSE = [
-    "DROP TRIGGER IF EXISTS audit_auditevent_no_truncate ON audit_auditevent;",
     "DROP TRIGGER IF EXISTS audit_auditevent_append_only ON audit_auditevent;",
     "DROP FUNCTION IF EXISTS audit_auditevent_append_only();",
 ]

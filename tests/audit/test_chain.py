@@ -1,0 +1,175 @@
+"""The hash chain: tampering is found and named; retention keeps it verifiable; concurrent writers never fork it."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from datetime import timedelta
+
+import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
+from django.db import close_old_connections, connection, connections
+from django.utils import timezone
+
+from apps.audit.models import Alert, AuditEvent
+from apps.audit.services import GENESIS_HASH, audit_chain_verify, audit_record, audit_retention_purge
+from apps.audit.tasks import audit_retention_task, audit_verify_task
+
+
+def _chain(n: int) -> list[AuditEvent]:
+    return [
+        audit_record(action=AuditEvent.Action.SEARCH, details={"query": f"name {i}"}, result_count=i, record_ids=[i])
+        for i in range(n)
+    ]
+
+
+@pytest.mark.django_db
+class TestVerifier:
+    def test_an_intact_chain_verifies_in_small_chunks(self):
+        events = _chain(7)
+        report = audit_chain_verify(chunk_size=2)
+        assert report.ok
+        assert (report.rows_checked, report.first_id, report.last_id) == (7, events[0].pk, events[-1].pk)
+        assert events[0].prev_hash == GENESIS_HASH
+        assert not Alert.objects.exists()
+
+    def test_an_altered_row_is_named_by_the_command_the_task_the_log_and_an_alert(self, tamper, caplog):
+        events = _chain(5)
+        with tamper():
+            AuditEvent.objects.filter(pk=events[2].pk).update(result_count=0)
+
+        with pytest.raises(CommandError, match=f"BROKEN at event {events[2].pk}"):
+            call_command("audit_verify", chunk_size=2)
+        assert audit_verify_task() == {"ok": False, "rows_checked": 2, "broken_event_id": events[2].pk}
+
+        alert = Alert.objects.get(kind=Alert.Kind.CHAIN_BREAK)  # raised once, however often it is found
+        assert alert.event_id == events[2].pk
+        assert "altered" in alert.summary
+        assert any(r.levelno == logging.ERROR and str(events[2].pk) in r.getMessage() for r in caplog.records)
+
+    def test_a_deleted_row_breaks_the_chain_at_the_row_after_it(self, tamper):
+        events = _chain(5)
+        with tamper():
+            AuditEvent.objects.filter(pk=events[1].pk).delete()
+        report = audit_chain_verify()
+        assert report.broken.event_id == events[2].pk
+
+    def test_deleting_the_oldest_rows_without_retention_is_found(self, tamper):
+        events = _chain(4)
+        with tamper():
+            AuditEvent.objects.filter(pk__lte=events[1].pk).delete()
+        assert audit_chain_verify().broken.event_id == events[2].pk
+
+    def test_a_cut_off_tail_is_found_through_the_checkpoint(self, tamper):
+        events = _chain(4)
+        assert audit_chain_verify().ok
+        with tamper():
+            AuditEvent.objects.filter(pk__gte=events[2].pk).delete()
+        report = audit_chain_verify()
+        assert report.broken.event_id == events[3].pk
+        assert "cut off" in report.broken.reason
+
+    def test_a_rehashed_forgery_still_breaks_at_the_checkpoint(self, tamper):
+        """Rewriting a row and recomputing every later hash leaves the checkpointed hash behind."""
+        from apps.audit.services import event_hash
+
+        events = _chain(3)
+        assert audit_chain_verify().ok
+        with tamper():
+            prev = events[0].hash
+            for event in events[1:]:
+                row = AuditEvent.objects.filter(pk=event.pk).values().get()
+                row["purpose"] = "forged"
+                new_hash = event_hash(prev_hash=prev, fields=row)
+                AuditEvent.objects.filter(pk=event.pk).update(purpose="forged", prev_hash=prev, hash=new_hash)
+                prev = new_hash
+        assert audit_chain_verify().broken.event_id == events[-1].pk
+
+    def test_the_command_reports_an_intact_chain(self, capsys):
+        _chain(3)
+        call_command("audit_verify")
+        assert "Audit chain intact: 3 events" in capsys.readouterr().out
+
+
+@pytest.mark.django_db
+class TestRetention:
+    def test_only_rows_past_the_period_go_and_the_rest_still_verifies(self, record_at, settings):
+        settings.AUDIT_RETENTION_DAYS = 365
+        now = timezone.now()
+        old = [record_at(now - timedelta(days=400 + i), subject_type="person", subject_id=i) for i in range(3)]
+        young = [record_at(now - timedelta(days=d), subject_type="person", subject_id=10 + d) for d in (300, 1)]
+
+        removed = audit_retention_task()
+
+        assert removed == 3
+        remaining = list(AuditEvent.objects.order_by("id"))
+        assert [e.pk for e in remaining[:2]] == [e.pk for e in young]
+        retention = remaining[-1]
+        assert retention.action == AuditEvent.Action.RETENTION
+        assert retention.details["deleted"] == 3
+        assert retention.details["last_deleted_id"] == old[-1].pk
+        assert retention.details["last_deleted_hash"] == old[-1].hash
+        report = audit_chain_verify()
+        assert report.ok and report.anchored_on_retention and report.rows_checked == 3
+
+    def test_nothing_old_enough_means_nothing_deleted_and_nothing_recorded(self, record_at):
+        record_at(timezone.now() - timedelta(days=10))
+        assert audit_retention_purge(retention_days=30) is None
+        assert AuditEvent.objects.count() == 1
+
+    def test_a_purge_keeps_a_contiguous_prefix_when_clocks_overlap(self, record_at):
+        """A row written after a younger one is kept, so the chain stays whole."""
+        now = timezone.now()
+        first = record_at(now - timedelta(days=40))
+        record_at(now - timedelta(days=20))
+        straggler = record_at(now - timedelta(days=35))  # old, but after a young row in the chain
+        audit_retention_purge(retention_days=30)
+        assert not AuditEvent.objects.filter(pk=first.pk).exists()
+        assert AuditEvent.objects.filter(pk=straggler.pk).exists()
+        assert audit_chain_verify().ok
+
+    def test_a_forged_purge_without_its_retention_event_is_found(self, record_at, tamper):
+        now = timezone.now()
+        old = record_at(now - timedelta(days=40))
+        kept = record_at(now - timedelta(days=1))
+        audit_retention_purge(retention_days=30)
+        with tamper():
+            AuditEvent.objects.filter(action=AuditEvent.Action.RETENTION).delete()
+        assert audit_chain_verify().broken.event_id == kept.pk
+        assert old.pk < kept.pk
+
+    def test_retention_is_refused_a_period_under_a_day(self):
+        with pytest.raises(ValueError, match="at least 1"):
+            audit_retention_purge(retention_days=0)
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="needs concurrent PostgreSQL connections")
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_writers_keep_the_chain_valid():
+    writers, per_writer = 6, 15
+    start = threading.Barrier(writers)
+    errors: list[BaseException] = []
+
+    def write(n: int):
+        try:
+            start.wait()
+            for i in range(per_writer):
+                audit_record(action=AuditEvent.Action.SEARCH, details={"writer": n, "i": i}, result_count=i)
+        except BaseException as exc:  # noqa: BLE001 - reported by the assertion below
+            errors.append(exc)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=write, args=(n,)) for n in range(writers)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    close_old_connections()
+
+    assert errors == []
+    assert AuditEvent.objects.count() == writers * per_writer
+    report = audit_chain_verify(chunk_size=7)
+    assert report.ok, report.broken
+    assert report.rows_checked == writers * per_writer
