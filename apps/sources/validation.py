@@ -182,6 +182,7 @@ class ExtractValidator:
         complete but nothing more is staged.
         """
         result = ValidationResult(problems=ProblemLog())
+        self._key_rows: dict[str, int] = {}  # source_key -> the row it was first seen in
         problems = result.problems
         head = binary_file.read(3)
         if head != codecs.BOM_UTF8:
@@ -304,6 +305,10 @@ class ExtractValidator:
                 values[column] = parser(text)
             except ValueError as exc:
                 problems.add(row_number, column, str(exc))
+        key = values.get("source_key")
+        if key is not None:
+            if (first := self._key_rows.setdefault(key, row_number)) != row_number:
+                problems.add(row_number, "source_key", f"duplicate source_key: already in row {first}")
         self._cross_check(row_number, values, problems)
         self._count_missing(values, result)
         if problems:
