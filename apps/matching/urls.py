@@ -1,5 +1,13 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from . import views
 
 app_name = "matching"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("runs/", views.runs, name="runs"),
+    path("runs/start/", views.run_start, name="run_start"),
+    path("runs/<int:pk>/", views.run, name="run"),
+    path("review/", views.review_queue, name="review_queue"),
+    path("review/<int:pk>/", views.review_pair, name="review_pair"),
+]

@@ -1,0 +1,127 @@
+"""Clustering scored pairs into persons, and keeping person ids stable across runs.
+
+Pure Python over integer ids, no Django and no DuckDB, so the rules are easy to test.
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+
+def cluster(
+    nodes: Iterable[int],
+    edges: Iterable[tuple[int, int, float]],
+    *,
+    must_link: Iterable[tuple[int, int]] = (),
+    cannot_link: Iterable[tuple[int, int]] = (),
+) -> dict[int, int]:
+    """Connected components with constraints: ``{node: cluster id}`` (the cluster's smallest node).
+
+    Must-link pairs are joined first. Then edges are added strongest first, and an
+    edge is skipped when it would put two nodes of a cannot-link pair in one
+    cluster, so a reviewer's "not the same person" holds even when a chain of
+    other links would have joined them. With no cannot-link pairs this is plain
+    connected components at the threshold the edges were cut at.
+    """
+    parent: dict[int, int] = {n: n for n in nodes}
+    forbidden: dict[int, set[int]] = defaultdict(set)  # root -> nodes its cluster may not join
+    members: dict[int, list[int]] = {}
+
+    def find(x: int) -> int:
+        root = x
+        while parent[root] != root:
+            root = parent[root]
+        while parent[x] != root:
+            parent[x], x = root, parent[x]
+        return root
+
+    for a, b in cannot_link:
+        if a in parent and b in parent and a != b:
+            forbidden[a].add(b)
+            forbidden[b].add(a)
+
+    def union(a: int, b: int, *, check: bool) -> None:
+        ra, rb = find(a), find(b)
+        if ra == rb:
+            return
+        if check and (forbidden.get(ra) or forbidden.get(rb)):
+            members_a = members.get(ra, [ra])
+            members_b = set(members.get(rb, [rb]))
+            if forbidden.get(ra, set()) & members_b or any(m in forbidden.get(rb, ()) for m in members_a):
+                return
+        if len(members.get(ra, [ra])) < len(members.get(rb, [rb])):
+            ra, rb = rb, ra
+        parent[rb] = ra
+        members[ra] = members.pop(ra, [ra]) + members.pop(rb, [rb])
+        if rb in forbidden:
+            forbidden[ra] |= forbidden.pop(rb)
+
+    for a, b in must_link:
+        if a in parent and b in parent:
+            union(a, b, check=False)
+    for a, b, _ in sorted(edges, key=lambda e: -e[2]):
+        union(a, b, check=True)
+
+    roots: dict[int, int] = {}
+    result = {}
+    for node in sorted(parent):
+        root = find(node)
+        result[node] = roots.setdefault(root, node)
+    return result
+
+
+@dataclass
+class IdAssignment:
+    """How new clusters map onto existing person ids."""
+
+    person_for_cluster: dict[int, int]  # cluster -> existing person id it continues
+    new_clusters: list[int]  # clusters that need a new person
+    merges: list[tuple[int, int, int]] = field(default_factory=list)  # (old person, surviving cluster, records)
+    splits: list[tuple[int, int, int]] = field(default_factory=list)  # (old person, new cluster, records)
+
+
+def assign_person_ids(record_cluster: dict[int, int], record_person: dict[int, int | None]) -> IdAssignment:
+    """Give each new cluster the id of the existing person it overlaps most.
+
+    ``record_cluster`` maps every record to its new cluster; ``record_person``
+    maps records to the person they were linked to before (None if new).
+    Overlaps are taken largest first (ties: smaller person id, then smaller
+    cluster), each person id going to at most one cluster. Afterwards:
+
+    * an old person whose records are all in clusters that kept another id was
+      *merged* (into the cluster holding most of its records);
+    * records of an old person that landed in a cluster which is not that
+      person's continuation were *split off* to it - recorded when the old
+      person lives on elsewhere (otherwise it is a merge, above).
+    """
+    overlap: Counter[tuple[int, int]] = Counter()
+    for record, cluster_id in record_cluster.items():
+        person = record_person.get(record)
+        if person is not None:
+            overlap[(cluster_id, person)] += 1
+    ranked = sorted(overlap.items(), key=lambda item: (-item[1], item[0][1], item[0][0]))
+    person_for_cluster: dict[int, int] = {}
+    taken: set[int] = set()
+    for (cluster_id, person), _ in ranked:
+        if cluster_id in person_for_cluster or person in taken:
+            continue
+        person_for_cluster[cluster_id] = person
+        taken.add(person)
+
+    clusters = sorted(set(record_cluster.values()))
+    new_clusters = [c for c in clusters if c not in person_for_cluster]
+    merges, splits = [], []
+    by_person: dict[int, list[tuple[int, int]]] = defaultdict(list)
+    for (cluster_id, person), count in overlap.items():
+        by_person[person].append((cluster_id, count))
+    for person, spread in sorted(by_person.items()):
+        elsewhere = sorted((c, n) for c, n in spread if person_for_cluster.get(c) != person)
+        if person not in taken:
+            target, count = max(elsewhere, key=lambda cn: (cn[1], -cn[0]))
+            merges.append((person, target, count))
+            elsewhere = [(c, n) for c, n in elsewhere if c != target]
+            # the rest of a merged person's records went to yet other clusters: split from it
+        splits.extend((person, c, n) for c, n in elsewhere)
+    return IdAssignment(person_for_cluster, new_clusters, merges, splits)

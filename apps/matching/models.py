@@ -1,0 +1,117 @@
+"""Match runs, the clerical review queue and the history of person ids."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+
+
+class MatchRun(models.Model):
+    """One linkage of source records into golden persons, with its model, figures and charts."""
+
+    class Kind(models.TextChoices):
+        FULL = "full", "Full run (train, predict, cluster, project)"
+        INCREMENTAL = "incremental", "Incremental (one dataset's new extract)"
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Waiting to start"
+        RUNNING = "running", "Running"
+        COMPLETED = "completed", "Completed"
+        FAILED = "failed", "Failed"
+
+    kind = models.CharField(max_length=12, choices=Kind.choices, default=Kind.FULL)
+    dataset = models.ForeignKey(
+        "sources.Dataset", null=True, blank=True, on_delete=models.PROTECT, help_text="Incremental runs: the extract's dataset"
+    )
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    stage = models.CharField(max_length=60, blank=True, help_text="What the run is doing now")
+    progress = models.PositiveSmallIntegerField(default=0, help_text="Per cent done")
+    started_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT)
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    match_threshold = models.FloatField(help_text="Pairs at or above this probability are linked")
+    review_threshold = models.FloatField(help_text="Pairs from here up to the match threshold go to clerical review")
+    model = models.JSONField(default=dict, blank=True, help_text="Splink's model JSON (settings and trained m/u)")
+    parameters = models.JSONField(default=list, blank=True, help_text="m, u and match weight of each comparison level")
+    charts = models.JSONField(default=dict, blank=True, help_text="Splink chart specs (Vega-Lite)")
+    counts = models.JSONField(default=dict, blank=True, help_text="Records, profiles, pairs, clusters, persons, merges, splits")
+    timings = models.JSONField(default=dict, blank=True, help_text="Seconds per stage")
+    failure_reason = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"Match run {self.pk} ({self.get_kind_display()}, {self.status})"
+
+    @property
+    def is_finished(self) -> bool:
+        return self.status in (self.Status.COMPLETED, self.Status.FAILED)
+
+
+class ClericalPair(models.Model):
+    """Two source records the model was unsure about (grey zone), waiting for a reviewer.
+
+    ``record_low`` has the smaller id, so a pair exists once whichever way round it was scored.
+    """
+
+    run = models.ForeignKey(MatchRun, on_delete=models.CASCADE, related_name="clerical_pairs")
+    record_low = models.ForeignKey("sources.SourceRecord", on_delete=models.CASCADE, related_name="+")
+    record_high = models.ForeignKey("sources.SourceRecord", on_delete=models.CASCADE, related_name="+")
+    match_probability = models.FloatField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-match_probability", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["record_low", "record_high"], name="one_clerical_pair_per_record_pair"),
+            models.CheckConstraint(name="clerical_pair_ordered", condition=models.Q(record_low__lt=models.F("record_high"))),
+        ]
+
+
+class ReviewDecision(models.Model):
+    """A reviewer's label for two records. Match and not-a-match bind every later run."""
+
+    class Outcome(models.TextChoices):
+        MATCH = "match", "The same person"
+        NOT_MATCH = "not_match", "Not the same person"
+        NOT_SURE = "not_sure", "Not sure"
+
+    record_low = models.ForeignKey("sources.SourceRecord", on_delete=models.CASCADE, related_name="+")
+    record_high = models.ForeignKey("sources.SourceRecord", on_delete=models.CASCADE, related_name="+")
+    outcome = models.CharField(max_length=10, choices=Outcome.choices)
+    score_shown = models.BooleanField(help_text="Whether the reviewer saw the model's probability")
+    match_probability = models.FloatField(null=True, blank=True, help_text="The model's probability when queued")
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="match_decisions")
+    decided_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-decided_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["record_low", "record_high"], name="one_decision_per_record_pair"),
+            models.CheckConstraint(name="decision_pair_ordered", condition=models.Q(record_low__lt=models.F("record_high"))),
+        ]
+
+
+class PersonIdEvent(models.Model):
+    """A change of person id: a merge (two persons became one) or a split (one became several).
+
+    ``from_person`` keeps its id; a merged person also gets ``Person.merged_into``.
+    A saved link to ``from_person`` can follow ``to_person`` to where the records went.
+    """
+
+    class Kind(models.TextChoices):
+        MERGE = "merge", "Merged into another person"
+        SPLIT = "split", "Records split off to a new person"
+
+    run = models.ForeignKey(MatchRun, on_delete=models.CASCADE, related_name="person_id_events")
+    kind = models.CharField(max_length=5, choices=Kind.choices)
+    from_person = models.ForeignKey("people.Person", on_delete=models.CASCADE, related_name="id_events_from")
+    to_person = models.ForeignKey("people.Person", on_delete=models.CASCADE, related_name="id_events_to")
+    record_count = models.PositiveIntegerField(help_text="Source records that moved")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "pk"]
+        indexes = [models.Index(fields=["from_person"]), models.Index(fields=["to_person"])]

@@ -1,0 +1,75 @@
+"""Match run pages and the clerical review queue (capability ``matching.review``)."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.db import transaction
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_POST
+
+from apps.accounts import access as acl
+from apps.audit.services import audit_record
+
+from . import selectors, services
+from .models import ClericalPair, MatchRun, ReviewDecision
+from .tasks import match_run_task
+
+SHOW_SCORE_SESSION_KEY = "matching_show_score"
+
+
+@acl.require_capability(acl.MATCHING_REVIEW)
+def runs(request):
+    return render(request, "matching/runs.html", {"runs": selectors.match_runs(), "queued": selectors.review_queue_count()})
+
+
+@require_POST
+@acl.require_capability(acl.MATCHING_REVIEW)
+def run_start(request):
+    try:
+        run = services.match_run_create(kind=MatchRun.Kind.FULL, user=request.user)
+    except services.MatchingError as exc:
+        messages.error(request, str(exc))
+        return redirect("matching:runs")
+    transaction.on_commit(lambda: match_run_task.delay(run.pk))
+    return redirect("matching:run", pk=run.pk)
+
+
+@acl.require_capability(acl.MATCHING_REVIEW)
+def run(request, pk: int):
+    match_run = get_object_or_404(MatchRun, pk=pk)
+    template = "matching/_run_status.html" if request.headers.get("HX-Request") else "matching/run.html"
+    return render(request, template, {"run": match_run})
+
+
+@acl.require_capability(acl.MATCHING_REVIEW)
+def review_queue(request):
+    if "show_score" in request.GET:
+        request.session[SHOW_SCORE_SESSION_KEY] = request.GET["show_score"] == "1"
+    return render(
+        request, "matching/review_queue.html",
+        {"pairs": selectors.review_queue(), "count": selectors.review_queue_count(),
+         "show_score": request.session.get(SHOW_SCORE_SESSION_KEY, False)},
+    )
+
+
+@acl.require_capability(acl.MATCHING_REVIEW)
+def review_pair(request, pk: int):
+    pair = ClericalPair.objects.select_related("record_low__dataset", "record_high__dataset").filter(pk=pk).first()
+    if pair is None:
+        raise Http404("Page not found")
+    show_score = request.session.get(SHOW_SCORE_SESSION_KEY, False)
+    if request.method == "POST":
+        outcome = request.POST.get("outcome", "")
+        if outcome not in ReviewDecision.Outcome.values:
+            messages.error(request, "Choose whether the two records are the same person.")
+        else:
+            services.review_decision_record(pair=pair, outcome=outcome, user=request.user, score_shown=show_score, request=request)
+            messages.success(request, "Decision recorded. Later match runs will follow it.")
+            return redirect("matching:review_queue")
+    audit_record(action="view_record", request=request, subject_type="source_record_pair", subject_id=f"{pair.record_low_id}-{pair.record_high_id}",
+                 record_ids=[pair.record_low_id, pair.record_high_id], purpose="clerical review")
+    return render(
+        request, "matching/review_pair.html",
+        {"pair": pair, "fields": selectors.pair_comparison(pair), "show_score": show_score, "outcomes": ReviewDecision.Outcome.choices},
+    )
