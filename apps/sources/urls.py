@@ -1,5 +1,13 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from . import views
 
 app_name = "sources"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.batches, name="batches"),
+    path("upload/", views.upload, name="upload"),
+    path("quality/", views.quality, name="quality"),
+    path("batches/<int:pk>/", views.batch, name="batch"),
+    path("batches/<int:pk>/progress/", views.batch_progress, name="batch_progress"),
+]
