@@ -99,20 +99,18 @@ def access_grant_revoke(*, grant: AccessGrant, custodian, reason: str, request=N
     return grant
 
 
-# Not yet among AuditEvent.Action's choices (the audit app owns them); stored as is.
-ROLE_CHANGE_ACTION = "role_change"
-
-
 @transaction.atomic
 def role_otp_set(*, role: Role, required: bool, custodian, request=None) -> Role:
-    """Require (or stop requiring) a TOTP second factor for users acting in ``role``."""
+    """Require (or stop requiring) a TOTP second factor for users acting in ``role``.
+
+    Audited as a restriction change on the role (subject type ``role``)."""
     if role.requires_otp == required:
         return role
     role.requires_otp = required
     role.save(update_fields=["requires_otp"])
     audit_record(
-        action=ROLE_CHANGE_ACTION, request=request, user=custodian, subject_type="role", subject_id=role.slug,
-        details={"requires_otp": required},
+        action=AuditEvent.Action.RESTRICTION_CHANGE, request=request, user=custodian, subject_type="role", subject_id=role.slug,
+        details={"change": "requires_otp", "requires_otp": required},
     )
     return role
 
