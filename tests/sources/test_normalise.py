@@ -1,0 +1,167 @@
+"""The pure normalisation functions shared by import and matching."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from apps.sources import normalise as n
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("  o'brien ", "OBRIEN"),
+        ("O’Brien", "OBRIEN"),
+        ("OBRIEN", "OBRIEN"),
+        ("smith-jones", "SMITH-JONES"),
+        ("Smith - Jones", "SMITH-JONES"),
+        ("Smith – Jones", "SMITH-JONES"),
+        ("mary   ann", "MARY ANN"),
+        ("José", "JOSE"),
+        ("Zoë", "ZOE"),
+        ("-Smith-", "SMITH"),
+        ("D'Arcy-Smith", "DARCY-SMITH"),
+        ("", ""),
+    ],
+)
+def test_name_normalise(raw, expected):
+    assert n.name_normalise(raw) == expected
+
+
+def test_double_barrelled_names_share_parts_and_key():
+    assert n.name_parts("Smith-Jones") == n.name_parts("smith jones") == ("SMITH", "JONES")
+    assert n.name_key("Smith-Jones") == n.name_key("Smith Jones") == "SMITHJONES"
+    assert n.name_key("O'Brien") == n.name_key("OBRIEN")
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("2024-04-03", dt.date(2024, 4, 3)),
+        ("03/04/2024", dt.date(2024, 4, 3)),
+        ("03-04-2024", dt.date(2024, 4, 3)),
+        ("3/4/2024", dt.date(2024, 4, 3)),
+        (" 2024-4-3 ", dt.date(2024, 4, 3)),
+        ("29/02/2024", dt.date(2024, 2, 29)),
+    ],
+)
+def test_date_parse_accepts_the_agencies_formats(raw, expected):
+    assert n.date_parse(raw) == expected
+
+
+@pytest.mark.parametrize("raw", ["31/02/2024", "29/02/2023", "2024-13-01", "00/01/2024", "31-04-2024"])
+def test_date_parse_rejects_impossible_dates(raw):
+    with pytest.raises(ValueError, match="not a real date"):
+        n.date_parse(raw)
+
+
+@pytest.mark.parametrize("raw", ["2024/04/03", "03.04.2024", "03/04/24", "April 3 2024", "20240403", "03/04-2024"])
+def test_date_parse_rejects_other_formats(raw):
+    with pytest.raises(ValueError, match="not a date in the format"):
+        n.date_parse(raw)
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [("2024-03", dt.date(2024, 3, 1)), ("03/2024", dt.date(2024, 3, 1)), ("2024-03-17", dt.date(2024, 3, 1))],
+)
+def test_month_parse(raw, expected):
+    assert n.month_parse(raw) == expected
+
+
+def test_month_parse_rejects_month_13():
+    with pytest.raises(ValueError, match="not a real month"):
+        n.month_parse("2024-13")
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [("bs1 4dj", "BS1 4DJ"), ("BS14DJ", "BS1 4DJ"), (" bs1   4dj ", "BS1 4DJ"), ("BS16 1QY", "BS16 1QY"),
+     ("EC1A 1BB", "EC1A 1BB"), ("W1A0AX", "W1A 0AX"), ("M1 1AE", "M1 1AE"), ("GIR 0AA", "GIR 0AA")],
+)
+def test_postcode_normalise(raw, expected):
+    assert n.postcode_normalise(raw) == expected
+
+
+@pytest.mark.parametrize("raw", ["BS1", "BS1 4D", "1BS 4DJ", "BS1 4CJ", "BS1-4DJ!", "BRISTOL"])
+def test_postcode_rejects_non_uk_shapes(raw):
+    with pytest.raises(ValueError, match="not a UK postcode"):
+        n.postcode_normalise(raw)
+
+
+def test_nhs_number_modulus_11():
+    assert n.nhs_number_normalise("943 476 5919") == "9434765919"
+    assert n.nhs_number_normalise("943-476-5919") == "9434765919"
+    with pytest.raises(ValueError, match="check digit is wrong"):
+        n.nhs_number_normalise("9434765918")
+    with pytest.raises(ValueError, match="must be 10 digits"):
+        n.nhs_number_normalise("943476591")
+    # weighted sum 6*2 = 12 leaves remainder 1, so the check digit would be 10: never a valid number
+    for last in "0123456789":
+        with pytest.raises(ValueError, match="check digit is wrong"):
+            n.nhs_number_normalise(f"000000006{last}")
+
+
+def test_nhs_check_digit_11_becomes_0():
+    # weighted sum 0 gives 11 - 0 = 11, written as 0
+    assert n.nhs_number_normalise("0000000000") == "0000000000"
+
+
+def test_upn_check_letter_dfe_algorithm():
+    # weights 2..13 over "801200001001": 8*2 + 1*4 + 2*5 + 1*10 + 1*13 = 53; 53 % 23 = 7 -> H
+    assert n.upn_check_letter("801200001001") == "H"
+    assert n.upn_normalise("h801 2000 01001") == "H801200001001"
+    with pytest.raises(ValueError, match="check letter is wrong"):
+        n.upn_normalise("A801200001001")
+    with pytest.raises(ValueError, match="UPN must be"):
+        n.upn_normalise("I801200001001")  # I is never a check letter
+
+
+def test_temporary_upn_ends_in_a_letter():
+    body = "80120000100A"
+    assert n.upn_normalise(n.upn_check_letter(body) + body) == n.upn_check_letter(body) + body
+
+
+@pytest.mark.parametrize("raw", ["AB123456C", "ab 12 34 56 c", "JG103759A"])
+def test_ni_number_accepts(raw):
+    assert n.ni_number_normalise(raw) == raw.replace(" ", "").upper()
+
+
+@pytest.mark.parametrize("raw", ["DA123456C", "AO123456C", "GB123456A", "AB123456E", "AB12345C", "123456789"])
+def test_ni_number_rejects(raw):
+    with pytest.raises(ValueError, match="not a National Insurance number"):
+        n.ni_number_normalise(raw)
+
+
+def test_uprn():
+    assert n.uprn_normalise("000123456789") == "123456789"
+    with pytest.raises(ValueError):
+        n.uprn_normalise("12345678901234")
+
+
+@pytest.mark.parametrize(
+    "spelling",
+    ["Flat 4a, 12 High St", "4A 12 High Street", "FLAT 4A 12 HIGH STREET", "flat 4a, 12, high st.", "Apartment 4A, 12 High St, Bristol, BS1 4DJ"],
+)
+def test_address_spellings_agree(spelling):
+    assert n.address_key(spelling, "BS1 4DJ") == "4A||12|HIGH STREET|BS1 4DJ"
+
+
+def test_address_parts():
+    parts = n.address_parse("Rose Cottage, 3 Mill Ln, Bishopsworth, Bristol")
+    assert parts == n.AddressParts(building_name="ROSE COTTAGE", building_number="3", street="MILL LANE", locality="BISHOPSWORTH", town="BRISTOL")
+    assert n.address_parse("Flat 2, Castle House, Castle St") == n.AddressParts(
+        sub_building="2", building_name="CASTLE HOUSE", street="CASTLE STREET"
+    )
+    assert n.address_parse("12a St Pauls Rd").street == "SAINT PAULS ROAD"
+
+
+def test_different_flats_do_not_agree():
+    assert n.address_key("Flat 4a, 12 High St") != n.address_key("Flat 4, 12 High St")
+    assert n.address_key("12 High St") != n.address_key("14 High St")
+
+
+def test_blank_address_has_no_key():
+    assert n.address_key("  ", "BS1 4DJ") == ""
