@@ -1,0 +1,476 @@
+"""Reads for the case-worker pages, already filtered for the user.
+
+Records come only from ``visible_persons`` / ``visible_families`` (restricted
+records), and facts only from the sections the role in use may see
+(``sections_q``). Each function issues a fixed number of queries, whatever the
+number of rows.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date
+
+from django.db.models import Max, Prefetch, Q
+
+from apps.accounts.access import Access, visible_families, visible_persons
+from apps.indicators.models import Badge, PersonIndicator
+from apps.sources.models import Dataset, SourceRecord
+
+from .models import AddressHistory, Family, FamilyMembership, Person, PersonAlias, Relationship
+from .names import name_variants, normalise_name, phonetic, similarity
+from .query import ParsedQuery
+
+MAX_CANDIDATES = 5000
+PAGE_SIZE = 20
+
+
+def sections_q(access: Access, *, path: str) -> Q:
+    """Q limiting a fact queryset to the sections ``access`` may see. ``path`` leads to a Section code."""
+    return Q(**{f"{path}__in": sorted(access.sections)})
+
+
+def visible_dataset_ids(access: Access) -> set[int]:
+    return set(Dataset.objects.filter(sections_q(access, path="section__code")).values_list("pk", flat=True))
+
+
+def badges_for_persons(person_ids, access: Access) -> dict[int, list[str]]:
+    """Badge codes per person, only from categories the user may see, in catalogue order."""
+    order = {code: i for i, code in enumerate(Badge.objects.values_list("code", flat=True))}
+    rows = (
+        PersonIndicator.objects.filter(person_id__in=list(person_ids), definition__category__badge__isnull=False)
+        .filter(sections_q(access, path="definition__category__section__code"))
+        .values_list("person_id", "definition__category__badge__code")
+        .distinct()
+    )
+    badges: dict[int, set[str]] = defaultdict(set)
+    for person_id, code in rows:
+        badges[person_id].add(code)
+    return {pid: sorted(codes, key=order.get) for pid, codes in badges.items()}
+
+
+# --- search ------------------------------------------------------------------------
+
+
+@dataclass
+class SearchHit:
+    person: Person
+    score: float
+    badges: list[str] = field(default_factory=list)
+    family: Family | None = None
+
+    def age(self, today: date) -> int | None:
+        return self.person.age_on(today)
+
+
+@dataclass
+class SearchResult:
+    query: ParsedQuery
+    hits: list[SearchHit]
+    total: int
+    page: int
+    pages: int
+
+    @property
+    def person_ids(self) -> list[int]:
+        return [hit.person.pk for hit in self.hits]
+
+
+def _name_candidates_q(names: list[str]) -> Q:
+    """Candidate rows for a typed name: phonetic or prefix on the surname, nicknames, forename/surname swapped."""
+    q = Q()
+    if len(names) == 1:
+        (n,) = names
+        variants = name_variants(n)
+        return (
+            Q(surname_phonetic=phonetic(n)) | Q(search_surname__startswith=n[:3]) | Q(search_surname__contains=f" {n}")
+            | Q(search_forename__in=variants) | Q(forename_phonetic=phonetic(n))
+        )
+    pairs = [(names[0], names[-1]), (names[-1], names[0])]  # as typed, and swapped
+    if len(names) > 2:  # double-barrelled surname typed without a hyphen
+        pairs.append((names[0], " ".join(names[1:])))
+    for forename, surname in pairs:
+        surname_q = (
+            Q(surname_phonetic=phonetic(surname)) | Q(search_surname__startswith=surname[:2])
+            | Q(search_surname__contains=f" {surname.split(' ')[-1]}")
+        )
+        forename_q = (
+            Q(search_forename__startswith=forename[:1]) | Q(search_forename__in=name_variants(forename))
+            | Q(forename_phonetic=phonetic(forename))
+        )
+        q |= surname_q & forename_q
+    return q
+
+
+def _name_score(names: list[str], forename: str, surname: str) -> float:
+    if not names:
+        return 0.0
+    if len(names) == 1:
+        n = names[0]
+        surname_parts = surname.split(" ")
+        best_surname = max(similarity(n, part) for part in surname_parts + [surname])
+        best_forename = max([similarity(v, forename) for v in name_variants(n)] or [0.0])
+        return max(best_surname, best_forename)
+
+    def pair_score(f: str, s: str) -> float:
+        s_score = max(similarity(s, surname), max(similarity(s, part) for part in surname.split(" ")))
+        f_score = max([similarity(v, forename) for v in name_variants(f)] or [0.0])
+        if forename in name_variants(f) and forename != normalise_name(f):
+            f_score = max(f_score, 0.95)  # nickname: Bill -> William
+        return 0.55 * s_score + 0.45 * f_score
+
+    scores = [pair_score(names[0], names[-1]), 0.97 * pair_score(names[-1], names[0])]
+    if len(names) > 2:
+        scores.append(pair_score(names[0], " ".join(names[1:])))
+    return max(scores)
+
+
+def _age_bounds_to_dob(age_min: int, age_max: int, today: date) -> tuple[date, date]:
+    earliest = date(today.year - age_max - 1, today.month, min(today.day, 28))
+    latest = date(today.year - age_min, today.month, min(today.day, 28))
+    return earliest, latest
+
+
+def person_search(
+    *, user, request=None, access: Access, query: ParsedQuery, area: str = "", age_band: str = "", badge: str = "",
+    page: int = 1, today: date | None = None,
+) -> SearchResult:
+    """Search people the user may see, ranked by closeness to what was typed."""
+    today = today or date.today()
+    qs = visible_persons(user, request).filter(merged_into__isnull=True)
+    exact = False
+    if query.nhs_number:
+        qs, exact = qs.filter(nhs_number=query.nhs_number), True
+    if query.upn:
+        qs, exact = qs.filter(Q(upn=query.upn) | Q(enrolments__upn=query.upn)), True
+    if query.ni_number:
+        qs, exact = qs.filter(ni_number=query.ni_number), True
+    if query.family_reference:
+        qs, exact = qs.filter(memberships__family__reference=query.family_reference), True
+    if query.source_key:
+        visible = visible_dataset_ids(access)
+        qs, exact = qs.filter(source_records__source_key=query.source_key, source_records__dataset_id__in=visible), True
+    if query.dob:
+        qs = qs.filter(Q(date_of_birth=query.dob) | Q(aliases__date_of_birth=query.dob))
+    elif query.dob_year:
+        qs = qs.filter(date_of_birth__year=query.dob_year)
+        if query.dob_month:
+            qs = qs.filter(date_of_birth__month=query.dob_month)
+    if query.age_min is not None:
+        earliest, latest = _age_bounds_to_dob(query.age_min, query.age_max, today)
+        qs = qs.filter(date_of_birth__gt=earliest, date_of_birth__lte=latest)
+    if query.postcode:
+        pc_q = (
+            Q(current_address__postcode=query.postcode) | Q(address_history__address__postcode=query.postcode)
+            if " " in query.postcode
+            else Q(current_address__postcode__startswith=query.postcode + " ")
+            | Q(address_history__address__postcode__startswith=query.postcode + " ")
+        )
+        qs = qs.filter(pc_q)
+    if query.address_words:
+        words = query.address_words.split()
+        number = words[0] if words and words[0][0].isdigit() else ""
+        street = " ".join(w for w in words if not w[0].isdigit())
+        street_key = street.replace(" STREET", "").replace(" ST", "").replace(" ROAD", "").replace(" RD", "").strip()
+        addr_q = Q(address_history__address__street__icontains=street_key)
+        if number:
+            addr_q &= Q(address_history__address__building_number__iexact=number)
+        qs = qs.filter(addr_q)
+    if query.names:
+        qs = qs.filter(_name_candidates_q(query.names))
+    if area:
+        qs = qs.filter(current_address__area=area)
+    if age_band:
+        low, _, high = age_band.partition("-")
+        earliest, latest = _age_bounds_to_dob(int(low), int(high or 120), today)
+        qs = qs.filter(date_of_birth__gt=earliest, date_of_birth__lte=latest)
+    if badge and badge in {code for code in Badge.objects.filter(categories__section__code__in=access.sections).values_list("code", flat=True)}:
+        qs = qs.filter(
+            indicators__definition__category__badge__code=badge,
+            indicators__definition__category__section__code__in=access.sections,
+        )
+
+    candidates = list(
+        qs.values_list("pk", "search_forename", "search_surname", "date_of_birth").distinct()[:MAX_CANDIDATES]
+    )
+    scored = []
+    for pk, forename, surname, dob in candidates:
+        score = 1.0 if exact else 0.0
+        if query.names:
+            score = _name_score(query.names, forename, surname)
+            if score < 0.75:
+                continue
+        if query.dob and dob == query.dob:
+            score += 0.2
+        scored.append((score, surname, forename, pk))
+    scored.sort(key=lambda row: (-row[0], row[1], row[2], row[3]))
+    total = len(scored)
+    pages = max(1, -(-total // PAGE_SIZE))
+    page = min(max(1, page), pages)
+    window = scored[(page - 1) * PAGE_SIZE: page * PAGE_SIZE]
+    ids = [pk for _, _, _, pk in window]
+    persons = Person.objects.select_related("current_address").in_bulk(ids)
+    badges = badges_for_persons(ids, access)
+    families = current_family_by_person(ids, user=user, request=request)
+    hits = [
+        SearchHit(person=persons[pk], score=round(score, 3), badges=badges.get(pk, []), family=families.get(pk))
+        for score, _, _, pk in window
+    ]
+    return SearchResult(query=query, hits=hits, total=total, page=page, pages=pages)
+
+
+def current_family_by_person(person_ids, *, user, request=None) -> dict[int, Family]:
+    """Each person's current (latest, open-ended first) family that the user may see."""
+    memberships = (
+        FamilyMembership.objects.filter(person_id__in=list(person_ids), family__in=visible_families(user, request))
+        .select_related("family")
+        .order_by("person_id", "-date_to", "-date_from")
+    )
+    result: dict[int, Family] = {}
+    for m in memberships:
+        if m.person_id not in result or m.date_to is None:
+            result.setdefault(m.person_id, m.family)
+    return result
+
+
+# --- person ------------------------------------------------------------------------
+
+
+@dataclass
+class PersonDetail:
+    person: Person
+    aliases: list[PersonAlias]
+    indicators_by_category: list[tuple]  # [(category, [PersonIndicator, ...]), ...]
+    risk_scores: list[PersonIndicator]
+    memberships: list[FamilyMembership]
+    relationships: list[Relationship]
+    provenance: list[SourceRecord]
+    badges: list[str]
+    last_updated: dict[str, object]
+
+
+def person_detail(*, user, request=None, access: Access, pk: int) -> PersonDetail:
+    from apps.accounts.access import get_visible_or_404
+
+    person = get_visible_or_404(visible_persons(user, request).select_related("current_address"), pk=pk)
+    indicators = list(
+        PersonIndicator.objects.filter(person=person)
+        .filter(sections_q(access, path="definition__category__section__code"))
+        .select_related("definition__category__badge", "dataset")
+        .prefetch_related(Prefetch("source_records", queryset=SourceRecord.objects.only("pk", "source_key", "dataset_id")))
+        .order_by("definition__category__order", "definition__order", "-indicator_date")
+    )
+    grouped: dict = {}
+    risk = []
+    for ind in indicators:
+        if ind.definition.kind == "risk":
+            risk.append(ind)
+        else:
+            grouped.setdefault(ind.definition.category, []).append(ind)
+    visible_datasets = visible_dataset_ids(access)
+    provenance = list(
+        SourceRecord.objects.filter(person=person, dataset_id__in=visible_datasets)
+        .select_related("dataset__provider", "batch")
+        .only(
+            "pk", "source_key", "match_probability", "forename", "surname", "date_of_birth", "postcode",
+            "dataset__name", "dataset__code", "dataset__validated", "dataset__provider__code",
+            "batch__finished_at", "batch__created_at",
+        )
+        .order_by("dataset__code", "source_key")
+    )
+    last_updated = dict(
+        SourceRecord.objects.filter(person=person, dataset_id__in=visible_datasets)
+        .values_list("dataset__section__code")
+        .annotate(last=Max("batch__finished_at"))
+    )
+    aliases = list(
+        PersonAlias.objects.filter(person=person, dataset_id__in=visible_datasets)
+        .select_related("dataset")
+        .order_by("surname", "forename")
+    )
+    memberships = list(
+        FamilyMembership.objects.filter(person=person, family__in=visible_families(user, request))
+        .select_related("family")
+        .order_by("-date_from")
+    )
+    relationships = list(
+        Relationship.objects.filter(person=person, related_person__in=visible_persons(user, request))
+        .select_related("related_person")
+        .order_by("kind")
+    )
+    return PersonDetail(
+        person=person, aliases=aliases, indicators_by_category=list(grouped.items()), risk_scores=risk,
+        memberships=memberships, relationships=relationships, provenance=provenance,
+        badges=badges_for_persons([person.pk], access).get(person.pk, []), last_updated=last_updated,
+    )
+
+
+def person_address_history(*, user, request=None, access: Access, person: Person) -> list[AddressHistory]:
+    return list(
+        AddressHistory.objects.filter(person=person, dataset_id__in=visible_dataset_ids(access))
+        .select_related("address", "dataset")
+        .order_by("-date_from", "dataset__code")
+    )
+
+
+# --- family ------------------------------------------------------------------------
+
+
+@dataclass
+class FamilyMember:
+    membership: FamilyMembership
+    badges: list[str]
+    relationships: list[Relationship]
+
+
+@dataclass
+class FamilyDetail:
+    family: Family
+    members: list[FamilyMember]
+    badges: list[str]
+    headline_problems: list[tuple]  # [(HeadlineProblem, [badge codes that meet it]), ...]
+    addresses: list[AddressHistory]
+    other_families: list[Family]
+
+    @property
+    def met_problems(self) -> list:
+        return [problem for problem, met in self.headline_problems if met]
+
+    @property
+    def distinct_addresses(self) -> list:
+        seen, result = set(), []
+        for spell in self.addresses:
+            if spell.address_id not in seen:
+                seen.add(spell.address_id)
+                result.append(spell.address)
+        return result
+
+
+def family_detail(*, user, request=None, access: Access, pk: int) -> FamilyDetail:
+    from apps.accounts.access import get_visible_or_404
+    from apps.indicators.models import HeadlineProblem
+
+    family = get_visible_or_404(visible_families(user, request).select_related("household__address"), pk=pk)
+    persons = visible_persons(user, request)
+    memberships = list(
+        FamilyMembership.objects.filter(family=family, person__in=persons)
+        .select_related("person")
+        .order_by("person__date_of_birth", "person__pk")
+    )
+    person_ids = [m.person_id for m in memberships]
+    badges = badges_for_persons(person_ids, access)
+    rels: dict[int, list[Relationship]] = defaultdict(list)
+    for rel in Relationship.objects.filter(person_id__in=person_ids, related_person_id__in=person_ids).select_related("related_person"):
+        rels[rel.person_id].append(rel)
+    members = [FamilyMember(membership=m, badges=badges.get(m.person_id, []), relationships=rels[m.person_id]) for m in memberships]
+    family_badges = sorted({b for codes in badges.values() for b in codes}, key=[b.code for b in Badge.objects.all()].index)
+    problems = []
+    badge_problem = dict(Badge.objects.values_list("code", "headline_problem__code"))
+    for problem in HeadlineProblem.objects.all():
+        met = [b for b in family_badges if badge_problem.get(b) == problem.code]
+        problems.append((problem, met))
+    addresses = list(
+        AddressHistory.objects.filter(person_id__in=person_ids, dataset_id__in=visible_dataset_ids(access))
+        .select_related("address", "dataset", "person")
+        .order_by("-date_from")
+    )
+    other_families = list(
+        visible_families(user, request)
+        .filter(memberships__person_id__in=person_ids)
+        .exclude(pk=family.pk)
+        .distinct()
+        .order_by("reference")
+    )
+    return FamilyDetail(
+        family=family, members=members, badges=family_badges, headline_problems=problems, addresses=addresses,
+        other_families=other_families,
+    )
+
+
+# --- school and attendance ---------------------------------------------------------
+
+
+@dataclass
+class SchoolDetail:
+    person: Person
+    enrolments: list
+    sen: object
+    attendance: list
+    totals: dict
+    exclusions: list
+    risk_of_neet: PersonIndicator | None
+    attendance_validated: bool
+    attendance_updated: object
+
+
+def school_detail(*, user, request=None, access: Access, pk: int) -> SchoolDetail:
+    from apps.accounts.access import get_visible_or_404
+    from apps.schools.models import AttendanceMonth, Enrolment, Exclusion, SENStatus
+
+    person = get_visible_or_404(visible_persons(user, request), pk=pk)
+    if not access.sees("school"):
+        from django.http import Http404
+
+        raise Http404("Page not found")
+    datasets = visible_dataset_ids(access)
+    enrolments = list(
+        Enrolment.objects.filter(person=person, dataset_id__in=datasets).select_related("school").order_by("-date_from")
+    )
+    sen = SENStatus.objects.filter(person=person, dataset_id__in=datasets).order_by("-recorded_on").first()
+    attendance = list(
+        AttendanceMonth.objects.filter(person=person, dataset_id__in=datasets).select_related("school", "dataset").order_by("-month")
+    )
+    attended = sum(a.sessions_attended for a in attendance)
+    possible = sum(a.sessions_possible for a in attendance)
+    totals = {"attended": attended, "possible": possible, "percentage": (100.0 * attended / possible) if possible else None}
+    exclusions = list(
+        Exclusion.objects.filter(person=person, dataset_id__in=datasets).select_related("school").order_by("-start_date")
+    )
+    risk = None
+    if access.sees("risk-models"):
+        risk = (
+            PersonIndicator.objects.filter(person=person, definition__code="risk-of-neet")
+            .order_by("-indicator_date")
+            .first()
+        )
+    attendance_dataset = attendance[0].dataset if attendance else None
+    updated = (
+        SourceRecord.objects.filter(person=person, dataset=attendance_dataset).aggregate(last=Max("batch__finished_at"))["last"]
+        if attendance_dataset
+        else None
+    )
+    return SchoolDetail(
+        person=person, enrolments=enrolments, sen=sen, attendance=attendance, totals=totals, exclusions=exclusions,
+        risk_of_neet=risk, attendance_validated=attendance_dataset.validated if attendance_dataset else True,
+        attendance_updated=updated,
+    )
+
+
+# --- address timeline ----------------------------------------------------------------
+
+
+@dataclass
+class TimelineEntry:
+    spell: AddressHistory
+    overlaps: list[AddressHistory]  # spells of the same person, from other sources, at other addresses, at the same time
+
+
+def address_timeline(spells: list[AddressHistory]) -> list[TimelineEntry]:
+    """Spells newest first, each with the spells it overlaps from a different source at a different address."""
+    far_future = date.max
+    far_past = date.min
+    entries = []
+    for spell in spells:
+        start, end = spell.date_from or far_past, spell.date_to or far_future
+        overlaps = [
+            other for other in spells
+            if other is not spell
+            and other.person_id == spell.person_id
+            and other.address_id != spell.address_id
+            and other.dataset_id != spell.dataset_id
+            and (other.date_from or far_past) <= end
+            and start <= (other.date_to or far_future)
+        ]
+        entries.append(TimelineEntry(spell=spell, overlaps=overlaps))
+    return entries

@@ -1,0 +1,151 @@
+"""Case-worker pages: search, person, school and attendance, family, address history.
+
+Thin: each view asks ``selectors`` for what the user may see, records the read
+with ``audit_record`` in the same transaction, and renders. A restricted record
+the user is not named on is a 404, or, for roles that may break the glass, a
+redirect to the break-glass page (which reveals nothing about the record).
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.urls import reverse
+
+from apps.accounts import access as acl
+from apps.accounts.purpose import PURPOSES, purpose_from, purpose_in_session, purpose_remember
+from apps.audit.models import AuditEvent
+from apps.audit.services import audit_record
+from apps.indicators.models import Badge
+
+from . import selectors
+from .models import Area, Family, Person
+from .query import parse_query
+
+AGE_BANDS = (("0-4", "0 to 4"), ("5-10", "5 to 10"), ("11-15", "11 to 15"), ("16-17", "16 to 17"),
+             ("18-24", "18 to 24"), ("25-120", "25 and over"))
+
+
+def _break_glass_or_404(request, *, kind: str, pk: int):
+    """A restricted record the user may open by breaking the glass, else 404."""
+    model = Person if kind == "person" else Family
+    user_access = acl.access_for(request.user, request)
+    if user_access.can(acl.CASE_BREAK_GLASS) and model.objects.filter(pk=pk, is_restricted=True).exists():
+        return redirect(reverse("accounts:break_glass", kwargs={"kind": kind, "pk": pk}))
+    raise Http404("Page not found")
+
+
+def _visible_person_or_redirect(request, pk: int):
+    if not acl.visible_persons(request.user, request).filter(pk=pk).exists():
+        return _break_glass_or_404(request, kind="person", pk=pk)
+    return None
+
+
+@acl.require_capability(acl.CASE_SEARCH)
+def search(request):
+    user_access = acl.access_for(request.user, request)
+    params = request.GET
+    raw = params.get("q", "").strip()
+    area, age_band, badge = params.get("area", ""), params.get("age_band", ""), params.get("badge", "")
+    visible_badges = list(Badge.objects.filter(categories__section__code__in=user_access.sections).distinct())
+    context = {
+        "q": raw, "area": area, "age_band": age_band, "badge": badge, "areas": Area.choices, "age_bands": AGE_BANDS,
+        "badges": visible_badges, "purposes": PURPOSES, "purpose": params.get("purpose", "") or _reason_of(request),
+        "reference": params.get("reference", ""), "needs_reference": bool(user_access.active_role and user_access.active_role.purpose_requires_reference),
+        "today": date.today(),
+    }
+    searched = bool(raw or area or age_band or badge)
+    if searched:
+        purpose, error = purpose_from(params, user_access)
+        query = parse_query(raw)
+        if error:
+            context["purpose_error"] = error
+        elif query.is_empty and not (area or age_band or badge):
+            context["query_error"] = "Enter a name, date of birth, postcode, address or reference."
+        else:
+            try:
+                page = int(params.get("page", "1"))
+            except ValueError:
+                page = 1
+            if area and area not in Area.values:
+                area = ""
+            if age_band and age_band not in dict(AGE_BANDS):
+                age_band = ""
+            result = selectors.person_search(
+                user=request.user, request=request, access=user_access, query=query, area=area, age_band=age_band,
+                badge=badge, page=page,
+            )
+            audit_record(
+                action=AuditEvent.Action.SEARCH, request=request, subject_type="search", record_ids=result.person_ids,
+                purpose=purpose, result_count=result.total,
+                details={"terms": raw, "understood": query.describe(), "filters": {"area": area, "age_band": age_band, "badge": badge}, "page": result.page},
+            )
+            purpose_remember(request, purpose)
+            context["result"] = result
+    template = "people/_results.html" if request.headers.get("HX-Request") and searched else "people/search.html"
+    return render(request, template, context)
+
+
+def _reason_of(request) -> str:
+    remembered = purpose_in_session(request)
+    return remembered if remembered in PURPOSES else ""
+
+
+def _audit_view(request, *, action, subject_type, pk, record_ids=()):
+    audit_record(action=action, request=request, subject_type=subject_type, subject_id=pk, record_ids=record_ids,
+                 purpose=purpose_in_session(request))
+
+
+@acl.require_capability(acl.CASE_VIEW)
+def person(request, pk: int):
+    if (response := _visible_person_or_redirect(request, pk)) is not None:
+        return response
+    user_access = acl.access_for(request.user, request)
+    detail = selectors.person_detail(user=request.user, request=request, access=user_access, pk=pk)
+    _audit_view(request, action=AuditEvent.Action.VIEW_PERSON, subject_type="person", pk=pk)
+    return render(request, "people/person.html", {"d": detail, "p": detail.person, "today": date.today(), "tab": "person"})
+
+
+@acl.require_capability(acl.CASE_VIEW)
+def person_school(request, pk: int):
+    if (response := _visible_person_or_redirect(request, pk)) is not None:
+        return response
+    user_access = acl.access_for(request.user, request)
+    detail = selectors.school_detail(user=request.user, request=request, access=user_access, pk=pk)
+    _audit_view(request, action=AuditEvent.Action.VIEW_ATTENDANCE, subject_type="person", pk=pk)
+    return render(request, "people/school.html", {"d": detail, "p": detail.person, "today": date.today(), "tab": "school"})
+
+
+@acl.require_capability(acl.CASE_VIEW)
+def person_addresses(request, pk: int):
+    if (response := _visible_person_or_redirect(request, pk)) is not None:
+        return response
+    user_access = acl.access_for(request.user, request)
+    person_obj = acl.visible_persons(request.user, request).get(pk=pk)
+    spells = selectors.person_address_history(user=request.user, request=request, access=user_access, person=person_obj)
+    _audit_view(request, action=AuditEvent.Action.VIEW_ADDRESSES, subject_type="person", pk=pk)
+    return render(request, "people/addresses.html", {"p": person_obj, "timeline": selectors.address_timeline(spells), "today": date.today(), "tab": "addresses"})
+
+
+@acl.require_capability(acl.CASE_VIEW)
+def family(request, pk: int):
+    if not acl.visible_families(request.user, request).filter(pk=pk).exists():
+        return _break_glass_or_404(request, kind="family", pk=pk)
+    user_access = acl.access_for(request.user, request)
+    detail = selectors.family_detail(user=request.user, request=request, access=user_access, pk=pk)
+    _audit_view(request, action=AuditEvent.Action.VIEW_FAMILY, subject_type="family", pk=pk,
+                record_ids=[m.membership.person_id for m in detail.members])
+    return render(request, "people/family.html", {"d": detail, "f": detail.family, "today": date.today(), "tab": "family"})
+
+
+@acl.require_capability(acl.CASE_VIEW)
+def family_addresses(request, pk: int):
+    if not acl.visible_families(request.user, request).filter(pk=pk).exists():
+        return _break_glass_or_404(request, kind="family", pk=pk)
+    user_access = acl.access_for(request.user, request)
+    detail = selectors.family_detail(user=request.user, request=request, access=user_access, pk=pk)
+    _audit_view(request, action=AuditEvent.Action.VIEW_ADDRESSES, subject_type="family", pk=pk,
+                record_ids=[m.membership.person_id for m in detail.members])
+    return render(request, "people/family_addresses.html", {"d": detail, "f": detail.family, "timeline": selectors.address_timeline(detail.addresses), "today": date.today(), "tab": "family_addresses"})
