@@ -22,7 +22,7 @@ from django_otp import login as otp_login
 
 from apps.audit.models import AuditEvent
 from apps.audit.services import audit_record
-from apps.people import restriction
+from apps.people import restriction as restricted
 
 from . import access, otp, services
 from .access import ACTIVE_ROLE_SESSION_KEY, access_for, require_capability, require_signed_in
@@ -201,7 +201,7 @@ def role_otp(request, slug: str):
 # --- restricted records (custodian) ----------------------------------------------------
 def _restrictable_or_404(kind: str, pk: int):
     try:
-        model = restriction.restrictable_model(kind)
+        model = restricted.restrictable_model(kind)
     except LookupError as exc:
         raise Http404("Page not found") from exc
     return get_object_or_404(model, pk=pk)
@@ -234,7 +234,7 @@ def restriction(request, kind: str, pk: int):
     if request.method == "POST":
         try:
             if action in {"restrict", "unrestrict"} and reason_form.is_valid():
-                change = restriction.record_restrict if action == "restrict" else restriction.record_unrestrict
+                change = restricted.record_restrict if action == "restrict" else restricted.record_unrestrict
                 change(record=record, custodian=request.user, reason=reason_form.cleaned_data["reason"], request=request)
                 messages.success(request, f"{kind.title()} {pk} is {'now' if action == 'restrict' else 'no longer'} restricted.")
                 return redirect("accounts:restriction", kind=kind, pk=pk)
@@ -243,12 +243,12 @@ def restriction(request, kind: str, pk: int):
                 if user is None:
                     name_form.add_error("username", "There is no account with that username.")
                 else:
-                    restriction.record_name_user(record=record, user=user, custodian=request.user, request=request)
+                    restricted.record_name_user(record=record, user=user, custodian=request.user, request=request)
                     messages.success(request, f"{user.get_username()} is named on {kind} {pk}.")
                     return redirect("accounts:restriction", kind=kind, pk=pk)
             if action == "unname":
                 user = get_object_or_404(get_user_model(), username=request.POST.get("username", ""))
-                restriction.record_unname_user(record=record, user=user, custodian=request.user, request=request)
+                restricted.record_unname_user(record=record, user=user, custodian=request.user, request=request)
                 messages.success(request, f"{user.get_username()} is no longer named on {kind} {pk}.")
                 return redirect("accounts:restriction", kind=kind, pk=pk)
         except ValidationError as error:
@@ -261,7 +261,7 @@ def restriction(request, kind: str, pk: int):
     label = record.reference if kind == "family" else f"{record.forename} {record.surname}"
     return render(request, "accounts/restriction.html", {
         "kind": kind, "record_id": pk, "label": label, "is_restricted": record.is_restricted,
-        "restriction_reason": record.restriction_reason, "named_users": restriction.named_users(record),
+        "restriction_reason": record.restriction_reason, "named_users": restricted.named_users(record),
         "reason_form": reason_form, "name_form": name_form,
         "reason_hint": "Why the restriction is lifted" if record.is_restricted
         else "Why it is restricted: for example member of staff, relative of staff, high-profile case",
@@ -282,20 +282,20 @@ def break_glass(request, kind: str, pk: int):
     """
     if kind not in _VISIBLE:
         raise Http404("Page not found")
-    record = get_object_or_404(restriction.restrictable_model(kind), pk=pk, is_restricted=True)
+    record = get_object_or_404(restricted.restrictable_model(kind), pk=pk, is_restricted=True)
     record_url = reverse(_RECORD_URL[kind], kwargs={"pk": pk})
     if _VISIBLE[kind](request.user, request).filter(pk=pk).exists():
         return redirect(record_url)
     form = BreakGlassForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            restriction.break_glass(user=request.user, record=record, reason=form.cleaned_data["reason"], request=request)
+            restricted.break_glass(user=request.user, record=record, reason=form.cleaned_data["reason"], request=request)
         except ValidationError as error:
             _form_errors(form, error)
         else:
             return redirect(record_url)
     return render(request, "accounts/break_glass.html", {
-        "form": form, "hours": restriction.BREAK_GLASS_HOURS, "kind": kind,
+        "form": form, "hours": restricted.BREAK_GLASS_HOURS, "kind": kind,
     })
 
 

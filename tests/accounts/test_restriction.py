@@ -1,0 +1,136 @@
+"""Restricted records: the custodian restricts and names users; others cannot see them; break-glass."""
+
+from datetime import timedelta
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from apps.accounts.access import visible_families, visible_persons
+from apps.audit.models import AuditEvent
+from apps.people.models import BreakGlass
+from apps.people.restriction import record_name_user
+
+pytestmark = pytest.mark.django_db
+
+
+def test_the_custodian_restricts_a_person_seeing_only_id_and_name(client_as, person, users):
+    client = client_as("data-custodian")
+    page = client.get(reverse("accounts:restriction", args=["person", person.pk])).content.decode()
+    assert "Mariella Quennington" in page
+    assert person.nhs_number not in page and "1984" not in page
+    response = client.post(reverse("accounts:restriction", args=["person", person.pk]),
+                           {"action": "restrict", "reason": "Member of staff"})
+    assert response.status_code == 302
+    person.refresh_from_db()
+    assert person.is_restricted and person.restriction_reason == "Member of staff"
+    change = AuditEvent.objects.get(action="restriction_change", subject_type="person")
+    assert change.details == {"change": "restrict", "reason": "Member of staff"}
+    assert not visible_persons(users["key-worker"]).filter(pk=person.pk).exists()
+
+
+def test_restricting_needs_a_reason(client_as, person):
+    response = client_as("data-custodian").post(reverse("accounts:restriction", args=["person", person.pk]),
+                                                {"action": "restrict", "reason": ""})
+    assert response.status_code == 200
+    person.refresh_from_db()
+    assert not person.is_restricted
+
+
+def test_the_restricted_list_shows_ids_not_names(client_as, restricted_person, restricted_family):
+    page = client_as("data-custodian").get(reverse("accounts:restrictions")).content.decode()
+    assert str(restricted_person.pk) in page and "F000777" in page
+    assert "Brackenbury" not in page and "Ottoline" not in page
+
+
+def test_the_lookup_form_opens_a_record_by_id(client_as, restricted_family):
+    client = client_as("data-custodian")
+    response = client.get(reverse("accounts:restrictions"), {"kind": "family", "record_id": restricted_family.pk})
+    assert response["Location"] == reverse("accounts:restriction", args=["family", restricted_family.pk])
+    assert client.get(reverse("accounts:restriction", args=["family", 999999])).status_code == 404
+    assert client.get(reverse("accounts:restriction", args=["household", restricted_family.pk])).status_code == 404
+
+
+def test_named_users_see_the_record_and_others_do_not(client_as, users, restricted_person, restricted_family):
+    client = client_as("data-custodian")
+    url = reverse("accounts:restriction", args=["person", restricted_person.pk])
+    assert client.post(url, {"action": "name", "username": "nobody"}).status_code == 200
+    assert client.post(url, {"action": "name", "username": "social_worker"}).status_code == 302
+    assert visible_persons(users["social-worker"]).filter(pk=restricted_person.pk).exists()
+    assert not visible_persons(users["key-worker"]).filter(pk=restricted_person.pk).exists()
+    assert not visible_families(users["social-worker"]).filter(pk=restricted_family.pk).exists()
+    # the custodian, who named them, still reads no case data
+    assert not visible_persons(users["data-custodian"]).exists()
+
+    assert client.post(url, {"action": "unname", "username": "social_worker"}).status_code == 302
+    assert not visible_persons(users["social-worker"]).filter(pk=restricted_person.pk).exists()
+    changes = AuditEvent.objects.filter(action="restriction_change").values_list("details__change", flat=True)
+    assert sorted(changes) == ["name_user", "unname_user"]
+
+
+def test_a_restricted_person_is_absent_from_search(users, person, restricted_person):
+    results = visible_persons(users["key-worker"]).filter(surname__in=[person.surname, restricted_person.surname])
+    assert list(results) == [person]
+
+
+def test_lifting_the_restriction_opens_the_record_to_case_roles(client_as, users, restricted_person):
+    client_as("data-custodian").post(reverse("accounts:restriction", args=["person", restricted_person.pk]),
+                                     {"action": "unrestrict", "reason": "Staff member has left"})
+    assert visible_persons(users["key-worker"]).filter(pk=restricted_person.pk).exists()
+
+
+# --- break-glass -----------------------------------------------------------------------
+def test_break_glass_page_reveals_nothing_about_the_record(client_as, restricted_person):
+    response = client_as("key-worker").get(reverse("accounts:break_glass", args=["person", restricted_person.pk]))
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert "This record is restricted" in page
+    for detail in ("Ottoline", "Brackenbury", "1979", restricted_person.nhs_number, "Member of staff"):
+        assert detail not in page
+
+
+def test_break_glass_needs_a_reason(client_as, restricted_person):
+    url = reverse("accounts:break_glass", args=["person", restricted_person.pk])
+    for reason in ("", "because"):
+        response = client_as("key-worker").post(url, {"reason": reason})
+        assert response.status_code == 200
+        assert "Say why you need to open this record" in response.content.decode()
+    assert not BreakGlass.objects.exists()
+    assert not AuditEvent.objects.filter(action="break_glass").exists()
+
+
+def test_break_glass_opens_the_record_for_a_while_and_is_audited(client_as, users, restricted_family):
+    client = client_as("key-worker")
+    url = reverse("accounts:break_glass", args=["family", restricted_family.pk])
+    response = client.post(url, {"reason": "Referral CR-2026-0042 names this family"})
+    assert response.status_code == 302
+    assert response["Location"] == reverse("people:family", kwargs={"pk": restricted_family.pk})
+    assert visible_families(users["key-worker"]).filter(pk=restricted_family.pk).exists()
+    event = AuditEvent.objects.get(action="break_glass")
+    assert (event.subject_type, event.subject_id, event.username) == ("family", str(restricted_family.pk), "key_worker")
+    assert event.details["reason"] == "Referral CR-2026-0042 names this family"
+    # once open, the page sends the user straight to the record
+    assert client.get(url)["Location"] == reverse("people:family", kwargs={"pk": restricted_family.pk})
+    # and it closes again when the break-glass lapses
+    BreakGlass.objects.update(expires_at=timezone.now() - timedelta(seconds=1))
+    assert not visible_families(users["key-worker"]).filter(pk=restricted_family.pk).exists()
+
+
+@pytest.mark.parametrize("role", ["first-response", "police-safeguarding", "analyst", "data-custodian", "audit-reviewer", None])
+def test_roles_without_break_glass_get_a_404(client_as, role, restricted_person):
+    response = client_as(role).get(reverse("accounts:break_glass", args=["person", restricted_person.pk]))
+    assert response.status_code == 404
+
+
+def test_no_existence_oracle_for_missing_or_unrestricted_records(client_as, person):
+    client = client_as("social-worker")
+    assert client.get(reverse("accounts:break_glass", args=["person", person.pk])).status_code == 404
+    assert client.get(reverse("accounts:break_glass", args=["person", 987654])).status_code == 404
+    assert client.get(reverse("accounts:break_glass", args=["elephant", person.pk])).status_code == 404
+
+
+def test_a_named_user_goes_straight_to_the_record(client_as, users, restricted_person):
+    record_name_user(record=restricted_person, user=users["social-worker"], custodian=users["data-custodian"])
+    response = client_as("social-worker").get(reverse("accounts:break_glass", args=["person", restricted_person.pk]))
+    assert response["Location"] == reverse("people:person", kwargs={"pk": restricted_person.pk})
+    assert not BreakGlass.objects.exists()
