@@ -16,6 +16,7 @@ urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("accounts/", include("apps.accounts.urls")),
     path("people/", include("apps.people.urls")),
+    path("api/", include("apps.people.api_urls")),
     path("imports/", include("apps.sources.urls")),
     path("matching/", include("apps.matching.urls")),
     path("audit/", include("apps.audit.urls")),
