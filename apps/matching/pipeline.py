@@ -29,7 +29,7 @@ import tempfile
 import time
 from collections.abc import Callable
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pyarrow as pa
@@ -63,7 +63,7 @@ class MatchingConfig:
     memory_limit: str = "2GB"
     threads: int = 2
     review_queue_cap: int = 5000
-    caps: splink_model.TrainingCaps = splink_model.TrainingCaps()
+    caps: splink_model.TrainingCaps = field(default_factory=splink_model.TrainingCaps)
 
     @classmethod
     def from_settings(cls) -> MatchingConfig:

@@ -223,7 +223,7 @@ def settings_dict(*, prior: float = 1e-5) -> dict[str, Any]:
     }
 
 
-@dataclass
+@dataclass(frozen=True)
 class TrainingCaps:
     """Keep training fast at 170,000 people: random-sampling pairs for u, pairs per EM rule."""
 
@@ -311,9 +311,8 @@ def predict_incremental(
             f"FROM (SELECT {column} FROM {existing} UNION ALL SELECT {column} FROM {new}) "
             f"WHERE {column} IS NOT NULL GROUP BY {column}"
         )
-        linker.table_management.register_term_frequency_lookup(
-            con.table(f"tf_{column}_lookup").arrow(), column, overwrite=True
-        )
+        tf_sdf = db_api.register(f"tf_{column}_lookup", table_name=f"tf_{column}_input")
+        linker.table_management.register_term_frequency_lookup(tf_sdf, column)
     existing_sdf = linker._input_tables_dict[next(iter(linker._input_tables_dict))]
     between = linker.inference.predict_between(
         existing_sdf, new_sdf, threshold_match_probability=threshold, warning_mode="never"
