@@ -18,14 +18,15 @@ class Command(DjangoFlushCommand):
         connection = connections[options["database"]]
         if connection.vendor != "sqlite":
             return super().handle(**options)
-        self._set_window(connection, datetime.max.replace(tzinfo=timezone.utc).strftime("%Y-%m-%d %H:%M:%S"))
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "INSERT INTO audit_retentionwindow (id, delete_before) VALUES (1, %s) "
+                "ON CONFLICT (id) DO UPDATE SET delete_before = excluded.delete_before",
+                [datetime.max.replace(tzinfo=timezone.utc).strftime("%Y-%m-%d %H:%M:%S")],
+            )
         try:
             return super().handle(**options)
         finally:
             # A completed flush removed the window row too; an aborted one must not leave it open.
-            self._set_window(connection, None)
-
-    @staticmethod
-    def _set_window(connection, delete_before):
-        with connection.cursor() as cursor:
-            cursor.execute("UPDATE audit_retentionwindow SET delete_before = %s WHERE id = 1", [delete_before])
+            with connection.cursor() as cursor:
+                cursor.execute("UPDATE audit_retentionwindow SET delete_before = NULL WHERE id = 1")
