@@ -103,7 +103,8 @@ class ExtractWriter:
                              format_date=self.format_date)
         self.path = out_dir / f"{spec.code}.csv"
         self.count = DatasetCount()
-        self._records: dict[int, list[tuple[str, list[str]]]] = {}
+        self._records: dict[int, list[list[str]]] = {}
+        self._duplicated: dict[int, bool] = {}
         agency = spec.code.split("-", 1)[0]
         # residence and census records are keyed by account or admission number instead
         self.scope, self.key_format = KEY_SCOPES.get(spec.code) or KEY_SCOPES.get(agency) or ("", "")
@@ -120,15 +121,27 @@ class ExtractWriter:
         return [key, *(recorded.values.get(c, "") for c in self.identity_columns)]
 
     def person_record(self, person: Person, day: date) -> list[str]:
-        """The agency's record of this person (made on first sight, at the address they had then)."""
+        """The agency's record of this person, made on first sight at the address they had then.
+
+        A person the agency holds twice (``duplicate_record``) gets the second record on
+        their second row, and either record on later rows.
+        """
         records = self._records.get(person.index)
         if records is None:
-            address, stale = person.address_at(day)
-            copies = 2 if self.rng.random() < self.rates.duplicate_record else 1
-            records = [(key := self.keys.key(self.scope, self.key_format, person.index, copy),
-                        self._identity(key, person, address, stale, duplicate=copy > 0)) for copy in range(copies)]
-            self._records[person.index] = records
-        return (records[0] if len(records) == 1 else self.rng.choice(records))[1]
+            records = self._records[person.index] = [self._new_record(person, day, 0)]
+            self._duplicated[person.index] = self.rng.random() < self.rates.duplicate_record
+            return records[0]
+        if self._duplicated[person.index]:
+            if len(records) == 1:
+                records.append(self._new_record(person, day, 1))
+                return records[1]
+            return self.rng.choice(records)
+        return records[0]
+
+    def _new_record(self, person: Person, day: date, copy: int) -> list[str]:
+        address, stale = person.address_at(day)
+        key = self.keys.key(self.scope, self.key_format, person.index, copy)
+        return self._identity(key, person, address, stale, duplicate=copy > 0)
 
     def spell_record(self, key: str, person: Person, address: Address) -> list[str]:
         """A record that belongs to one address spell (a council tax occupancy, a tenancy, a claim)."""

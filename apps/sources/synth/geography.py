@@ -89,13 +89,13 @@ class AddressBook:
     def __init__(self, rng: random.Random, faker: Faker, *, households: int):
         self._rng = rng
         self._districts = tuple(DISTRICTS)
-        streets_per_district = max(4, households // 40)
-        surnames = [faker.last_name() for _ in range(300)]
+        streets_per_district = max(4, households // 150)
+        surnames = [faker.last_name() for _ in range(600)]
         self._streets: dict[str, list[_Street]] = {}
-        seen: set[str] = set()
         for district in self._districts:
-            area, localities, _, _ = DISTRICTS[district]
+            _, localities, _, _ = DISTRICTS[district]
             streets = []
+            seen: set[str] = set()  # a name is unique within a district; Bristol has many a Church Road
             while len(streets) < streets_per_district:
                 word = rng.choice(surnames) if rng.random() < 0.6 else rng.choice(_STREET_WORDS)
                 name = f"{word} {rng.choice(_STREET_TYPES)}"

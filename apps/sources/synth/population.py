@@ -137,7 +137,7 @@ class Scale:
 
 SCALES = {"small": Scale(people=2_000, families=635), "bristol": Scale(people=170_000, families=54_000)}
 
-_CHILDREN = ((1, 0.58), (2, 0.30), (3, 0.09), (4, 0.025), (5, 0.005))
+_CHILDREN = ((1, 0.60), (2, 0.29), (3, 0.08), (4, 0.025), (5, 0.005))
 _SEN_SUPPORT_TYPES = (("SLCN", 24), ("SEMH", 20), ("MLD", 17), ("SPLD", 14), ("ASD", 10), ("OTH", 5), ("PD", 3),
                       ("HI", 2), ("VI", 1), ("SLD", 1), ("NSA", 3))
 _EHCP_TYPES = (("ASD", 33), ("SLCN", 21), ("SEMH", 15), ("SLD", 9), ("MLD", 5), ("PD", 4), ("SPLD", 3),
@@ -277,7 +277,8 @@ class Population:
 
     def _make_households(self) -> None:
         families = 0
-        while families < self.target_families and len(self.people) < 0.98 * self.target_people:
+        largest_family = 12  # leave room so the last family cannot overshoot the target
+        while families < self.target_families and len(self.people) + largest_family <= 0.98 * self.target_people:
             families += self._make_family()
             if len(self.households) % 5000 == 0:
                 self.progress("households", people=len(self.people), households=len(self.households))
@@ -289,13 +290,13 @@ class Population:
         trouble = rng.gauss(0, 1)
         household = self._household(trouble)
         ethnicity, pools = self._tradition()
-        lone = rng.random() < sigmoid(-0.25 + 0.6 * trouble)
+        lone = rng.random() < sigmoid(0.6 * trouble)  # about half, as in the Troubled Families evaluation
         n_children = _weighted(rng, _CHILDREN) + (1 if trouble > 1.5 and rng.random() < 0.3 else 0)
         youngest = rng.randrange(16) if rng.random() < 0.95 else rng.choice((16, 17, 18))
         ages = [youngest]
         for _ in range(n_children - 1):
             ages.append(ages[-1] + _weighted(rng, ((1, 2), (2, 4), (3, 3), (4, 2), (5, 1), (7, 1))))
-        ages = [a for a in ages if a <= 18 or (a <= 24 and rng.random() < 0.35)]
+        ages = [a for a in ages if a <= 18 or (a <= 24 and rng.random() < 0.1)]  # few grown-up children stay
         oldest = max(ages)
         age_at_first = min(max(round(rng.gauss(28 - 2.5 * max(trouble, 0.0), 5.5)), 15), 42)
         mother_age = oldest + age_at_first
@@ -361,7 +362,8 @@ class Population:
         trouble = rng.gauss(0, 1)
         household = self._household(trouble)
         ethnicity, pools = self._tradition()
-        kind = _weighted(rng, (("single", 55), ("couple", 30), ("sharers", 15)))
+        room = self.target_people - len(self.people)
+        kind = _weighted(rng, (("single", 55), ("couple", 30), ("sharers", 15))) if room > 1 else "single"
         since = years_before(self.as_of, rng.uniform(0.3, 10))
         if kind == "couple":
             maiden = pools.surnames.pick(rng)
@@ -376,7 +378,7 @@ class Population:
             ):
                 household.members.append(Membership(person, "adult", since, None))
             return
-        for _ in range(1 if kind == "single" else rng.randrange(2, 4)):
+        for _ in range(1 if kind == "single" else min(room, rng.randrange(2, 4))):
             age = rng.randrange(18, 26) if kind == "sharers" or rng.random() < 0.3 else rng.randrange(18, 90)
             person = self._person(sex=rng.choice("MF"), age=age, ethnicity=ethnicity, pools=pools,
                                   surname=pools.surnames.pick(rng), trouble=trouble)
@@ -573,6 +575,14 @@ class Population:
                 person.pru_placements.append(Enrolment(pru, day + timedelta(days=rng.randrange(3, 20)),
                                                        end if end < self.as_of else None, next(pru.admission_numbers)))
                 break
+        if not person.pru_placements and 11 <= now <= 15 and rng.random() < sigmoid(
+                -5.6 + 0.4 * person.trouble + 1.2 * person.disengagement):
+            # alternative provision for a term or two, keeping the school place (dual registration)
+            start = self.year_start + timedelta(days=rng.randrange(max(1, min(250, (self.as_of - self.year_start).days))))
+            end = start + timedelta(days=rng.randrange(60, 180))
+            pru = self._nearest_school("pru", person.address_at(start)[0].district)
+            person.pru_placements.append(Enrolment(pru, start, end if end < self.as_of else None,
+                                                   next(pru.admission_numbers)))
         person.exclusions.sort(key=lambda e: e.start)
         if sum(e.kind == "FIXED" for e in person.exclusions) >= 3:
             person.flags.add("three-fixed-exclusions")

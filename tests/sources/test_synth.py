@@ -1,0 +1,276 @@
+"""The synthetic population generator: deterministic, in the documented format, with the noise it promises."""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import json
+import math
+from collections import Counter, defaultdict
+from datetime import datetime
+from pathlib import Path
+
+import pytest
+from django.core.management import call_command
+
+from apps.sources.catalogue import CODE_LISTS, DATASETS, DATASETS_BY_CODE, MONTH_FORMAT
+from apps.sources.synth import GROUND_TRUTH_DIR, NoiseRates, generate
+from apps.sources.synth.identifiers import (
+    is_valid_nhs_number,
+    is_valid_ni_number,
+    is_valid_postcode,
+    is_valid_upn,
+    is_valid_uprn,
+    make_upn,
+    nhs_check_digit,
+)
+
+SEED = 20240
+
+
+def read_rows(path: Path) -> tuple[list[str], list[dict[str, str]]]:
+    with path.open(encoding="utf-8", newline="") as handle:
+        reader = csv.DictReader(handle)
+        return list(reader.fieldnames or []), list(reader)
+
+
+def file_hashes(directory: Path) -> dict[str, str]:
+    return {
+        str(p.relative_to(directory)): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(directory.rglob("*.csv"))
+    }
+
+
+@pytest.fixture(scope="module")
+def extract(tmp_path_factory) -> Path:
+    """One small population, made through the management command as ``make demo`` makes it."""
+    out = tmp_path_factory.mktemp("synth") / "extract"
+    call_command("synth", scale="small", seed=SEED, out=str(out), stdout=io.StringIO())
+    return out
+
+
+@pytest.fixture(scope="module")
+def manifest(extract) -> dict:
+    return json.loads((extract / "manifest.json").read_text(encoding="utf-8"))
+
+
+@pytest.fixture(scope="module")
+def datasets(extract) -> dict[str, tuple[list[str], list[dict[str, str]]]]:
+    return {spec.code: read_rows(extract / f"{spec.code}.csv") for spec in DATASETS}
+
+
+@pytest.fixture(scope="module")
+def truth(extract) -> dict[str, list[dict[str, str]]]:
+    return {name: read_rows(extract / GROUND_TRUTH_DIR / f"{name}.csv")[1]
+            for name in ("records", "people", "households", "neet_cohort")}
+
+
+def test_same_seed_writes_byte_identical_files(extract, tmp_path):
+    again = tmp_path / "again"
+    generate(out=again, scale="small", seed=SEED)
+    assert file_hashes(again) == file_hashes(extract)
+    assert len(file_hashes(extract)) == 35 + 6
+
+
+def test_another_seed_writes_another_population(extract, tmp_path):
+    other = tmp_path / "other"
+    generate(out=other, scale="small", seed=SEED + 1, people=300)
+    assert (other / "ground_truth" / "people.csv").read_bytes() != (extract / "ground_truth" / "people.csv").read_bytes()
+
+
+def test_every_file_has_exactly_the_catalogue_columns_and_its_required_values(datasets):
+    assert set(datasets) == set(DATASETS_BY_CODE)
+    for code, (header, rows) in datasets.items():
+        spec = DATASETS_BY_CODE[code]
+        assert tuple(header) == spec.columns, code
+        assert rows, f"{code} is empty"
+        for number, row in enumerate(rows, start=2):
+            missing = [column for column in spec.required if not row[column]]
+            assert not missing, f"{code} row {number}: required {missing} empty"
+
+
+def test_values_follow_the_documented_formats(datasets):
+    date_columns = {"date_of_birth", "event_date", "date_from", "date_to", "recorded_on", "start_date",
+                    "custody_start", "expected_release"}
+    for code, (header, rows) in datasets.items():
+        spec = DATASETS_BY_CODE[code]
+        for number, row in enumerate(rows, start=2):
+            where = f"{code} row {number}"
+            for column in date_columns.intersection(header):
+                if row[column]:
+                    datetime.strptime(row[column], spec.date_format)  # raises on the wrong format
+            for column, allowed in CODE_LISTS.items():
+                if column in row and row[column]:
+                    assert row[column] in allowed, f"{where}: {column}={row[column]!r}"
+            if "event_type" in row:
+                assert row["event_type"] in spec.event_types, f"{where}: {row['event_type']}"
+            if "month" in row:
+                datetime.strptime(row["month"], MONTH_FORMAT)
+                assert 0 <= int(row["sessions_attended"]) <= int(row["sessions_possible"]) <= 46, where
+
+
+def test_every_event_type_in_the_catalogue_occurs(datasets):
+    for spec in DATASETS:
+        if spec.event_types:
+            seen = {row["event_type"] for row in datasets[spec.code][1]}
+            assert seen == set(spec.event_types), spec.code
+
+
+def test_identifiers_present_are_valid(datasets, truth):
+    checks = {"nhs_number": is_valid_nhs_number, "upn": is_valid_upn, "ni_number": is_valid_ni_number,
+              "uprn": is_valid_uprn, "postcode": is_valid_postcode}
+    counted = Counter()
+    for code, (_, rows) in datasets.items():
+        for number, row in enumerate(rows, start=2):
+            for column, valid in checks.items():
+                if row.get(column):
+                    counted[column] += 1
+                    assert valid(row[column]), f"{code} row {number}: {column} {row[column]!r}"
+    assert min(counted.values()) > 100, counted
+    for person in truth["people"]:
+        assert is_valid_nhs_number(person["nhs_number"])
+        assert not person["upn"] or is_valid_upn(person["upn"])
+        assert not person["ni_number"] or is_valid_ni_number(person["ni_number"])
+
+
+def test_ground_truth_covers_every_source_row_and_nothing_else(datasets, truth):
+    people = {p["person_id"] for p in truth["people"]}
+    records = {(r["dataset"], r["source_key"]): r["person_id"] for r in truth["records"]}
+    assert len(records) == len(truth["records"]), "a source key maps to more than one person"
+    assert set(records.values()) <= people
+    in_files = {(code, row["source_key"]) for code, (_, rows) in datasets.items() for row in rows}
+    assert in_files == set(records)
+
+
+def test_counts_match_the_manifest_and_the_scale(extract, manifest, datasets, truth):
+    assert manifest["seed"] == SEED and manifest["scale"] == "small"
+    for code, (_, rows) in datasets.items():
+        assert manifest["datasets"][code]["rows"] == len(rows)
+        assert manifest["datasets"][code]["sha256"] == hashlib.sha256((extract / f"{code}.csv").read_bytes()).hexdigest()
+    assert manifest["people"] == len(truth["people"]) == 2_000
+    assert abs(manifest["families"] - 635) / 635 < 0.1
+    families = {h["household_id"] for h in truth["households"] if h["is_family"] == "1"}
+    assert len(families) == manifest["families"]
+
+
+def test_everyone_is_in_a_residence_dataset_and_every_pupil_in_the_census(datasets, truth):
+    owner = {(r["dataset"], r["source_key"]): r["person_id"] for r in truth["records"]}
+
+    def people_in(code):
+        return {owner[(code, row["source_key"])] for row in datasets[code][1]}
+
+    resident = people_in("bcc-council-tax") | people_in("bcc-housing-benefit") | people_in("bcc-housing-tenancies")
+    assert resident == {p["person_id"] for p in truth["people"]}
+    pupils = {p["person_id"] for p in truth["people"] if p["upn"]}
+    assert pupils and pupils <= people_in("dfe-school-census") | people_in("dfe-pru-placements")
+
+
+def test_noise_in_the_files_is_what_the_ground_truth_says(datasets, truth):
+    noise = {(r["dataset"], r["source_key"]): set(r["noise"].split(";")) - {""} for r in truth["records"]}
+    for code, (_, rows) in datasets.items():
+        for row in rows:
+            applied = noise[(code, row["source_key"])]
+            assert ("dob_missing" in applied) == (row["date_of_birth"] == ""), (code, row["source_key"])
+            if "nhs_number" in row:
+                assert ("nhs_missing" in applied) == (row["nhs_number"] == "")
+
+
+@pytest.fixture(scope="module")
+def noisy(tmp_path_factory) -> tuple[NoiseRates, dict[str, list[dict[str, str]]]]:
+    """A run with raised noise rates, so the rates can be measured against their parameters."""
+    rates = NoiseRates(dob_missing=0.2, swapped_names=0.1, nhs_missing=0.3, ni_missing=0.4, nickname=0.5,
+                       address_variant=0.3, duplicate_record=0.1)
+    out = tmp_path_factory.mktemp("noisy")
+    generate(out=out, scale="small", seed=SEED, people=1_500, rates=rates)
+    rows_per_key = Counter()
+    for spec in DATASETS:
+        for row in read_rows(out / f"{spec.code}.csv")[1]:
+            rows_per_key[(spec.code, row["source_key"])] += 1
+    return rates, read_rows(out / GROUND_TRUTH_DIR / "records.csv")[1], rows_per_key
+
+
+def _within(observed: int, trials: int, rate: float) -> bool:
+    """Within four standard deviations of the binomial expectation."""
+    return abs(observed - trials * rate) <= 4 * math.sqrt(trials * rate * (1 - rate)) + 1
+
+
+@pytest.mark.parametrize("kind, rate_name, column", [
+    ("dob_missing", "dob_missing", "date_of_birth"),
+    ("swapped_names", "swapped_names", None),
+    ("nhs_missing", "nhs_missing", "nhs_number"),
+    ("ni_missing", "ni_missing", "ni_number"),
+])
+def test_noise_rates_match_their_parameters(noisy, kind, rate_name, column):
+    rates, records, _ = noisy
+    eligible = [r for r in records
+                if column is None or (column in DATASETS_BY_CODE[r["dataset"]].columns
+                                      and column not in DATASETS_BY_CODE[r["dataset"]].required)]
+    if column in ("nhs_number", "ni_number"):  # only people who have one can lose it
+        eligible = [r for r in eligible if r["dataset"] != "dfe-school-census"]
+    observed = sum(kind in r["noise"].split(";") for r in eligible)
+    if column == "ni_number":  # children have no NI number to lose: compare with the share that could
+        assert observed < len(eligible) * getattr(rates, rate_name)
+        assert observed > 0
+        return
+    assert _within(observed, len(eligible), getattr(rates, rate_name)), (observed, len(eligible))
+
+
+def test_duplicate_agency_records_follow_their_rate(noisy):
+    """An agency holding someone twice shows it from their second row on: compare among people with two or more."""
+    rates, records, rows_per_key = noisy
+    rows = Counter()
+    keys = Counter()
+    for r in records:
+        if DATASETS_BY_CODE[r["dataset"]].fact_kind not in ("residence", "enrolment"):
+            rows[(r["dataset"], r["person_id"])] += rows_per_key[(r["dataset"], r["source_key"])]
+            keys[(r["dataset"], r["person_id"])] += 1
+    repeated = [k for k, n in rows.items() if n >= 2]
+    duplicated = sum(1 for k in repeated if keys[k] == 2)
+    assert all(n <= 2 for n in keys.values())
+    assert _within(duplicated, len(repeated), rates.duplicate_record), (duplicated, len(repeated))
+
+
+def test_troubled_households_show_several_problems_at_once(truth):
+    """The latent trouble score drives problems across agencies: the top decile has far more than the rest."""
+    household_of = {p["person_id"]: p["household_id"] for p in truth["people"]}
+    problem_datasets = {spec.code for spec in DATASETS if spec.fact_kind == "event"} - {
+        "bcc-neet-tracking", "dfe-free-school-meals", "ehm-episodes", "ehm-referrals"}
+    problems = defaultdict(set)
+    for record in truth["records"]:
+        if record["dataset"] in problem_datasets:
+            problems[household_of[record["person_id"]]].add(record["dataset"])
+    families = sorted({(float(h["trouble"]), h["household_id"]) for h in truth["households"] if h["is_family"] == "1"})
+    decile = max(1, len(families) // 10)
+    top = [len(problems[h]) for _, h in families[-decile:]]
+    rest = [len(problems[h]) for _, h in families[:-decile]]
+    assert sum(top) / len(top) > 3 * sum(rest) / len(rest)
+    assert sum(n >= 3 for n in top) > len(top) / 3
+
+
+def test_historical_neet_cohort_has_outcomes_at_seventeen(truth):
+    cohort = [row for row in truth["neet_cohort"] if int(row["academic_age"]) >= 18]
+    outcomes = Counter(row["activity_17"] for row in cohort)
+    assert outcomes["EET"] > 0 and outcomes["NEET"] > 0
+
+
+def test_nhs_number_check_digit():
+    assert is_valid_nhs_number("9434765919")  # the NHS Data Dictionary's worked example
+    assert not is_valid_nhs_number("9434765918")
+    assert nhs_check_digit("943476591") == 9
+
+
+def test_upn_check_letter():
+    upn = make_upn("801", "2001", 2019, 7)
+    assert len(upn) == 13 and upn[1:] == "801200119007"
+    assert is_valid_upn(upn)
+    assert not is_valid_upn(("A" if upn[0] != "A" else "B") + upn[1:])
+    assert not is_valid_upn(upn[:5] + str((int(upn[5]) + 1) % 10) + upn[6:])
+
+
+def test_ni_number_and_postcode_formats():
+    assert is_valid_ni_number("AB123456C")
+    assert not is_valid_ni_number("QQ123456C")  # Q is never a prefix letter
+    assert not is_valid_ni_number("AB123456E")
+    assert is_valid_postcode("BS5 6XY") and is_valid_postcode("bs56xy")
+    assert not is_valid_postcode("BS5 6CI")
