@@ -63,6 +63,17 @@ FACT_DATE_COLUMN = {
     "custody": "custody_start",
     "sen": "recorded_on",
 }
+# What makes a row one record: its source_key (the person in the agency's system,
+# repeated on each of their rows) and these columns. The same twice is a duplicate.
+RECORD_KEY = {
+    "event": ("event_type", "event_date", "reference"),
+    "attendance": ("school_urn", "month"),
+    "enrolment": ("school_urn", "date_from"),
+    "exclusion": ("school_urn", "start_date"),
+    "residence": ("address", "date_from"),
+    "custody": ("custody_start",),
+    "sen": ("recorded_on",),
+}
 MAX_LENGTH = {"source_key": 80, "forename": 100, "surname": 100, "school_urn": 10}
 EARLIEST_BIRTH = dt.date(1900, 1, 1)
 # Identity columns whose blanks the data-quality report counts.
@@ -100,9 +111,10 @@ class ProblemLog:
         self.rows_rejected = 0
         self._last_row: int | None = None
 
-    def add(self, row: int | None, column: str, reason: str) -> None:
+    def add(self, row: int | None, column: str, reason: str, detail: str = "") -> None:
+        """Count the problem by (column, reason); list it, with ``detail`` appended, while under the limit."""
         if len(self.listed) < self.limit:
-            self.listed.append(Problem(row, column, reason))
+            self.listed.append(Problem(row, column, f"{reason} ({detail})" if detail else reason))
         self.counts[(column, reason)] += 1
         if row and row != self._last_row:
             self.rows_rejected += 1
@@ -182,7 +194,7 @@ class ExtractValidator:
         complete but nothing more is staged.
         """
         result = ValidationResult(problems=ProblemLog())
-        self._key_rows: dict[str, int] = {}  # source_key -> the row it was first seen in
+        self._key_rows: dict[tuple, int] = {}  # record key -> the row it was first seen in
         problems = result.problems
         head = binary_file.read(3)
         if head != codecs.BOM_UTF8:
@@ -201,6 +213,11 @@ class ExtractValidator:
         if problems:
             return result  # rows are not read when the header is wrong (or names excluded data)
         width = len(columns)
+        self._record_key_indexes = [columns.index(c) for c in RECORD_KEY[self.spec.fact_kind] if c in columns]
+        fact_key = ", ".join(columns[i] for i in self._record_key_indexes)
+        self._duplicate_reason = "duplicate record: the same source_key " + (
+            f"with the same {fact_key} is in an earlier row" if fact_key else "is in an earlier row"
+        )
         plan = self._plan(columns)
         previous: tuple[int, list[str]] | None = None
         row_number = 0
@@ -305,10 +322,10 @@ class ExtractValidator:
                 values[column] = parser(text)
             except ValueError as exc:
                 problems.add(row_number, column, str(exc))
-        key = values.get("source_key")
-        if key is not None:
+        if values.get("source_key") is not None:
+            key = (values["source_key"], *(row[i].strip() for i in self._record_key_indexes))
             if (first := self._key_rows.setdefault(key, row_number)) != row_number:
-                problems.add(row_number, "source_key", f"duplicate source_key: already in row {first}")
+                problems.add(row_number, "source_key", self._duplicate_reason, detail=f"row {first}")
         self._cross_check(row_number, values, problems)
         self._count_missing(values, result)
         if problems:

@@ -218,8 +218,21 @@ def test_empty_file(earlier, tmp_path, content, reason):
 def test_duplicate_source_key_within_the_file(earlier, tmp_path):
     batch = load(tmp_path, extract_bytes(rows=5, changes={4: {"source_key": "K0000002"}}))
 
-    assert reasons(batch) == [(4, "source_key", "duplicate source_key: already in row 2")]
+    assert reasons(batch) == [
+        (4, "source_key", "duplicate record: the same source_key with the same event_type, event_date, reference "
+         "is in an earlier row (row 2)")
+    ]
+    assert batch.error_counts == {
+        "source_key": {"duplicate record: the same source_key with the same event_type, event_date, reference is in an earlier row": 1}
+    }
     assert_refused_and_unchanged(batch, earlier)
+
+
+def test_one_person_may_have_several_records(db, tmp_path):
+    """source_key names the person in the agency's system: one row per event is not a duplicate."""
+    batch = load(tmp_path, extract_bytes(rows=3, changes={2: {"source_key": "K0000001", "reference": "CR-2"}}))
+    assert batch.status == ImportBatch.Status.LOADED, batch.errors
+    assert SourceRecord.objects.filter(batch=batch, source_key="K0000001").count() == 2
 
 
 @pytest.mark.parametrize("column", ["adoption_order_date", "Case Notes", "clinical_notes", "legal_proceedings"])
