@@ -1,0 +1,80 @@
+"""The review queue and run pages: who may see them, what a decision does, and the projection they show."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.urls import reverse
+
+from apps.audit.models import AuditEvent
+from apps.matching.models import ClericalPair, MatchRun, ReviewDecision
+from apps.people.models import Family, FamilyMembership, Person
+
+from .conftest import person_of
+
+ANNA = dict(forename="ANNA", surname="NOWAK", sex="F", date_of_birth="1988-09-14", postcode="BS4 2AB", address="3 ELM ROAD")
+
+
+def test_review_pages_are_404_without_the_capability(client_as, extract, run_match):
+    extract("bcc-council-tax", [ANNA, ANNA | {"forename": "ANA", "date_of_birth": "1988-09-15", "address": "3 ELM RD"}])
+    run = run_match()
+    pair = ClericalPair.objects.get()
+    client = client_as("key-worker")
+    for url in (reverse("matching:review_queue"), reverse("matching:review_pair", args=[pair.pk]),
+                reverse("matching:run", args=[run.pk]), reverse("matching:runs")):
+        assert client.get(url).status_code == 404
+
+
+def test_reviewer_labels_a_pair_without_the_score_and_it_leaves_the_queue(client_as, users, extract, run_match):
+    a, b = extract("bcc-council-tax", [ANNA, ANNA | {"forename": "ANA", "date_of_birth": "1988-09-15", "address": "3 ELM RD"}])
+    run_match()
+    pair = ClericalPair.objects.get()
+    client = client_as("analyst")
+    page = client.get(reverse("matching:review_pair", args=[pair.pk]))
+    assert page.status_code == 200
+    assert b"Agree" in page.content and b"Differ" in page.content
+    assert f"{pair.match_probability:.3f}".encode() not in page.content  # score hidden by default
+    response = client.post(reverse("matching:review_pair", args=[pair.pk]), {"outcome": "not_match"})
+    assert response.status_code == 302
+    decision = ReviewDecision.objects.get()
+    assert (decision.outcome, decision.score_shown, decision.decided_by) == ("not_match", False, users["analyst"])
+    assert AuditEvent.objects.filter(action="match_decision").count() == 1
+    assert client.get(reverse("matching:review_pair", args=[pair.pk])).status_code == 404
+    run_match()
+    assert person_of(a) != person_of(b)
+    assert not ClericalPair.objects.exists()
+
+
+def test_run_page_shows_figures_and_parameters(client_as, extract, run_match):
+    extract("bcc-council-tax", [ANNA])
+    run = run_match()
+    page = client_as("analyst").get(reverse("matching:run", args=[run.pk]))
+    assert page.status_code == 200
+    assert b"Match weights by comparison level" in page.content
+    assert run.counts["persons"] == 1 and "predict" in run.timings
+    assert run.charts["match_weights"]["data"]["values"]
+
+
+def test_projection_builds_person_household_and_family(extract, run_match):
+    rows = [
+        dict(forename="SARA", surname="OKAFOR", sex="F", date_of_birth="1985-05-05"),
+        dict(forename="DAVID", surname="OKAFOR", sex="M", date_of_birth="1983-01-20"),
+        dict(forename="TOBI", surname="OKAFOR", sex="M", date_of_birth="2015-08-30"),
+    ]
+    home = dict(postcode="BS5 0AA", address="9 CHURCH ROAD", fact_date=dt.date(2019, 4, 1), fact={"date_to": None})
+    records = extract("bcc-council-tax", [r | home for r in rows])
+    extract("asc-offenders", [rows[1] | {"forename": "DAVE", "postcode": "BS5 0AA", "address": "9 CHURCH ROAD",
+                                         "fact_type": "person-committed-offence", "fact": {"reference": "CR-1"}}])
+    run_match()
+    dad = Person.objects.get(pk=person_of(records[1]))
+    assert (dad.forename, dad.search_surname, dad.surname_phonetic) == ("David", "OKAFOR", "OKFR")
+    assert dad.aliases.filter(forename="Dave").exists()
+    assert dad.current_address.postcode == "BS5 0AA"
+    assert dad.indicators.filter(definition__code="person-committed-offence", notes="CR-1").exists()
+    family = Family.objects.get()
+    roles = dict(FamilyMembership.objects.filter(family=family).values_list("person__forename", "role"))
+    assert roles == {"Sara": "parent", "David": "parent", "Tobi": "child"}
+    assert dad.relationships.filter(kind="parent", related_person__forename="Tobi").exists()
+    run_match()  # the family keeps its reference across runs
+    assert Family.objects.get().reference == family.reference
+    assert MatchRun.objects.filter(status="completed").count() == 2
