@@ -45,6 +45,16 @@ def qr_svg(uri: str) -> str:
     return mark_safe(image.to_string(encoding="unicode"))  # noqa: S308 - our own generated SVG
 
 
+def code_error(device: TOTPDevice, token: str) -> str | None:
+    """Check ``token`` against ``device`` (django-otp throttles repeated failures); the error, or None."""
+    allowed, _ = device.verify_is_allowed()
+    if not allowed:
+        return "Too many wrong codes. Wait a moment, then try the newest code."
+    if not device.verify_token(token):
+        return "That code is not right. Check the time on your phone and try the newest code."
+    return None
+
+
 def second_factor_required(user, request) -> bool:
     role = access_for(user, request).active_role
     return bool(role and role.requires_otp) or confirmed_device(user) is not None

@@ -311,13 +311,14 @@ def otp_setup(request):
     device = otp.pending_device(request.user)
     form = TokenForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        if device.verify_token(form.cleaned_data["token"]):
+        error = otp.code_error(device, form.cleaned_data["token"])
+        if error is None:
             device.confirmed = True
             device.save(update_fields=["confirmed"])
             otp_login(request, device)
             messages.success(request, "Your authenticator app is set up.")
             return redirect(otp.safe_next(request, reverse("home")))
-        form.add_error("token", "That code is not right. Check the time on your phone and try the newest code.")
+        form.add_error("token", error)
     return render(request, "accounts/otp_setup.html", {
         "form": form, "secret": otp.secret_text(device), "uri": device.config_url,
         "qr": otp.qr_svg(device.config_url), "next": otp.safe_next(request, ""),
@@ -334,13 +335,9 @@ def otp_verify(request):
         return redirect(otp.safe_next(request, reverse("home")))
     form = TokenForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        allowed, _ = device.verify_is_allowed()
-        if allowed and device.verify_token(form.cleaned_data["token"]):
+        error = otp.code_error(device, form.cleaned_data["token"])
+        if error is None:
             otp_login(request, device)
             return redirect(otp.safe_next(request, reverse("home")))
-        form.add_error(
-            "token",
-            "That code is not right. Try the newest code." if allowed
-            else "Too many wrong codes. Wait a moment, then try the newest code.",
-        )
+        form.add_error("token", error)
     return render(request, "accounts/otp_verify.html", {"form": form, "next": otp.safe_next(request, "")})
