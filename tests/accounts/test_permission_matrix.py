@@ -1,0 +1,268 @@
+"""Every URL in the URL configuration, requested as every role, no role and anonymous.
+
+The patterns are walked from ``django.urls.get_resolver()``, so a new page is
+in this test the moment it is routed. Each view declares what it needs with
+``apps.accounts.access.require_capability`` (``required_capability``) or
+``require_signed_in`` (``None``); a pattern with neither must be in ``PUBLIC``,
+and a pattern whose URL arguments this test cannot fill fails (add it to
+``URL_KWARGS``): nothing is skipped silently.
+
+Allowed: any response but a 404, a redirect to sign in, or a server error
+(a 405 to a GET on a POST-only page counts as allowed: the page is not posted
+to as an allowed role, since that would act). Denied: 404 when signed in, a
+redirect to sign in when anonymous, whether by GET or, for a POST-only page,
+by POST. A page that is all one section (``SECTION_PAGES``) is also denied to
+roles that do not see that section. Django's admin has its own staff check:
+every non-staff user is sent to its login.
+
+The second part checks that a section a role may not see leaves no trace in
+any response body for that role.
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.test import Client
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.utils import timezone
+
+from apps.accounts.access import ALL_CAPABILITIES, access_for
+from apps.accounts.models import AccessGrant, Role
+from apps.audit.models import AuditEvent
+from apps.audit.services import audit_record
+from apps.people.models import Family, FamilyMembership, Person
+from tests.conftest import ROLE_SLUGS
+
+# Pages without required_capability: open to anyone (sign in and out, the load balancer's probe).
+PUBLIC = {"accounts:login", "accounts:logout", "healthz"}
+ADMIN_NAMESPACE = "admin"
+# Pages that show nothing but one section: a 404 for roles that do not see it.
+SECTION_PAGES = {"people:person_school": "school"}
+
+HEALTH_NOTES = "Attends the Southmead memory clinic fortnightly"
+
+
+def url_patterns(resolver=None, prefix="", namespace=""):
+    """Yield ``(name, route, pattern)`` for every pattern, recursively."""
+    resolver = resolver or get_resolver()
+    for pattern in resolver.url_patterns:
+        if isinstance(pattern, URLResolver):
+            inner = f"{namespace}{pattern.namespace}:" if pattern.namespace else namespace
+            yield from url_patterns(pattern, prefix + str(pattern.pattern), inner)
+        else:
+            assert isinstance(pattern, URLPattern)
+            yield f"{namespace}{pattern.name}", prefix + str(pattern.pattern), pattern
+
+
+def _alert(db_objects):
+    from apps.audit.models import Alert
+
+    now = timezone.now()
+    return Alert.objects.create(kind=Alert.Kind.BREAK_GLASS, dedupe_key="matrix-test", raised_at=now,
+                                occurred_at=now, summary="Matrix test alert")
+
+
+def _batch(db_objects):
+    from apps.sources.models import Dataset, ImportBatch
+
+    return ImportBatch.objects.create(dataset=Dataset.objects.order_by("code").first(), filename="matrix.csv",
+                                      checksum="0" * 64)
+
+
+def _match_run(db_objects):
+    from apps.matching.models import MatchRun
+
+    return MatchRun.objects.create(match_threshold=0.9, review_threshold=0.5)
+
+
+def _clerical_pair(db_objects):
+    from apps.matching.models import ClericalPair
+    from apps.sources.models import SourceRecord
+
+    batch = _batch(db_objects)
+    low, high = (SourceRecord.objects.create(dataset=batch.dataset, batch=batch, source_key=f"K{n}", row_number=n)
+                 for n in (1, 2))
+    return ClericalPair.objects.create(run=_match_run(db_objects), record_low=low, record_high=high,
+                                       match_probability=0.7)
+
+
+# URL name -> kwargs, from the objects the ``objects`` fixture makes.
+URL_KWARGS = {
+    "accounts:break_glass": lambda o: {"kind": "person", "pk": o["restricted_person"].pk},
+    "accounts:request_decide": lambda o: {"pk": o["waiting_request"].pk},
+    "accounts:grant_revoke": lambda o: {"pk": o["active_grant"].pk},
+    "accounts:role_otp": lambda o: {"slug": "key-worker"},
+    "accounts:restriction": lambda o: {"kind": "person", "pk": o["person"].pk},
+    "people:person": lambda o: {"pk": o["person"].pk},
+    "people:person_school": lambda o: {"pk": o["person"].pk},
+    "people:person_addresses": lambda o: {"pk": o["person"].pk},
+    "people:family": lambda o: {"pk": o["family"].pk},
+    "people:family_addresses": lambda o: {"pk": o["family"].pk},
+    "people_api:person": lambda o: {"pk": o["person"].pk},
+    "people_api:family": lambda o: {"pk": o["family"].pk},
+    "sources:batch": lambda o: {"pk": _batch(o).pk},
+    "sources:batch_progress": lambda o: {"pk": _batch(o).pk},
+    "matching:run": lambda o: {"pk": _match_run(o).pk},
+    "matching:review_pair": lambda o: {"pk": _clerical_pair(o).pk},
+    "audit:subject": lambda o: {"subject_type": "person", "subject_id": str(o["person"].pk)},
+    "audit:user_activity": lambda o: {"user_id": o["users"]["key-worker"].pk},
+    "audit:alert": lambda o: {"alert_id": _alert(o).pk},
+}
+ADMIN_URLS_CHECKED = ("admin:index",)  # every admin view sits behind the same admin_view staff check
+
+
+@pytest.fixture
+def objects(users):
+    from apps.indicators.models import IndicatorDefinition, PersonIndicator
+
+    person = Person.objects.create(forename="Wendeline", surname="Harptree", date_of_birth=date(2012, 5, 17))
+    family = Family.objects.create(reference="F009001")
+    FamilyMembership.objects.create(family=family, person=person, role=FamilyMembership.Role.CHILD)
+    health = IndicatorDefinition.objects.filter(category__section__code="health").order_by("code").first()
+    PersonIndicator.objects.create(person=person, definition=health, indicator_date=date(2026, 1, 5), notes=HEALTH_NOTES)
+    audit_record(action=AuditEvent.Action.LOGIN, user=users["key-worker"])  # someone for audit:user_activity
+    restricted = Person.objects.create(forename="Ysolde", surname="Wraxall", is_restricted=True,
+                                       restriction_reason="Member of staff")
+    applicant = get_user_model().objects.create_user(username="applicant", password="Applicant-Pass-1234")
+    waiting = AccessGrant.objects.create(user=applicant, role=Role.objects.get(slug="analyst"),
+                                         justification="Matrix", line_manager="Matrix")
+    return {
+        "users": users, "person": person, "family": family, "health_indicator": health,
+        "restricted_person": restricted, "waiting_request": waiting,
+        "active_grant": AccessGrant.objects.active().get(user=users["analyst"]),
+    }
+
+
+def routed_urls(objects):
+    """(name, url, required capability or None, public?) for every pattern; fails on one it cannot fill."""
+    unfillable, undeclared, found = [], [], []
+    for name, route, pattern in url_patterns():
+        if name.startswith(f"{ADMIN_NAMESPACE}:"):
+            continue
+        callback = pattern.callback
+        if name not in PUBLIC and not hasattr(callback, "required_capability"):
+            undeclared.append(f"{name} ({route})")
+            continue
+        if pattern.pattern.converters:
+            if name not in URL_KWARGS:
+                unfillable.append(f"{name} ({route})")
+                continue
+            url = reverse(name, kwargs=URL_KWARGS[name](objects))
+        else:
+            url = reverse(name)
+        found.append((name, url, getattr(callback, "required_capability", None), name in PUBLIC))
+    assert not undeclared, f"Views without require_capability/require_signed_in and not PUBLIC: {undeclared}"
+    assert not unfillable, f"Add URL kwargs to URL_KWARGS for: {unfillable}"
+    return found
+
+
+def allowed(users, role_slug, name, capability) -> bool:
+    if capability is None:
+        return True
+    user_access = access_for(users[role_slug])
+    return user_access.can(capability) and (name not in SECTION_PAGES or user_access.sees(SECTION_PAGES[name]))
+
+
+def request_denied_page(client, url):
+    """GET, or POST when the page only takes POST (a denied request never reaches the view)."""
+    response = client.get(url)
+    return client.post(url) if response.status_code == 405 else response
+
+
+def test_every_capability_named_by_a_view_is_known(objects):
+    for name, _url, capability, _public in routed_urls(objects):
+        assert capability is None or capability in ALL_CAPABILITIES, f"{name}: unknown capability {capability!r}"
+
+
+@pytest.mark.parametrize("role_slug", [*ROLE_SLUGS, None])
+def test_each_role_reaches_exactly_the_pages_its_capabilities_allow(objects, users, role_slug):
+    client = Client()
+    client.force_login(users[role_slug], backend="django.contrib.auth.backends.ModelBackend")
+    login_url = reverse("accounts:login")
+    wrong = []
+    for name, url, capability, public in routed_urls(objects):
+        if public:
+            continue
+        if allowed(users, role_slug, name, capability):
+            response = client.get(url)
+            status = response.status_code
+            if status >= 500 or status == 404 or (status == 302 and response["Location"].startswith(login_url)):
+                wrong.append(f"{name} {url}: needs {capability!r}, which {role_slug} has, but got {status}")
+        elif (status := request_denied_page(client, url).status_code) != 404:
+            wrong.append(f"{name} {url}: needs {capability!r}, which {role_slug} lacks, but got {status} (want 404)")
+    admin = client.get(reverse("admin:index"))
+    if admin.status_code != 302 or not admin["Location"].startswith(reverse("admin:login")):
+        wrong.append(f"admin:index: a non-staff user got {admin.status_code}")
+    assert not wrong, "\n".join(wrong)
+
+
+def test_anonymous_users_are_sent_to_sign_in_everywhere_but_public_pages(objects):
+    client = Client()
+    login_url = reverse("accounts:login")
+    wrong = []
+    for name, url, _capability, public in routed_urls(objects):
+        if public:
+            response = client.get(url)
+            if response.status_code >= 400 and response.status_code != 405:  # logout is POST-only
+                wrong.append(f"{name}: public page gave {response.status_code}")
+            continue
+        response = request_denied_page(client, url)
+        if response.status_code != 302 or not response["Location"].startswith(login_url):
+            wrong.append(f"{name} {url}: anonymous got {response.status_code}, want a redirect to sign in")
+    for name in ADMIN_URLS_CHECKED:
+        assert client.get(reverse(name))["Location"].startswith(reverse("admin:login"))
+    assert not wrong, "\n".join(wrong)
+
+
+def test_no_role_sees_a_restricted_record_without_being_named_or_breaking_glass(objects, users):
+    restricted = objects["restricted_person"]
+    for role_slug in (*ROLE_SLUGS, None):
+        client = Client()
+        client.force_login(users[role_slug], backend="django.contrib.auth.backends.ModelBackend")
+        for name in ("people:person", "people_api:person"):
+            response = client.get(reverse(name, kwargs={"pk": restricted.pk}))
+            assert response.status_code in (302, 404), (role_slug, name, response.status_code)
+            assert b"Wraxall" not in response.content
+            if response.status_code == 302:  # only roles that may break the glass are offered it
+                assert response["Location"] == reverse("accounts:break_glass", kwargs={"kind": "person", "pk": restricted.pk})
+                assert access_for(users[role_slug]).can("case.break_glass")
+
+
+def test_a_hidden_section_leaves_no_trace_in_any_response(objects, users):
+    """Police safeguarding does not see health; the key worker does."""
+    indicator = objects["health_indicator"]
+    assert not access_for(users["police-safeguarding"]).sees("health")
+    assert access_for(users["key-worker"]).sees("health")
+
+    person_page = reverse("people:person", kwargs={"pk": objects["person"].pk})
+    key_worker = Client()
+    key_worker.force_login(users["key-worker"], backend="django.contrib.auth.backends.ModelBackend")
+    page = key_worker.get(person_page).content.decode()
+    assert HEALTH_NOTES in page and indicator.name in page
+
+    police = Client()
+    police.force_login(users["police-safeguarding"], backend="django.contrib.auth.backends.ModelBackend")
+    assert "Harptree" in police.get(person_page).content.decode()  # the person is visible, the section is not
+    leaks = []
+    for name, url, _capability, _public in routed_urls(objects):
+        body = police.get(url).content.decode(errors="replace")
+        for secret in (HEALTH_NOTES, indicator.name):
+            if secret in body:
+                leaks.append(f"{name} {url}: shows {secret!r}")
+    search = police.get(reverse("people:search"), {"q": "Harptree", "purpose": "Safeguarding enquiry"})
+    if indicator.name in search.content.decode() or HEALTH_NOTES in search.content.decode():
+        leaks.append("people:search results show the health indicator")
+    assert not leaks, "\n".join(leaks)
+
+
+def test_an_expired_grant_denies_what_it_allowed(objects, users):
+    client = Client()
+    client.force_login(users["key-worker"], backend="django.contrib.auth.backends.ModelBackend")
+    person_page = reverse("people:person", kwargs={"pk": objects["person"].pk})
+    assert client.get(person_page).status_code == 200
+    AccessGrant.objects.filter(user=users["key-worker"]).update(expires_at=timezone.now() - timedelta(seconds=1))
+    assert client.get(person_page).status_code == 404
+    assert client.get(reverse("people:search")).status_code == 404
