@@ -85,3 +85,139 @@ class PersonIndicator(models.Model):
 
     class Meta:
         indexes = [models.Index(fields=["person", "definition"]), models.Index(fields=["definition", "indicator_date"])]
+
+
+# --- risk models, unit costs, family criteria, refresh runs ---------------------------
+class RiskModel(models.Model):
+    """An explainable risk score: 100 * logistic(intercept + sum of the weights of the factors a person meets).
+
+    Loaded from ``fixtures/risk_models.json``. A ``learned`` model's weights are
+    re-estimated from the historical cohort by ``risk.neet_model_train``; the
+    others keep the weights written in the fixture.
+    """
+
+    class Method(models.TextChoices):
+        WEIGHTED = "weighted", "Weights set by analysts"
+        LEARNED = "learned", "Weights learned from a historical cohort"
+
+    indicator = models.OneToOneField(
+        IndicatorDefinition, on_delete=models.PROTECT, related_name="risk_model", limit_choices_to={"kind": "risk"}
+    )
+    method = models.CharField(max_length=10, choices=Method.choices, default=Method.WEIGHTED)
+    intercept = models.FloatField(help_text="Log-odds of a person who meets no factor")
+    threshold = models.DecimalField(max_digits=5, decimal_places=2, help_text="Flag at or above this score (0-100)")
+    min_factors = models.PositiveSmallIntegerField(default=1, help_text="Flag only people meeting at least this many")
+    min_age = models.PositiveSmallIntegerField(default=0)
+    max_age = models.PositiveSmallIntegerField(default=120)
+    lead_text = models.CharField(max_length=300, help_text="Opening of the notes, e.g. 'This person has been flagged at risk'")
+    description = models.TextField(blank=True)
+    trained_at = models.DateTimeField(null=True, blank=True)
+    training = models.JSONField(default=dict, blank=True, help_text="Cohort size, outcome rate, held-out AUC")
+
+    def __str__(self) -> str:
+        return self.indicator.name
+
+
+class RiskFactor(models.Model):
+    """One factor of a risk model: a kind of evidence about the person (or their family) and its weight."""
+
+    class Kind(models.TextChoices):
+        INDICATOR = "indicator", "Person has an indicator"
+        EVENT = "event", "Person has a source event"
+        FAMILY_INDICATOR = "family_indicator", "Someone in the person's current family has an indicator"
+        EXCLUSION = "exclusion", "Person has school exclusions"
+        PRU = "pru", "Person has been placed in a pupil referral unit"
+        SEN = "sen", "Person has had a special educational needs status"
+
+    model = models.ForeignKey(RiskModel, on_delete=models.CASCADE, related_name="factors")
+    code = models.SlugField(max_length=60)
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    codes = models.JSONField(default=list, blank=True, help_text="Indicator codes, event types, exclusion kinds or SEN codes")
+    min_count = models.PositiveSmallIntegerField(default=1, help_text="Pieces of evidence needed")
+    weight = models.FloatField(help_text="Log-odds added when the factor is met")
+    phrase = models.CharField(max_length=200, help_text="Completes 'they ...' in the notes, e.g. 'have gone missing 3 or more times'")
+    order = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["model", "order"]
+        constraints = [models.UniqueConstraint(fields=["model", "code"], name="unique_risk_factor_code")]
+
+    def __str__(self) -> str:
+        return f"{self.model}: {self.code}"
+
+
+class IndicatorUnitCost(models.Model):
+    """Estimated yearly public cost of one person with an indicator; used to order eligible families."""
+
+    indicator = models.OneToOneField(IndicatorDefinition, on_delete=models.CASCADE, related_name="unit_cost")
+    annual_cost = models.DecimalField(max_digits=10, decimal_places=2)
+    basis = models.CharField(max_length=300, blank=True)
+
+    def __str__(self) -> str:
+        return f"{self.indicator.code}: {self.annual_cost}"
+
+
+class RefreshRun(models.Model):
+    """One refresh of derived indicators, risk scores and family criteria: when, how long, what changed."""
+
+    class Scope(models.TextChoices):
+        FULL = "full", "All people and families"
+        FAMILY = "family", "One family"
+
+    class Status(models.TextChoices):
+        RUNNING = "running", "Running"
+        SUCCEEDED = "succeeded", "Succeeded"
+        FAILED = "failed", "Failed (nothing changed)"
+
+    scope = models.CharField(max_length=10, choices=Scope.choices)
+    family_reference = models.CharField(max_length=20, blank=True)
+    as_of = models.DateField()
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.RUNNING)
+    started_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    duration_seconds = models.FloatField(null=True, blank=True)
+    added = models.JSONField(default=dict, blank=True, help_text="Indicators added, per category code")
+    removed = models.JSONField(default=dict, blank=True, help_text="Indicators removed, per category code")
+    newly_eligible = models.JSONField(default=list, blank=True, help_text="References of families newly eligible")
+    no_longer_eligible = models.JSONField(default=list, blank=True)
+    counts = models.JSONField(default=dict, blank=True)
+    error = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-started_at"]
+
+    def __str__(self) -> str:
+        return f"{self.scope} refresh {self.started_at:%Y-%m-%d %H:%M} ({self.status})"
+
+
+class FamilyCriteria(models.Model):
+    """A family's badges, headline problems, eligibility and priority as of the last refresh.
+
+    ``reasons`` is structured (one entry per indicator category met, with its
+    section) so pages can show only what the reader's sections allow;
+    ``reasons_text`` is the same for readers of every section.
+    """
+
+    family = models.OneToOneField("people.Family", on_delete=models.CASCADE, related_name="criteria")
+    badges = models.JSONField(default=list, help_text="Badge codes in badge order")
+    problems = models.JSONField(default=list, help_text="Headline problem codes met, in order")
+    problem_count = models.PositiveSmallIntegerField(default=0)
+    is_eligible = models.BooleanField(default=False, help_text="At least two headline problems (seed 003)")
+    max_risk = models.DecimalField(max_digits=5, decimal_places=2, default=0)
+    estimated_cost = models.DecimalField(max_digits=12, decimal_places=2, default=0)
+    dependent_children = models.PositiveSmallIntegerField(default=0)
+    reasons = models.JSONField(default=list, blank=True)
+    reasons_text = models.TextField(blank=True)
+    as_of = models.DateField()
+    refresh_run = models.ForeignKey(RefreshRun, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+
+    class Meta:
+        verbose_name_plural = "family criteria"
+        indexes = [
+            models.Index(
+                fields=["is_eligible", "-problem_count", "-max_risk", "-estimated_cost"], name="family_priority_idx"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.family_id}: {self.problem_count} problems"
