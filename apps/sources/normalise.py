@@ -128,6 +128,7 @@ def identifier_compact(value: str) -> str:
     return "".join(value.split()).replace("-", "").upper()
 
 
+@lru_cache(maxsize=_CACHE)
 def nhs_number_normalise(value: str) -> str:
     """Ten digits whose last is the modulus 11 check digit of the first nine."""
     digits = identifier_compact(value)
@@ -158,6 +159,7 @@ def upn_check_letter(body: str) -> str:
 _UPN = re.compile(rf"[{_UPN_LETTERS}]\d{{11}}[\d{_UPN_LETTERS}]")
 
 
+@lru_cache(maxsize=_CACHE)
 def upn_normalise(value: str) -> str:
     """A 13-character UPN (a temporary one ends in a letter) with a correct check letter."""
     upn = identifier_compact(value)
@@ -173,6 +175,7 @@ def upn_normalise(value: str) -> str:
 _NI = re.compile(r"(?!BG|GB|KN|NK|NT|TN|ZZ)[A-CEGHJ-PR-TW-Z][A-CEGHJ-NPR-TW-Z]\d{6}[A-D]")
 
 
+@lru_cache(maxsize=_CACHE)
 def ni_number_normalise(value: str) -> str:
     """A National Insurance number in capitals without spaces: "ab 12 34 56 c" -> "AB123456C"."""
     ni = identifier_compact(value)
@@ -181,6 +184,7 @@ def ni_number_normalise(value: str) -> str:
     return ni
 
 
+@lru_cache(maxsize=_CACHE)
 def uprn_normalise(value: str) -> str:
     """A Unique Property Reference Number: 1 to 12 digits, leading zeros dropped."""
     uprn = identifier_compact(value)

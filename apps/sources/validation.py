@@ -69,7 +69,7 @@ RECORD_KEY = {
     "event": ("event_type", "event_date", "reference"),
     "attendance": ("school_urn", "month"),
     "enrolment": ("school_urn", "date_from"),
-    "exclusion": ("school_urn", "start_date"),
+    "exclusion": ("school_urn", "exclusion_type", "start_date", "reason"),
     "residence": ("address", "date_from"),
     "custody": ("custody_start",),
     "sen": ("recorded_on",),
@@ -195,6 +195,7 @@ class ExtractValidator:
         """
         result = ValidationResult(problems=ProblemLog())
         self._key_rows: dict[tuple, int] = {}  # record key -> the row it was first seen in
+        self._today = dt.date.today()
         problems = result.problems
         head = binary_file.read(3)
         if head != codecs.BOM_UTF8:
@@ -334,7 +335,7 @@ class ExtractValidator:
 
     def _cross_check(self, row_number, values, problems) -> None:
         birth = values.get("date_of_birth")
-        if isinstance(birth, dt.date) and not EARLIEST_BIRTH <= birth <= dt.date.today():
+        if isinstance(birth, dt.date) and not EARLIEST_BIRTH <= birth <= self._today:
             problems.add(row_number, "date_of_birth", "date of birth is in the future or before 1900")
         start, end = values.get("date_from"), values.get("date_to")
         if isinstance(start, dt.date) and isinstance(end, dt.date) and end < start:
