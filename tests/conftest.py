@@ -16,6 +16,7 @@ ROLE_SLUGS = (
     "analyst",
     "data-custodian",
     "audit-reviewer",
+    "data-quality-officer",
 )
 
 

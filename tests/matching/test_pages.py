@@ -29,7 +29,7 @@ def test_reviewer_labels_a_pair_without_the_score_and_it_leaves_the_queue(client
     a, b = extract("bcc-council-tax", [ANNA, ANNA | {"forename": "ANA", "date_of_birth": "1988-09-15", "address": "3 ELM RD"}])
     run_match()
     pair = ClericalPair.objects.get()
-    client = client_as("analyst")
+    client = client_as("data-quality-officer")
     page = client.get(reverse("matching:review_pair", args=[pair.pk]))
     assert page.status_code == 200
     assert b"Agree" in page.content and b"Differ" in page.content
@@ -37,7 +37,7 @@ def test_reviewer_labels_a_pair_without_the_score_and_it_leaves_the_queue(client
     response = client.post(reverse("matching:review_pair", args=[pair.pk]), {"outcome": "not_match"})
     assert response.status_code == 302
     decision = ReviewDecision.objects.get()
-    assert (decision.outcome, decision.score_shown, decision.decided_by) == ("not_match", False, users["analyst"])
+    assert (decision.outcome, decision.score_shown, decision.decided_by) == ("not_match", False, users["data-quality-officer"])
     assert AuditEvent.objects.filter(action="match_decision").count() == 1
     assert client.get(reverse("matching:review_pair", args=[pair.pk])).status_code == 404
     run_match()
@@ -48,7 +48,7 @@ def test_reviewer_labels_a_pair_without_the_score_and_it_leaves_the_queue(client
 def test_run_page_shows_figures_and_parameters(client_as, extract, run_match):
     extract("bcc-council-tax", [ANNA])
     run = run_match()
-    page = client_as("analyst").get(reverse("matching:run", args=[run.pk]))
+    page = client_as("data-quality-officer").get(reverse("matching:run", args=[run.pk]))
     assert page.status_code == 200
     assert b"Match weights by comparison level" in page.content
     assert run.counts["persons"] == 1 and "predict" in run.timings

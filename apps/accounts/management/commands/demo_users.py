@@ -12,6 +12,7 @@ DEMO_NAMES = {
     "analyst": "Ana Costa",
     "data-custodian": "Dee Morgan",
     "audit-reviewer": "Rob Evans",
+    "data-quality-officer": "Mel Carter",
 }
 
 
