@@ -12,6 +12,17 @@ from tests.sources.test_import import DATASET, extract_bytes
 PAGES = ("sources:batches", "sources:upload", "sources:quality")
 
 
+@pytest.fixture(autouse=True)
+def tasks_run_in_process():
+    """Run the upload's Celery task in the test process, as the embedded default does, even with REDIS_URL set."""
+    from thinkfamily.celery import app
+
+    previous = app.conf.task_always_eager
+    app.conf.task_always_eager = True
+    yield
+    app.conf.task_always_eager = previous
+
+
 @pytest.mark.parametrize("role", ["data-custodian", "analyst"])
 def test_import_roles_see_the_pages(client_as, role):
     client = client_as(role)
