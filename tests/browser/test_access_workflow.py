@@ -35,7 +35,7 @@ def test_request_approve_search_then_expiry(browser_page, live_server, make_user
     page.wait_for_selector("h1:has-text('asks for the role Key worker')")
     page.click("#approve")
     page.wait_for_selector("text=new_starter now has the role Key worker")
-    assert page.locator("#active-grants").get_by_text("new_starter").count() == 1
+    assert page.locator("#active-grants tbody tr", has_text="new_starter").count() == 1
     logout(page)
 
     login(page, live_server, "new_starter", PASSWORD)
