@@ -170,3 +170,11 @@ def test_expired_grants_are_recorded_once(users):
     AccessGrant.objects.filter(user=users["analyst"]).update(expires_at=timezone.now() - timedelta(days=1))
     assert access_grants_record_expiry() == 1
     assert access_grants_record_expiry() == 0
+
+
+def test_the_nav_links_the_custodian_page_only_for_the_custodian(client_as):
+    custodian_link = f'href="{reverse("accounts:custodian")}"'
+    assert custodian_link in client_as("data-custodian").get(reverse("accounts:my_access")).content.decode()
+    page = client_as(None).get(reverse("accounts:my_access")).content.decode()
+    assert custodian_link not in page
+    assert f'href="{reverse("accounts:my_access")}"' in page

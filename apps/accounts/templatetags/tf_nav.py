@@ -1,4 +1,4 @@
-"""Primary navigation: only the pages the role in use has."""
+"""Primary navigation: only the pages the role in use has, and everyone's own access page."""
 
 from django import template
 from django.urls import NoReverseMatch, reverse
@@ -28,4 +28,6 @@ def nav_items(request):
         except NoReverseMatch:
             continue
         items.append({"url": url, "label": label, "current": request.path.startswith(url)})
+    own = reverse("accounts:my_access")  # every signed-in user: ask for a role, see one's grants
+    items.append({"url": own, "label": "Your access", "current": request.path == own})
     return items
