@@ -28,7 +28,7 @@ from django.utils import timezone
 
 from apps.people.models import Family, FamilyMembership, Person
 from apps.schools.models import AttendanceMonth, Enrolment, Exclusion, School
-from apps.sources.models import Dataset, ImportBatch, SourceRecord
+from apps.sources.models import ImportBatch, SourceRecord
 
 from . import risk
 from .dates import academic_year_start, add_years, age_on, as_date, child_born_after
@@ -36,7 +36,6 @@ from .models import (
     Badge,
     FamilyCriteria,
     HeadlineProblem,
-    IndicatorCategory,
     IndicatorDefinition,
     IndicatorUnitCost,
     PersonIndicator,

@@ -21,7 +21,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from apps.people.models import FamilyMembership
+from apps.people.models import FamilyMembership, Person
 from apps.schools.models import Enrolment, Exclusion, School, SENStatus
 from apps.sources.models import ImportBatch, SourceRecord
 
@@ -195,7 +195,7 @@ def neet_cohort(*, as_of: dt.date) -> dict[int, tuple[bool, dt.date]]:
     rows = fetch(
         f"SELECT sr.person_id, sr.fact_date, {activity}, p.date_of_birth FROM {table(SourceRecord)} sr "
         f"JOIN {table(ImportBatch)} b ON b.id = sr.batch_id AND b.is_current = %s "
-        f"JOIN people_person p ON p.id = sr.person_id "
+        f"JOIN {table(Person)} p ON p.id = sr.person_id "
         f"WHERE sr.fact_type = %s AND sr.fact_date > %s AND sr.fact_date <= %s AND p.date_of_birth IS NOT NULL",
         [True, "neet-status", since, as_of],
     )
