@@ -113,8 +113,10 @@ class ImportBatch(models.Model):
 class SourceRecord(models.Model):
     """One row of one dataset: identity fields (raw and normalised) and the fact it carries."""
 
-    dataset = models.ForeignKey(Dataset, on_delete=models.PROTECT, related_name="records")
-    batch = models.ForeignKey(ImportBatch, on_delete=models.CASCADE, related_name="records")
+    # No single-column indexes on dataset and batch: the (dataset, source_key) index and the
+    # (batch, source_key, row_number) constraint lead with them, and every index slows the bulk load.
+    dataset = models.ForeignKey(Dataset, on_delete=models.PROTECT, related_name="records", db_index=False)
+    batch = models.ForeignKey(ImportBatch, on_delete=models.CASCADE, related_name="records", db_index=False)
     source_key = models.CharField(max_length=80)
     row_number = models.PositiveIntegerField()
     # identity, raw as sent
@@ -144,7 +146,6 @@ class SourceRecord(models.Model):
         constraints = [models.UniqueConstraint(fields=["batch", "source_key", "row_number"], name="unique_row_in_batch")]
         indexes = [
             models.Index(fields=["dataset", "source_key"]),
-            models.Index(fields=["person"]),
             models.Index(fields=["surname", "forename"]),
             models.Index(fields=["date_of_birth"]),
             models.Index(fields=["postcode"]),

@@ -34,7 +34,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from django.core.cache import cache
-from django.db import DatabaseError, connection, transaction
+from django.db import DatabaseError, connection, models, transaction
 from django.utils import timezone
 
 from apps.audit.models import AuditEvent
@@ -379,9 +379,10 @@ def _records_insert_many(*, batch: ImportBatch, stage: _Stage, on_progress: Call
 def _records_delete(*, batch_ids: list[int]) -> None:
     """Delete the rows of replaced batches in a few set-based statements.
 
-    References to them are cleared first (nullable foreign keys set to NULL,
-    many-to-many links removed), whatever app declares them, so the delete is
-    one statement instead of Django's row-by-row collector.
+    References to them, whatever app declares them, are dealt with first as
+    their ``on_delete`` says (SET_NULL: set to NULL; CASCADE: deleted;
+    many-to-many links: removed), so the delete itself is one statement
+    instead of Django's row-by-row collector. A PROTECT reference stops the load.
     """
     if not batch_ids:
         return
@@ -391,9 +392,15 @@ def _records_delete(*, batch_ids: list[int]) -> None:
             through = relation.through
             column = next(f.name for f in through._meta.fields if f.related_model is SourceRecord)
             through.objects.filter(**{f"{column}__in": records}).delete()
+            continue
+        referencing = relation.related_model.objects.filter(**{f"{relation.field.name}__in": records})
+        if relation.on_delete is models.SET_NULL:
+            referencing.update(**{relation.field.name: None})
+        elif relation.on_delete is models.CASCADE:
+            referencing.delete()
         else:
-            relation.related_model.objects.filter(**{f"{relation.field.name}__in": records}).update(
-                **{relation.field.name: None}
+            raise DatabaseError(
+                f"{relation.related_model._meta.label}.{relation.field.name} protects the rows this extract replaces"
             )
     with connection.cursor() as cursor:
         placeholders = ", ".join(["%s"] * len(batch_ids))
