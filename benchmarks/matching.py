@@ -1,17 +1,24 @@
 """Matching benchmark: generator -> import -> match, scored against the generator's ground truth.
 
-    DATABASE_URL=postgres://... .venv/bin/python benchmarks/matching.py --scale small|bristol [--workdir DIR]
+    DATABASE_URL=postgres://... .venv/bin/python benchmarks/matching.py --scale small|bristol \
+        [--workdir DIR] [--reuse] [--examples N] [--no-incremental]
 
 Prints, for the Splink run and for a deterministic baseline (exact forename +
 surname + date of birth): pairwise precision/recall/F1 and cluster figures
 (B-cubed precision/recall, share of true persons recovered exactly). Also:
 blocking recall (true pairs reachable by the prediction blocking rules),
-current-household pairwise accuracy, seconds per stage, an incremental run of
-5,000 unlinked rows, and peak resident memory of this process (DuckDB runs
-in-process, so it is included).
+household and family accuracy against ``ground_truth/households.csv``, seconds
+per stage, an incremental run of 5,000 unlinked rows, and peak resident memory
+of this process (DuckDB runs in-process, so it is included).
 
 The unit of evaluation is a dataset's record of a person (dataset + source key):
 the 40 rows one person has in one event extract count once.
+
+``--workdir DIR`` keeps the extract; with ``--reuse`` an extract already in DIR
+is not generated again, and records already imported into the database are not
+imported again (use a database of its own). ``--examples N`` prints N false
+merges and N missed links with the generator's noise kinds, to see what the
+model gets wrong.
 """
 
 from __future__ import annotations
@@ -34,13 +41,18 @@ import django  # noqa: E402
 
 django.setup()
 
+import pyarrow as pa  # noqa: E402
 from django.core.management import call_command  # noqa: E402
 from django.db import transaction  # noqa: E402
 
 from apps.matching import services, splink_model  # noqa: E402
 from apps.matching.models import MatchRun  # noqa: E402
-from apps.people.models import AddressHistory, FamilyMembership, Household  # noqa: E402
-from apps.sources.models import SourceRecord  # noqa: E402
+from apps.matching.pipeline import _build_profiles, _export  # noqa: E402
+from apps.people.models import FamilyMembership, Household  # noqa: E402
+from apps.sources.models import Dataset, SourceRecord  # noqa: E402
+
+INCREMENTAL_DATASET = "asc-offenders"
+INCREMENTAL_ROWS = 5000
 
 
 def pairwise(pred: dict, truth: dict) -> tuple[float, float, float]:
@@ -71,21 +83,103 @@ def report(name: str, pred: dict, truth: dict) -> None:
           f"true persons recovered exactly {exact:.4f}")
 
 
+def print_examples(pred: dict, truth: dict, noise: dict, identity: dict, limit: int) -> None:
+    """False merges (one predicted person, several true ones) and missed links (the reverse)."""
+    def show(units):
+        for u in sorted(units, key=lambda u: truth[u]):
+            fn, sn, dob, sex, pc = identity[u]
+            print(f"    {truth[u]}  {u[0]:<28} {u[1]:<18} {fn or '-':<12} {sn or '-':<14} {dob} {sex or '-'} "
+                  f"{pc or '-':<9} noise={noise.get(u) or '-'}")
+
+    for label, group_of, other_of in (("false merges", pred, truth), ("missed links", truth, pred)):
+        groups = defaultdict(list)
+        for u in truth:
+            groups[group_of[u]].append(u)
+        bad = [g for g in groups.values() if len({other_of[u] for u in g}) > 1]
+        print(f"\n{label}: {len(bad)} groups; first {min(limit, len(bad))}")
+        for units in bad[:limit]:
+            print("  --")
+            show(units)
+
+
+def household_figures(workdir: Path, pred: dict, units: dict) -> None:
+    """Current families: pairwise co-membership against the truth, and families recovered exactly."""
+    person_of_truth: dict[str, Counter] = defaultdict(Counter)
+    for u, t in units.items():
+        person_of_truth[t][pred[u]] += 1
+    mapped = {t: c.most_common(1)[0][0] for t, c in person_of_truth.items()}
+    true_families: dict[str, set] = defaultdict(set)
+    true_households = set()
+    with (workdir / "ground_truth" / "households.csv").open(encoding="utf-8") as handle:
+        for row in csv.DictReader(handle):
+            true_households.add(row["household_id"])
+            if row["is_family"] == "1" and not row["date_to"] and row["person_id"] in mapped:
+                true_families[row["household_id"]].add(mapped[row["person_id"]])
+    true_of = {p: h for h, members in true_families.items() for p in members}
+    current = FamilyMembership.objects.filter(family__household__date_to__isnull=True, family__status="open")
+    predicted: dict[int, set] = defaultdict(set)
+    for family, person in current.values_list("family_id", "person_id"):
+        predicted[family].add(person)
+    pred_of = {}
+    for family, members in predicted.items():
+        for p in members:
+            pred_of.setdefault(p, family)  # a person in two open families: the first counts
+    people = set(true_of) | set(pred_of)
+    tp = sum(1 for members in predicted.values() for a in members for b in members
+             if a < b and true_of.get(a) is not None and true_of.get(a) == true_of.get(b))
+    pp = sum(comb(len(m), 2) for m in predicted.values())
+    tt = sum(comb(len(m), 2) for m in true_families.values())
+    p, r = tp / max(pp, 1), tp / max(tt, 1)
+    exact = sum(1 for members in true_families.values() if any(members == m for m in predicted.values()))
+    print(f"families now: {len(predicted)} open families formed, {len(true_families)} true current families "
+          f"({len(people)} people in either); co-member pairs P {p:.4f} R {r:.4f} F1 {2 * p * r / max(p + r, 1e-9):.4f}; "
+          f"true families recovered exactly {exact / max(len(true_families), 1):.4f}")
+    print(f"households: {Household.objects.count()} formed over time ({Household.objects.filter(date_to__isnull=True).count()} "
+          f"current), {len(true_households)} true households over time")
+
+
+def blocking_recall(workdir: Path, truth: dict) -> None:
+    """True pairs of distinct profiles that some prediction rule reaches."""
+    con = splink_model.connect(memory_limit="2GB", temp_directory=str(workdir / "spill"))
+    _export(con, SourceRecord.objects.filter(batch__is_current=True), "records", workdir)
+    _build_profiles(con, "records", "profiles")
+    record_truth = {}
+    rows = SourceRecord.objects.filter(batch__is_current=True).values_list("pk", "dataset__code", "source_key")
+    for pk, code, key in rows.iterator(chunk_size=20000):
+        if (code, key) in truth:
+            record_truth[pk] = truth[(code, key)]
+    con.register("truth_arrow", pa.table({"id": list(record_truth), "truth": list(record_truth.values())}))
+    con.execute("CREATE TABLE pt AS SELECT DISTINCT r.profile_id, t.truth FROM records r JOIN truth_arrow t USING (id)")
+    rules = " OR ".join(f"({rule})" for rule in splink_model.BLOCKING_RULES_FOR_PREDICTION)
+    total, reached = con.execute(
+        f"SELECT count(*), count(*) FILTER (WHERE {rules}) FROM pt a JOIN pt b ON a.truth = b.truth "
+        "AND a.profile_id < b.profile_id "
+        "JOIN profiles l ON l.unique_id = a.profile_id JOIN profiles r ON r.unique_id = b.profile_id"
+    ).fetchall()[0]
+    con.close()
+    print(f"blocking recall: {reached}/{total} true profile pairs reachable = {reached / max(total, 1):.4f}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--scale", choices=("small", "bristol"), default="small")
     parser.add_argument("--seed", type=int, default=42)
     parser.add_argument("--workdir", type=Path, default=None, help="keep the generated files here")
+    parser.add_argument("--reuse", action="store_true", help="reuse the extract in --workdir and records already imported")
+    parser.add_argument("--examples", type=int, default=0, help="print this many false merges and missed links")
+    parser.add_argument("--no-incremental", action="store_true", help="skip the incremental run")
     args = parser.parse_args()
     workdir = args.workdir or Path(tempfile.mkdtemp(prefix="matching-bench-"))
     timings = {}
 
-    started = time.perf_counter()
-    call_command("synth", scale=args.scale, seed=args.seed, out=str(workdir))
-    timings["generate"] = time.perf_counter() - started
-    started = time.perf_counter()
-    call_command("import_all", workdir)
-    timings["import"] = time.perf_counter() - started
+    if not (args.reuse and (workdir / "manifest.json").exists()):
+        started = time.perf_counter()
+        call_command("synth", scale=args.scale, seed=args.seed, out=str(workdir))
+        timings["generate"] = time.perf_counter() - started
+    if not (args.reuse and SourceRecord.objects.filter(batch__is_current=True).exists()):
+        started = time.perf_counter()
+        call_command("import_all", workdir)
+        timings["import"] = time.perf_counter() - started
 
     run = services.match_run_create(kind=MatchRun.Kind.FULL)
     run = services.match_run_execute(run=run)
@@ -95,88 +189,48 @@ def main() -> None:
         timings[f"match: {stage}"] = seconds
 
     truth: dict[tuple[str, str], str] = {}
+    noise: dict[tuple[str, str], str] = {}
     with (workdir / "ground_truth" / "records.csv").open(encoding="utf-8") as handle:
         for row in csv.DictReader(handle):
             truth[(row["dataset"], row["source_key"])] = row["person_id"]
+            noise[(row["dataset"], row["source_key"])] = row["noise"]
     votes: dict[tuple, Counter] = defaultdict(Counter)
     identity: dict[tuple, tuple] = {}
     rows = SourceRecord.objects.filter(batch__is_current=True).values_list(
-        "dataset__code", "source_key", "person_id", "forename", "surname", "date_of_birth")
-    for code, key, person, fn, sn, dob in rows.iterator(chunk_size=20000):
+        "dataset__code", "source_key", "person_id", "forename", "surname", "date_of_birth", "sex", "postcode")
+    for code, key, person, fn, sn, dob, sex, postcode in rows.iterator(chunk_size=20000):
         votes[(code, key)][person] += 1
-        identity[(code, key)] = (fn, sn, dob) if fn and sn and dob else ("unit", code, key)
+        identity[(code, key)] = (fn, sn, dob, sex, postcode)
     units = {u: t for u, t in truth.items() if u in votes}
     pred = {u: votes[u].most_common(1)[0][0] for u in units}
-    baseline = {u: identity[u] for u in units}
+    baseline = {u: identity[u][:3] if all(identity[u][:3]) else ("unit", *u) for u in units}
     print(f"\nscale {args.scale}: {len(units)} dataset records of {len(set(units.values()))} true persons "
           f"({run.counts.get('records')} rows, {run.counts.get('profiles')} profiles)")
     report("Splink", pred, units)
     report("Baseline exact name + DOB", baseline, units)
+    if args.examples:
+        print_examples(pred, units, noise, identity, args.examples)
 
-    # blocking recall: true pairs of distinct profiles that some prediction rule reaches
-    con = splink_model.connect(memory_limit="1GB", temp_directory=str(workdir / "spill"))
-    from apps.matching.pipeline import _build_profiles, _export  # noqa: PLC0415
+    blocking_recall(workdir, truth)
+    household_figures(workdir, pred, units)
 
-    _export(con, SourceRecord.objects.filter(batch__is_current=True), "records", workdir)
-    _build_profiles(con, "records", "profiles")
-    record_truth = {}
-    for pk, code, key in SourceRecord.objects.filter(batch__is_current=True).values_list("pk", "dataset__code", "source_key").iterator(chunk_size=20000):
-        if (code, key) in truth:
-            record_truth[pk] = truth[(code, key)]
-    import pyarrow as pa  # noqa: PLC0415
-
-    con.register("truth_arrow", pa.table({"id": list(record_truth), "truth": list(record_truth.values())}))
-    con.execute("CREATE TABLE pt AS SELECT DISTINCT r.profile_id, t.truth FROM records r JOIN truth_arrow t USING (id)")
-    rules = " OR ".join(f"({rule})" for rule in splink_model.BLOCKING_RULES_FOR_PREDICTION)
-    total, reached = con.execute(
-        f"SELECT count(*), count(*) FILTER (WHERE {rules}) FROM pt a JOIN pt b ON a.truth = b.truth AND a.profile_id < b.profile_id "
-        "JOIN profiles l ON l.unique_id = a.profile_id JOIN profiles r ON r.unique_id = b.profile_id"
-    ).fetchall()[0]
-    print(f"blocking recall: {reached}/{total} true profile pairs reachable = {reached / max(total, 1):.4f}")
-
-    # households: pairs of true persons living together now, found in one current household
-    person_of_truth: dict[str, Counter] = defaultdict(Counter)
-    for u, t in units.items():
-        person_of_truth[t][pred[u]] += 1
-    mapped = {t: c.most_common(1)[0][0] for t, c in person_of_truth.items()}
-    true_households = defaultdict(set)
-    with (workdir / "ground_truth" / "households.csv").open(encoding="utf-8") as handle:
-        for row in csv.DictReader(handle):
-            if not row["date_to"] and row["person_id"] in mapped:
-                true_households[row["household_id"]].add(mapped[row["person_id"]])
-    current = Household.objects.filter(date_to__isnull=True)
-    predicted_home = {}
-
-    for pid, address in AddressHistory.objects.filter(date_to__isnull=True).values_list("person_id", "address_id"):
-        predicted_home[pid] = address
-    together = sum(comb(len(m), 2) for m in true_households.values())
-    found = sum(1 for m in true_households.values() for a in m for b in m
-                if a < b and predicted_home.get(a) is not None and predicted_home.get(a) == predicted_home.get(b))
-    print(f"households: {found}/{together} current co-resident pairs share a current address = {found / max(together, 1):.4f}; "
-          f"{current.count()} current households, {FamilyMembership.objects.values('family').distinct().count()} families")
-
-    # incremental: unlink up to 5,000 rows of one dataset and link them again
-    code = "asc-offenders"
-    ids = list(SourceRecord.objects.filter(batch__is_current=True, dataset__code=code).values_list("pk", flat=True)[:5000])
-    with transaction.atomic():
-        SourceRecord.objects.filter(pk__in=ids).update(person=None, match_probability=None)
-    started = time.perf_counter()
-    inc = services.match_run_execute(run=services.match_run_create(kind=MatchRun.Kind.INCREMENTAL,
-                                                                   dataset=_dataset(code)))
-    timings[f"incremental ({len(ids)} rows of {code})"] = time.perf_counter() - started
-    print(f"incremental run: {inc.status}, {inc.counts}")
+    if not args.no_incremental:
+        # unlink up to 5,000 rows of one dataset and link them again
+        ids = list(SourceRecord.objects.filter(batch__is_current=True, dataset__code=INCREMENTAL_DATASET)
+                   .order_by("pk").values_list("pk", flat=True)[:INCREMENTAL_ROWS])
+        with transaction.atomic():
+            SourceRecord.objects.filter(pk__in=ids).update(person=None, match_probability=None)
+        started = time.perf_counter()
+        inc = services.match_run_execute(run=services.match_run_create(
+            kind=MatchRun.Kind.INCREMENTAL, dataset=Dataset.objects.get(code=INCREMENTAL_DATASET)))
+        timings[f"incremental ({len(ids)} rows of {INCREMENTAL_DATASET})"] = time.perf_counter() - started
+        print(f"incremental run: {inc.status}, {inc.counts}")
 
     print("\nseconds per stage")
     for stage, seconds in timings.items():
         print(f"  {stage:<44} {seconds:8.1f}")
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"peak resident memory of this process: {peak:.0f} MiB")
-
-
-def _dataset(code):
-    from apps.sources.models import Dataset  # noqa: PLC0415
-
-    return Dataset.objects.get(code=code)
 
 
 if __name__ == "__main__":

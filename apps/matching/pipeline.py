@@ -51,7 +51,7 @@ logger = logging.getLogger(__name__)
 IDENTITY_FIELDS = (
     "forename", "surname", "date_of_birth", "sex", "postcode", "address_key", "uprn", "nhs_number", "upn", "ni_number",
 )
-EXPORT_FIELDS = ("id", "person_id", *IDENTITY_FIELDS)
+EXPORT_FIELDS = ("id", "person_id", "dataset_id", "source_key", *IDENTITY_FIELDS)
 
 
 @dataclass(frozen=True)
@@ -108,7 +108,7 @@ def _export(con, queryset, table: str, workdir: Path) -> int:
         with connection.cursor() as cursor, path.open("w", encoding="utf-8", newline="") as handle:
             query = cursor.mogrify(sql, params).decode()
             cursor.copy_expert(f"COPY ({query}) TO STDOUT WITH (FORMAT csv, HEADER false)", handle)
-        types = {"id": "BIGINT", "person_id": "BIGINT", "date_of_birth": "DATE"}
+        types = {"id": "BIGINT", "person_id": "BIGINT", "dataset_id": "BIGINT", "date_of_birth": "DATE"}
         columns = ", ".join(f"'{f}': '{types.get(f, 'VARCHAR')}'" for f in EXPORT_FIELDS)
         con.execute(
             f"CREATE OR REPLACE TABLE {table} AS SELECT * FROM read_csv('{path}', header=false, "
@@ -118,7 +118,7 @@ def _export(con, queryset, table: str, workdir: Path) -> int:
     else:
         rows = list(queryset.iterator(chunk_size=20000))
         arrays = list(zip(*rows, strict=True)) if rows else [[] for _ in EXPORT_FIELDS]
-        types = {"id": pa.int64(), "person_id": pa.int64(), "date_of_birth": pa.date32()}
+        types = {"id": pa.int64(), "person_id": pa.int64(), "dataset_id": pa.int64(), "date_of_birth": pa.date32()}
         arrow = pa.table({f: pa.array(arrays[i], type=types.get(f, pa.string())) for i, f in enumerate(EXPORT_FIELDS)})
         con.register(f"{table}_arrow", arrow)
         con.execute(f"CREATE OR REPLACE TABLE {table} AS SELECT * FROM {table}_arrow")
@@ -172,6 +172,21 @@ def _build_profiles(con, records: str, profiles: str) -> int:
 
 def _record_profile(con, records: str) -> dict[int, int]:
     return dict(con.execute(f"SELECT id, profile_id FROM {records}").fetchall())
+
+
+def _agency_key_links(con, records: str) -> list[tuple[int, int]]:
+    """Must-links between profiles that share a dataset and source key.
+
+    A source key is the agency's own record of one person (docs/data-formats.md),
+    so its rows are one person even when they disagree on a name or an address.
+    """
+    return con.execute(
+        f"""
+        SELECT DISTINCT min(profile_id) OVER (PARTITION BY dataset_id, source_key), profile_id
+        FROM {records} WHERE source_key IS NOT NULL
+        QUALIFY profile_id <> min(profile_id) OVER (PARTITION BY dataset_id, source_key)
+        """
+    ).fetchall()
 
 
 def _constraints(record_profile: dict[int, int]) -> tuple[list[tuple[int, int]], list[tuple[int, int]]]:
@@ -299,7 +314,9 @@ def run_full(run: MatchRun, *, model: dict | None = None, project: Callable | No
             ).fetchall()
             counts["pairs_linked"] = len(edges)
             must, cannot = _constraints(record_profile)
-            counts["must_link"], counts["cannot_link"] = len(must), len(cannot)
+            key_links = _agency_key_links(con, "records")
+            counts["must_link"], counts["cannot_link"], counts["agency_key_links"] = len(must), len(cannot), len(key_links)
+            must += key_links
             profile_cluster = cluster(sorted(set(record_profile.values())), edges, must_link=must, cannot_link=cannot)
             best_link: dict[int, float] = {}
             for a, b, p in edges:
@@ -382,8 +399,11 @@ def run_incremental(run: MatchRun, *, model: dict) -> None:
         with progress.stage("cluster"):
             edges = con.execute("SELECT unique_id_l, unique_id_r, match_probability FROM pairs").fetchall()
             new_records = [r for (r,) in con.execute("SELECT id FROM new_records").fetchall()]
+            key_links = _agency_key_links(con, "records")
             nodes = {record_profile[r] for r in new_records} | {a for a, _, _ in edges} | {b for _, b, _ in edges}
-            profile_cluster = cluster(sorted(nodes), edges)
+            key_links = [(a, b) for a, b in key_links if a in nodes or b in nodes]
+            nodes |= {a for a, _ in key_links} | {b for _, b in key_links}
+            profile_cluster = cluster(sorted(nodes), edges, must_link=key_links)
             counts["clusters"] = len(set(profile_cluster.values()))
         with progress.stage("persons"), transaction.atomic():
             # votes: which existing person each cluster's existing records belong to

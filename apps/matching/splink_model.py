@@ -80,27 +80,37 @@ def _name_comparison(column: str, other_levels: list[dict[str, Any]], *, exact_m
     }
 
 
+L_DOB, R_DOB = '"date_of_birth_l"', '"date_of_birth_r"'
+# Dates of birth that one keying slip can turn into each other: the DOB comparison's
+# partial levels. Anything further apart is a different person (see LINK_GUARD_SQL).
+DOB_NEAR_LEVELS: tuple[tuple[str, str, float, float], ...] = (
+    (
+        f"year({L_DOB}) = year({R_DOB}) AND month({L_DOB}) = day({R_DOB}) AND day({L_DOB}) = month({R_DOB})",
+        "Day and month transposed", 0.02, 0.00002,
+    ),
+    (
+        f"damerau_levenshtein(strftime({L_DOB}, '%Y%m%d'), strftime({R_DOB}, '%Y%m%d')) <= 1",
+        "One digit different", 0.04, 0.002,
+    ),
+    (
+        f"month({L_DOB}) = month({R_DOB}) AND day({L_DOB}) = day({R_DOB}) AND abs(year({L_DOB}) - year({R_DOB})) = 1",
+        "Year off by one", 0.01, 0.00003,
+    ),
+    (f"abs(date_diff('day', {L_DOB}, {R_DOB})) <= 7", "Within a week", 0.005, 0.0001),
+    (f"year({L_DOB}) = year({R_DOB}) AND month({L_DOB}) = month({R_DOB})", "Same year and month", 0.01, 0.0008),
+)
+
+
 def _dob_comparison() -> dict[str, Any]:
-    l, r = '"date_of_birth_l"', '"date_of_birth_r"'
     return {
         "output_column_name": "date_of_birth",
-        "comparison_description": "Date of birth: exact, day/month transposed, one-character typo, year off by one, same month",
+        "comparison_description": (
+            "Date of birth: exact, day/month transposed, one-character typo, year off by one, within a week, same month"
+        ),
         "comparison_levels": [
             _null("date_of_birth"),
-            _level(f"{l} = {r}", "Exact", 0.9, 0.0003),
-            _level(
-                f"year({l}) = year({r}) AND month({l}) = day({r}) AND day({l}) = month({r})",
-                "Day and month transposed", 0.02, 0.00002,
-            ),
-            _level(
-                f"damerau_levenshtein(strftime({l}, '%Y%m%d'), strftime({r}, '%Y%m%d')) <= 1",
-                "One digit different", 0.04, 0.002,
-            ),
-            _level(
-                f"month({l}) = month({r}) AND day({l}) = day({r}) AND abs(year({l}) - year({r})) = 1",
-                "Year off by one", 0.01, 0.00003,
-            ),
-            _level(f"year({l}) = year({r}) AND month({l}) = month({r})", "Same year and month", 0.01, 0.0008),
+            _level(f"{L_DOB} = {R_DOB}", "Exact", 0.9, 0.0003),
+            *(_level(sql, label, m, u) for sql, label, m, u in DOB_NEAR_LEVELS),
             _else(0.02, 0.997),
         ],
     }
@@ -168,18 +178,30 @@ DETERMINISTIC_RULES: tuple[str, ...] = (
     'l."ni_number" = r."ni_number"',
 )
 
-# Twins and siblings share surname, date of birth and address, which together
-# outweigh one disagreeing forename under Splink's independence assumption.
-# A pair whose forenames disagree outright (the comparison's ELSE level, gamma 0)
-# is therefore never linked unless a national identifier agrees.
-LINK_GUARD_SQL = (
+# Twins and siblings share surname, date of birth and address; a parent and a
+# child named after them share forename, surname, sex and address. Together these
+# outweigh one disagreeing field under Splink's independence assumption, so a pair
+# is never linked (nor queued for review) when
+#
+# * the forenames disagree outright (the forename comparison's ELSE level), or
+# * both dates of birth are known and no keying slip explains the difference
+#   (the date of birth comparison's ELSE level),
+#
+# unless a national identifier (NHS number, UPN, NI number) agrees.
+IDENTIFIER_AGREES_SQL = "(nhs_number_l = nhs_number_r OR upn_l = upn_r OR ni_number_l = ni_number_r)"
+FORENAMES_COMPATIBLE_SQL = (
     "(forename_l IS NULL OR forename_r IS NULL"
     " OR jaro_winkler_similarity(forename_l, forename_r) >= 0.80"
     " OR forename_phonetic_l = forename_phonetic_r"
     " OR list_has_any(forename_variants_l, forename_variants_r)"
-    " OR (forename_l = surname_r AND surname_l = forename_r)"
-    " OR nhs_number_l = nhs_number_r OR upn_l = upn_r OR ni_number_l = ni_number_r)"
+    " OR (forename_l = surname_r AND surname_l = forename_r))"
 )
+DOBS_COMPATIBLE_SQL = (
+    "(date_of_birth_l IS NULL OR date_of_birth_r IS NULL OR date_of_birth_l = date_of_birth_r OR "
+    + " OR ".join(f"({sql})" for sql, *_ in DOB_NEAR_LEVELS).replace('"', "")
+    + ")"
+)
+LINK_GUARD_SQL = f"({IDENTIFIER_AGREES_SQL} OR ({FORENAMES_COMPATIBLE_SQL} AND {DOBS_COMPATIBLE_SQL}))"
 
 # EM runs on two rules that each leave the other's fields free to learn.
 BLOCKING_RULES_FOR_TRAINING: tuple[str, ...] = (
