@@ -9,6 +9,7 @@
 from __future__ import annotations
 
 import hashlib
+import ipaddress
 import json
 import logging
 import statistics
@@ -69,8 +70,14 @@ def _json_roundtrip(value):
 
 
 def _client_ip(request) -> str | None:
-    # Behind a reverse proxy set it to overwrite REMOTE_ADDR; never trust X-Forwarded-For blindly here.
-    return request.META.get("REMOTE_ADDR") or None
+    """REMOTE_ADDR in the canonical form the database gives back (so the hash still matches).
+
+    Behind a reverse proxy set it to overwrite REMOTE_ADDR; never trust X-Forwarded-For blindly here.
+    """
+    try:
+        return str(ipaddress.ip_address(request.META.get("REMOTE_ADDR") or ""))
+    except ValueError:
+        return None
 
 
 def _lock_chain() -> None:

@@ -13,6 +13,7 @@ from django.core.paginator import Paginator
 from django.http import Http404, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.utils.functional import cached_property
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from apps.accounts.access import AUDIT_REVIEW, require_capability
@@ -30,9 +31,30 @@ CSV_COLUMNS = (
 )
 
 
+class CappedPaginator(Paginator):
+    """Counts at most ``COUNT_CAP`` rows: an exact count over millions of events costs seconds,
+    and a reviewer narrows a filter long before reading 200 pages."""
+
+    COUNT_CAP = 10_000
+
+    @cached_property
+    def count(self) -> int:
+        return min(self.object_list[: self.COUNT_CAP + 1].count(), self.COUNT_CAP + 1)
+
+    @property
+    def capped(self) -> bool:
+        return self.count > self.COUNT_CAP
+
+    def page(self, number):
+        """A full page even at the cap (Django's would stop at ``count``)."""
+        number = self.validate_number(number)
+        bottom = (number - 1) * self.per_page
+        return self._get_page(self.object_list[bottom : bottom + self.per_page], number, self)
+
+
 def _page(request, queryset):
     """One page of results, read now: the page's own audit event (written next) is not in it."""
-    page = Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = CappedPaginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
     page.object_list = list(page.object_list)
     return page
 
@@ -54,7 +76,8 @@ def events(request):
         page = _page(request, selectors.audit_events(filters))
         audit_record(
             action=AuditEvent.Action.AUDIT_QUERY, request=request, subject_type="audit",
-            details={"page": "events", "filters": filters.as_details(), "page_number": page.number},
+            details={"page": "events", "filters": filters.as_details(), "page_number": page.number,
+                     "count_capped": page.paginator.capped},
             result_count=page.paginator.count,
         )
     return render(request, "audit/events.html", {

@@ -86,6 +86,21 @@ class TestVerifier:
                 prev = new_hash
         assert audit_chain_verify().broken.event_id == events[-1].pk
 
+    @pytest.mark.parametrize("remote_addr", ["10.0.0.7", "2001:0db8:0000::0001", "not-an-address"])
+    def test_request_metadata_survives_the_round_trip_through_the_database(self, rf, users, remote_addr):
+        request = rf.get("/", REMOTE_ADDR=remote_addr, HTTP_USER_AGENT="Firefox/140 ✓")
+        request.user = users["key-worker"]
+        from django.contrib.sessions.backends.db import SessionStore
+
+        request.session = SessionStore()
+        request.session.create()
+        event = audit_record(action=AuditEvent.Action.VIEW_PERSON, request=request, subject_type="person", subject_id=4,
+                             details={"nested": {"b": [1, 2.5, None], "a": "é"}})
+        event.refresh_from_db()
+        assert event.role == "key-worker" and event.user_agent == "Firefox/140 ✓" and len(event.session_ref) == 64
+        assert event.ip_address == {"10.0.0.7": "10.0.0.7", "2001:0db8:0000::0001": "2001:db8::1"}.get(remote_addr)
+        assert audit_chain_verify().ok
+
     def test_the_command_reports_an_intact_chain(self, capsys):
         _chain(3)
         call_command("audit_verify")

@@ -197,3 +197,16 @@ def test_alerts_can_be_computed_on_demand_and_reviewed_with_a_note(client_as, us
     review = AuditEvent.objects.get(action=AuditEvent.Action.ALERT_REVIEW)
     assert (review.subject_type, review.subject_id, review.user_id_snapshot) == ("alert", str(alert.pk), users[REVIEWER].pk)
     assert review.details["note"] == "Confirmed with team manager."
+
+
+def test_counts_stop_at_the_cap_and_say_so(client_as, users, monkeypatch):
+    from apps.audit.views import CappedPaginator
+
+    monkeypatch.setattr(CappedPaginator, "COUNT_CAP", 3)
+    for i in range(5):
+        audit_record(action=AuditEvent.Action.SEARCH, user=users["key-worker"], details={"i": i})
+    response = client_as(REVIEWER).get(reverse("audit:events"), {"action": "search"})
+    assert "more than 3 events" in response.content.decode()
+    assert len(response.context["page"].object_list) == 5
+    recorded = AuditEvent.objects.order_by("-id").first()
+    assert recorded.result_count == 4 and recorded.details["count_capped"] is True
