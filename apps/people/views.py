@@ -77,15 +77,21 @@ def search(request):
                 user=request.user, request=request, access=user_access, query=query, area=area, age_band=age_band,
                 badge=badge, page=page,
             )
-            audit_record(
-                action=AuditEvent.Action.SEARCH, request=request, subject_type="search", record_ids=result.person_ids,
-                purpose=purpose, result_count=result.total,
-                details={"terms": raw, "understood": query.describe(), "filters": {"area": area, "age_band": age_band, "badge": badge}, "page": result.page},
-            )
             purpose_remember(request, purpose)
-            context["result"] = result
+            context["result"], context["search_purpose"] = result, purpose
     template = "people/_results.html" if request.headers.get("HX-Request") and searched else "people/search.html"
-    return render(request, template, context)
+    response = render(request, template, context)
+    if "result" in context:
+        # Recorded last, inside the request's transaction: the chain lock is held only until the commit,
+        # and if the write fails the rendered page is discarded and the user gets an error.
+        result = context["result"]
+        audit_record(
+            action=AuditEvent.Action.SEARCH, request=request, subject_type="search", record_ids=result.person_ids,
+            purpose=context["search_purpose"], result_count=result.total,
+            details={"terms": raw, "understood": result.query.describe(), "page": result.page,
+                     "filters": {"area": area, "age_band": age_band, "badge": badge}},
+        )
+    return response
 
 
 def _reason_of(request) -> str:
@@ -93,9 +99,15 @@ def _reason_of(request) -> str:
     return remembered if remembered in PURPOSES else ""
 
 
-def _audit_view(request, *, action, subject_type, pk, record_ids=()):
+def _render_audited(request, template, context, *, action, subject_type, pk, record_ids=()):
+    """Render, then record the view in the same transaction (the chain lock is held only until the commit).
+
+    If the audit write fails the exception discards the rendered page: no record, no data.
+    """
+    response = render(request, template, context)
     audit_record(action=action, request=request, subject_type=subject_type, subject_id=pk, record_ids=record_ids,
                  purpose=purpose_in_session(request))
+    return response
 
 
 @acl.require_capability(acl.CASE_VIEW)
@@ -104,8 +116,8 @@ def person(request, pk: int):
         return response
     user_access = acl.access_for(request.user, request)
     detail = selectors.person_detail(user=request.user, request=request, access=user_access, pk=pk)
-    _audit_view(request, action=AuditEvent.Action.VIEW_PERSON, subject_type="person", pk=pk)
-    return render(request, "people/person.html", {"d": detail, "p": detail.person, "today": date.today(), "tab": "person"})
+    return _render_audited(request, "people/person.html", {"d": detail, "p": detail.person, "today": date.today(), "tab": "person"},
+                           action=AuditEvent.Action.VIEW_PERSON, subject_type="person", pk=pk)
 
 
 @acl.require_capability(acl.CASE_VIEW)
@@ -114,8 +126,8 @@ def person_school(request, pk: int):
         return response
     user_access = acl.access_for(request.user, request)
     detail = selectors.school_detail(user=request.user, request=request, access=user_access, pk=pk)
-    _audit_view(request, action=AuditEvent.Action.VIEW_ATTENDANCE, subject_type="person", pk=pk)
-    return render(request, "people/school.html", {"d": detail, "p": detail.person, "today": date.today(), "tab": "school"})
+    return _render_audited(request, "people/school.html", {"d": detail, "p": detail.person, "today": date.today(), "tab": "school"},
+                           action=AuditEvent.Action.VIEW_ATTENDANCE, subject_type="person", pk=pk)
 
 
 @acl.require_capability(acl.CASE_VIEW)
@@ -125,8 +137,9 @@ def person_addresses(request, pk: int):
     user_access = acl.access_for(request.user, request)
     person_obj = acl.visible_persons(request.user, request).get(pk=pk)
     spells = selectors.person_address_history(user=request.user, request=request, access=user_access, person=person_obj)
-    _audit_view(request, action=AuditEvent.Action.VIEW_ADDRESSES, subject_type="person", pk=pk)
-    return render(request, "people/addresses.html", {"p": person_obj, "timeline": selectors.address_timeline(spells), "today": date.today(), "tab": "addresses"})
+    return _render_audited(request, "people/addresses.html",
+                           {"p": person_obj, "timeline": selectors.address_timeline(spells), "today": date.today(), "tab": "addresses"},
+                           action=AuditEvent.Action.VIEW_ADDRESSES, subject_type="person", pk=pk)
 
 
 @acl.require_capability(acl.CASE_VIEW)
@@ -135,9 +148,9 @@ def family(request, pk: int):
         return _break_glass_or_404(request, kind="family", pk=pk)
     user_access = acl.access_for(request.user, request)
     detail = selectors.family_detail(user=request.user, request=request, access=user_access, pk=pk)
-    _audit_view(request, action=AuditEvent.Action.VIEW_FAMILY, subject_type="family", pk=pk,
-                record_ids=[m.membership.person_id for m in detail.members])
-    return render(request, "people/family.html", {"d": detail, "f": detail.family, "today": date.today(), "tab": "family"})
+    return _render_audited(request, "people/family.html", {"d": detail, "f": detail.family, "today": date.today(), "tab": "family"},
+                           action=AuditEvent.Action.VIEW_FAMILY, subject_type="family", pk=pk,
+                           record_ids=[m.membership.person_id for m in detail.members])
 
 
 @acl.require_capability(acl.CASE_VIEW)
@@ -146,6 +159,7 @@ def family_addresses(request, pk: int):
         return _break_glass_or_404(request, kind="family", pk=pk)
     user_access = acl.access_for(request.user, request)
     detail = selectors.family_detail(user=request.user, request=request, access=user_access, pk=pk)
-    _audit_view(request, action=AuditEvent.Action.VIEW_ADDRESSES, subject_type="family", pk=pk,
-                record_ids=[m.membership.person_id for m in detail.members])
-    return render(request, "people/family_addresses.html", {"d": detail, "f": detail.family, "timeline": selectors.address_timeline(detail.addresses), "today": date.today(), "tab": "family_addresses"})
+    return _render_audited(request, "people/family_addresses.html",
+                           {"d": detail, "f": detail.family, "timeline": selectors.address_timeline(detail.addresses), "today": date.today(), "tab": "family_addresses"},
+                           action=AuditEvent.Action.VIEW_ADDRESSES, subject_type="family", pk=pk,
+                           record_ids=[m.membership.person_id for m in detail.members])
