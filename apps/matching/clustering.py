@@ -5,9 +5,29 @@ Pure Python over integer ids, no Django and no DuckDB, so the rules are easy to 
 
 from __future__ import annotations
 
+import datetime as dt
 from collections import Counter, defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+
+from jellyfish import damerau_levenshtein_distance
+
+
+def dates_of_birth_compatible(a: dt.date, b: dt.date) -> bool:
+    """Whether one keying slip explains the difference between two dates of birth.
+
+    The same levels as the date of birth comparison short of its ELSE level
+    (``splink_model.DOB_NEAR_LEVELS``): equal, day and month transposed, one digit
+    different, year off by one, within a week, same year and month.
+    """
+    return (
+        a == b
+        or (a.year == b.year and a.month == b.day and a.day == b.month)
+        or damerau_levenshtein_distance(a.strftime("%Y%m%d"), b.strftime("%Y%m%d")) <= 1
+        or (a.month == b.month and a.day == b.day and abs(a.year - b.year) == 1)
+        or abs((a - b).days) <= 7
+        or (a.year == b.year and a.month == b.month)
+    )
 
 
 def cluster(
@@ -16,18 +36,27 @@ def cluster(
     *,
     must_link: Iterable[tuple[int, int]] = (),
     cannot_link: Iterable[tuple[int, int]] = (),
+    dates_of_birth: Mapping[int, dt.date | None] | None = None,
 ) -> dict[int, int]:
     """Connected components with constraints: ``{node: cluster id}`` (the cluster's smallest node).
 
     Must-link pairs are joined first. Then edges are added strongest first, and an
     edge is skipped when it would put two nodes of a cannot-link pair in one
     cluster, so a reviewer's "not the same person" holds even when a chain of
-    other links would have joined them. With no cannot-link pairs this is plain
-    connected components at the threshold the edges were cut at.
+    other links would have joined them. With ``dates_of_birth`` (node -> date), an
+    edge is also skipped when no date of birth of one cluster is a keying slip
+    away from any of the other's: a record without a date of birth cannot chain a
+    parent and the child named after them. (A cluster a reviewer joined may hold
+    unrelated dates; a record agreeing with one of them may still join it.) With neither this is plain connected
+    components at the threshold the edges were cut at.
     """
     parent: dict[int, int] = {n: n for n in nodes}
     forbidden: dict[int, set[int]] = defaultdict(set)  # root -> nodes its cluster may not join
     members: dict[int, list[int]] = {}
+    dobs: dict[int, set[dt.date]] = {}  # root -> the cluster's known dates of birth
+    for node, dob in (dates_of_birth or {}).items():
+        if dob is not None and node in parent:
+            dobs[node] = {dob}
 
     def find(x: int) -> int:
         root = x
@@ -51,12 +80,17 @@ def cluster(
             members_b = set(members.get(rb, [rb]))
             if forbidden.get(ra, set()) & members_b or any(m in forbidden.get(rb, ()) for m in members_a):
                 return
+        if check and ra in dobs and rb in dobs and dobs[ra] != dobs[rb]:
+            if not any(dates_of_birth_compatible(a, b) for a in dobs[ra] for b in dobs[rb]):
+                return
         if len(members.get(ra, [ra])) < len(members.get(rb, [rb])):
             ra, rb = rb, ra
         parent[rb] = ra
         members[ra] = members.pop(ra, [ra]) + members.pop(rb, [rb])
         if rb in forbidden:
             forbidden[ra] |= forbidden.pop(rb)
+        if rb in dobs:
+            dobs[ra] = dobs.get(ra, set()) | dobs.pop(rb)
 
     for a, b in must_link:
         if a in parent and b in parent:

@@ -189,6 +189,11 @@ def _agency_key_links(con, records: str) -> list[tuple[int, int]]:
     ).fetchall()
 
 
+def _profile_dates_of_birth(con, profiles: str) -> dict[int, object]:
+    """{profile id: date of birth} for the profiles that have one (clustering keeps them consistent)."""
+    return dict(con.execute(f"SELECT unique_id, date_of_birth FROM {profiles} WHERE date_of_birth IS NOT NULL").fetchall())
+
+
 def _constraints(record_profile: dict[int, int]) -> tuple[list[tuple[int, int]], list[tuple[int, int]]]:
     """Reviewers' match / not-a-match decisions as profile pairs (must-link, cannot-link)."""
     must, cannot = [], []
@@ -317,7 +322,10 @@ def run_full(run: MatchRun, *, model: dict | None = None, project: Callable | No
             key_links = _agency_key_links(con, "records")
             counts["must_link"], counts["cannot_link"], counts["agency_key_links"] = len(must), len(cannot), len(key_links)
             must += key_links
-            profile_cluster = cluster(sorted(set(record_profile.values())), edges, must_link=must, cannot_link=cannot)
+            profile_cluster = cluster(
+                sorted(set(record_profile.values())), edges, must_link=must, cannot_link=cannot,
+                dates_of_birth=_profile_dates_of_birth(con, "profiles"),
+            )
             best_link: dict[int, float] = {}
             for a, b, p in edges:
                 if profile_cluster[a] == profile_cluster[b]:
@@ -403,7 +411,9 @@ def run_incremental(run: MatchRun, *, model: dict) -> None:
             nodes = {record_profile[r] for r in new_records} | {a for a, _, _ in edges} | {b for _, b, _ in edges}
             key_links = [(a, b) for a, b in key_links if a in nodes or b in nodes]
             nodes |= {a for a, _ in key_links} | {b for _, b in key_links}
-            profile_cluster = cluster(sorted(nodes), edges, must_link=key_links)
+            profile_cluster = cluster(
+                sorted(nodes), edges, must_link=key_links, dates_of_birth=_profile_dates_of_birth(con, "all_profiles")
+            )
             counts["clusters"] = len(set(profile_cluster.values()))
         with progress.stage("persons"), transaction.atomic():
             # votes: which existing person each cluster's existing records belong to

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 
 from apps.audit.models import AuditEvent
 from apps.matching import services
-from apps.matching.clustering import assign_person_ids, cluster
+from apps.matching.clustering import assign_person_ids, cluster, dates_of_birth_compatible
 from apps.matching.models import ClericalPair, MatchRun, PersonIdEvent, ReviewDecision
 from apps.people.models import Person
 
@@ -96,6 +98,21 @@ def test_cannot_link_holds_against_a_chain_of_links():
     # 1-2 and 2-3 are strong links, but a reviewer said 1 and 3 are different people
     result = cluster([1, 2, 3], [(1, 2, 0.999), (2, 3, 0.995)], cannot_link=[(1, 3)])
     assert result[1] == result[2] != result[3]
+
+
+def test_a_record_without_a_date_of_birth_does_not_chain_a_parent_and_child():
+    # 1 is the father (1988), 2 his son of the same name (2011), 3 a record of the son without a date of birth
+    dobs = {1: dt.date(1988, 6, 26), 2: dt.date(2011, 7, 4), 3: None}
+    result = cluster([1, 2, 3], [(2, 3, 0.999), (1, 3, 0.995)], dates_of_birth=dobs)
+    assert result[2] == result[3] != result[1]
+
+
+def test_dates_one_keying_slip_apart_still_cluster():
+    dobs = {1: dt.date(2009, 1, 31), 2: dt.date(2009, 2, 1), 3: dt.date(2009, 1, 13), 4: dt.date(2010, 1, 31)}
+    result = cluster([1, 2, 3, 4], [(1, 2, 0.999), (1, 3, 0.999), (1, 4, 0.999)], dates_of_birth=dobs)
+    assert len(set(result.values())) == 1
+    assert dates_of_birth_compatible(dt.date(2009, 3, 7), dt.date(2009, 7, 3))
+    assert not dates_of_birth_compatible(dt.date(1988, 6, 26), dt.date(2011, 7, 4))
 
 
 def test_a_new_cluster_takes_the_id_of_the_person_it_overlaps_most():

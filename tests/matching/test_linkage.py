@@ -98,3 +98,4 @@ def test_rows_of_one_agency_record_are_one_person_even_when_they_disagree(extrac
     run_match()
     assert person_of(first) == person_of(later)
     assert person_of(stranger) != person_of(first)
+
