@@ -328,10 +328,17 @@ class FamilyMember:
 class FamilyDetail:
     family: Family
     members: list[FamilyMember]
-    badges: list[str]
-    headline_problems: list[tuple]  # [(HeadlineProblem, [badge codes that meet it]), ...]
+    criteria: object  # apps.indicators.selectors.FamilyCriteriaView, or None before the first refresh
+    headline_problems: list[tuple]  # [(HeadlineProblem, [badge codes that meet it]), ...] from visible sections
+    family_indicators: list[dict]  # [{"category", "indicators", "members"}, ...] from visible sections
+    priority_rank: int | None  # 1 = highest priority among eligible families; only for readers of every section
+    sees_everything: bool
     addresses: list[AddressHistory]
     other_families: list[Family]
+
+    @property
+    def badges(self) -> list[str]:
+        return self.criteria.badges if self.criteria else []
 
     @property
     def met_problems(self) -> list:
@@ -347,9 +354,27 @@ class FamilyDetail:
         return result
 
 
+def _priority_rank(criteria) -> int | None:
+    """1 + the number of eligible families ordered before this one (problems, then risk, then cost)."""
+    from apps.indicators.models import FamilyCriteria
+
+    if criteria is None or not criteria.is_eligible:
+        return None
+    ahead = FamilyCriteria.objects.filter(is_eligible=True).filter(
+        Q(problem_count__gt=criteria.problem_count)
+        | Q(problem_count=criteria.problem_count, max_risk__gt=criteria.max_risk)
+        | Q(problem_count=criteria.problem_count, max_risk=criteria.max_risk, estimated_cost__gt=criteria.estimated_cost)
+        | Q(problem_count=criteria.problem_count, max_risk=criteria.max_risk, estimated_cost=criteria.estimated_cost,
+            family_id__lt=criteria.family_id)
+    )
+    return ahead.count() + 1
+
+
 def family_detail(*, user, request=None, access: Access, pk: int) -> FamilyDetail:
     from apps.accounts.access import get_visible_or_404
-    from apps.indicators.models import HeadlineProblem
+    from apps.accounts.models import Section
+    from apps.indicators.models import HeadlineProblem, IndicatorDefinition
+    from apps.indicators.selectors import family_criteria_for
 
     family = get_visible_or_404(visible_families(user, request).select_related("household__address"), pk=pk)
     persons = visible_persons(user, request)
@@ -364,12 +389,26 @@ def family_detail(*, user, request=None, access: Access, pk: int) -> FamilyDetai
     for rel in Relationship.objects.filter(person_id__in=person_ids, related_person_id__in=person_ids).select_related("related_person"):
         rels[rel.person_id].append(rel)
     members = [FamilyMember(membership=m, badges=badges.get(m.person_id, []), relationships=rels[m.person_id]) for m in memberships]
-    family_badges = sorted({b for codes in badges.values() for b in codes}, key=[b.code for b in Badge.objects.all()].index)
-    problems = []
-    badge_problem = dict(Badge.objects.values_list("code", "headline_problem__code"))
-    for problem in HeadlineProblem.objects.all():
-        met = [b for b in family_badges if badge_problem.get(b) == problem.code]
-        problems.append((problem, met))
+    criteria = family_criteria_for(access=access, family=family)
+    reasons = [r for r in criteria.reasons if "category" in r] if criteria else []
+    met_badges: dict[str, list[str]] = defaultdict(list)
+    for reason in reasons:
+        if reason["badge"] not in met_badges[reason["problem"]]:
+            met_badges[reason["problem"]].append(reason["badge"])
+    problems = [(problem, met_badges.get(problem.code, [])) for problem in HeadlineProblem.objects.all()]
+    names = dict(IndicatorDefinition.objects.values_list("code", "name"))
+    categories = dict(IndicatorDefinition.objects.values_list("category__code", "category__name"))
+    people_by_id = {m.person_id: m.person for m in memberships}
+    family_indicators = [
+        {
+            "category": categories.get(r["category"], r["category"]),
+            "badge": r["badge"],
+            "indicators": sorted({names.get(code, code) for code in r["indicators"]}),
+            "members": [people_by_id[pid] for pid in r["person_ids"] if pid in people_by_id],
+        }
+        for r in reasons
+    ]
+    sees_everything = access.sections >= set(Section.objects.values_list("code", flat=True))
     addresses = list(
         AddressHistory.objects.filter(person_id__in=person_ids, dataset_id__in=visible_dataset_ids(access))
         .select_related("address", "dataset", "person")
@@ -383,8 +422,9 @@ def family_detail(*, user, request=None, access: Access, pk: int) -> FamilyDetai
         .order_by("reference")
     )
     return FamilyDetail(
-        family=family, members=members, badges=family_badges, headline_problems=problems, addresses=addresses,
-        other_families=other_families,
+        family=family, members=members, criteria=criteria, headline_problems=problems, family_indicators=family_indicators,
+        priority_rank=_priority_rank(criteria.criteria) if criteria and sees_everything else None,
+        sees_everything=sees_everything, addresses=addresses, other_families=other_families,
     )
 
 

@@ -141,3 +141,14 @@ def test_pages_issue_a_fixed_number_of_queries(client_as, fam, django_assert_max
     client.get(reverse("people:person", args=[fam["child"].pk]))  # warm caches (session, content types)
     with django_assert_max_num_queries(40):
         client.get(reverse("people:family", args=[fam["family"].pk]))
+
+
+def test_family_eligibility_and_priority_only_for_readers_of_every_section(client_as, fam):
+    url = reverse("people:family", args=[fam["family"].pk])
+    key_worker = client_as("key-worker").get(url).content.decode()
+    assert "Eligible" in key_worker and "Priority: <strong>1</strong>" in key_worker
+    assert "Family indicators" in key_worker and "Mental Health Concern" in key_worker
+    police = client_as("police-safeguarding").get(url).content.decode()
+    assert "Eligible" not in police and "Priority" not in police
+    assert "decided over every section" in police
+    assert "Mental Health Concern" not in police and "HEALTH" not in police
