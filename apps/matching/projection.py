@@ -11,9 +11,10 @@
 * **Address** (one per address key, shared) and **AddressHistory** (one spell per
   residence record); the current address is the latest spell's, else the most
   trusted record's address.
-* **Household**: people with spells at one address over one period. The spells at
-  an address are swept in date order; each stretch during which the same people
-  live there (at least 28 days) is a household.
+* **Household**: people at one address over overlapping periods. Each person's
+  spells at the address are merged first (sources disagree on move-in dates), then
+  stays that overlap, transitively, are one household, from the first move-in to
+  the last move-out; members keep their own dates (a birth, a partner leaving).
 * **Family**: a household with a dependent child (under 18 at the household's end,
   or today if it is still current). Members are children, parents (adults at
   least 15 years older than the youngest child) and other adults; the lead adult
@@ -23,7 +24,7 @@
   school facts, and **PersonIndicator** for events whose ``event_type`` is the code
   of an event-kind ``IndicatorDefinition`` (the source records are linked to it).
 
-All writes are bulk and set-based; the caller holds the transaction.
+All writes are bulk and set-based (``bulk``: COPY on PostgreSQL); the caller holds the transaction.
 """
 
 from __future__ import annotations
@@ -50,12 +51,12 @@ from apps.sources.catalogue import DATASETS_BY_CODE
 from apps.sources.models import Dataset, SourceRecord
 from apps.sources.normalise import address_parse
 
+from .bulk import bulk_insert, bulk_update
 from .names import phonetic, search_key
 
 BATCH = 2000
 ADULT_AGE = 18
 PARENT_GAP_YEARS = 15
-MIN_HOUSEHOLD_DAYS = 28
 GOLDEN_FIELDS = ("forename", "surname", "date_of_birth", "sex", "nhs_number", "upn", "ni_number")
 RECORD_FIELDS = (
     "id", "person_id", "dataset_id", "forename", "surname", "date_of_birth", "sex", "postcode", "address_key",
@@ -150,7 +151,7 @@ def _addresses(records: list[dict]) -> dict[str, int]:
                 uprn=rec["uprn"] or "",
             )
         )
-    Address.objects.bulk_create(new, batch_size=BATCH, ignore_conflicts=True)
+    bulk_insert(Address, new, ignore_conflicts=True)
     if new:
         existing.update(Address.objects.filter(address_key__in=[a.address_key for a in new]).values_list("address_key", "pk"))
     return existing
@@ -197,13 +198,13 @@ def _persons_and_aliases(by_person: dict[int, list[dict]], addresses: dict[str, 
                 PersonAlias(person_id=person_id, forename=key[0].title(), surname=key[1].title(),
                             date_of_birth=key[2], dataset_id=r["dataset_id"])
             )
-    Person.objects.bulk_update(
+    bulk_update(
+        Person,
         updates,
         ["forename", "middle_names", "surname", "date_of_birth", "sex", "nhs_number", "upn", "ni_number",
          "search_forename", "search_surname", "forename_phonetic", "surname_phonetic", "current_address"],
-        batch_size=500,
     )
-    PersonAlias.objects.bulk_create(aliases, batch_size=BATCH)
+    bulk_insert(PersonAlias, aliases)
     return len(aliases)
 
 
@@ -218,7 +219,7 @@ def _address_history(by_person, addresses) -> tuple[int, set[int]]:
                         date_to=_date((r["fact"] or {}).get("date_to")), dataset_id=r["dataset_id"], source_record_id=r["id"],
                     )
                 )
-    AddressHistory.objects.bulk_create(spells, batch_size=BATCH)
+    bulk_insert(AddressHistory, spells)
     return len(spells), {s.address_id for s in spells}
 
 
@@ -259,10 +260,10 @@ def _schools(by_person) -> dict[str, int]:
             exclusions.append(Exclusion(person_id=pid, school_id=school, kind=kind, start_date=r["fact_date"],
                                         sessions=int(fact.get("sessions") or 0), reason=(fact.get("reason") or "")[:100],
                                         dataset_id=r["dataset_id"]))
-    Enrolment.objects.bulk_create(enrolments, batch_size=BATCH)
-    AttendanceMonth.objects.bulk_create(months.values(), batch_size=BATCH)
-    Exclusion.objects.bulk_create(exclusions, batch_size=BATCH)
-    SENStatus.objects.bulk_create(sen, batch_size=BATCH)
+    bulk_insert(Enrolment, enrolments)
+    bulk_insert(AttendanceMonth, list(months.values()))
+    bulk_insert(Exclusion, exclusions)
+    bulk_insert(SENStatus, sen)
     return {"enrolments": len(enrolments), "attendance_months": len(months), "exclusions": len(exclusions), "sen_statuses": len(sen)}
 
 
@@ -291,27 +292,50 @@ def _indicators(by_person) -> int:
         through(personindicator_id=obj.pk, sourcerecord_id=r["id"])
         for obj, recs in zip(created, grouped.values(), strict=True) for r in recs
     ]
-    through.objects.bulk_create(links, batch_size=BATCH)
+    bulk_insert(through, links)
     return len(indicators)
 
 
-def _periods(spells: list[tuple[int, dt.date | None, dt.date | None]]) -> list[tuple[dt.date, dt.date | None, frozenset[int]]]:
-    """Sweep one address's spells: stretches with the same residents, at least ``MIN_HOUSEHOLD_DAYS`` long."""
-    open_end = dt.date.max
-    bounds = sorted({d for _, start, end in spells for d in (start or dt.date.min, end or open_end)})
-    periods: list[list] = []
-    for start, end in zip(bounds, bounds[1:], strict=False):
-        residents = frozenset(p for p, s, e in spells if (s or dt.date.min) <= start and (e or open_end) >= end)
-        if not residents:
-            continue
-        if periods and periods[-1][2] == residents and periods[-1][1] == start:
-            periods[-1][1] = end
+Spell = tuple[dt.date, dt.date]  # (from, to); unknown starts are date.min, open ends date.max
+
+
+def _merge_spells(spells: list[Spell]) -> list[Spell]:
+    """One person's spells at one address, overlapping or touching ones merged.
+
+    Sources disagree on move-in dates (council tax from March, housing benefit from
+    May): that is one stay, not two.
+    """
+    merged: list[list[dt.date]] = []
+    for start, end in sorted(spells):
+        if merged and (merged[-1][1] == dt.date.max or start <= merged[-1][1] + dt.timedelta(days=1)):
+            merged[-1][1] = max(merged[-1][1], end)
         else:
-            periods.append([start, end, residents])
-    return [
-        (s, None if e == open_end else e, r) for s, e, r in periods
-        if e == open_end or s == dt.date.min or (e - s).days >= MIN_HOUSEHOLD_DAYS
-    ]
+            merged.append([start, end])
+    return [(s, e) for s, e in merged]
+
+
+def _co_residence(spells: list[tuple[int, dt.date | None, dt.date | None]]) -> list[tuple[Spell, dict[int, list[Spell]]]]:
+    """Group one address's spells into households: people whose stays there overlap, transitively.
+
+    Returns ``((from, to), {person: [their merged spells]})`` per household, in date
+    order. A household lasts from its first move-in to its last move-out; people
+    who join or leave during it (a birth, a partner moving out) stay members of it
+    for their own spells. Stays that do not overlap anyone's are households of their own.
+    """
+    by_person: dict[int, list[Spell]] = defaultdict(list)
+    for person, start, end in spells:
+        by_person[person].append((start or dt.date.min, end or dt.date.max))
+    stays = sorted((spell, person) for person, person_spells in by_person.items() for spell in _merge_spells(person_spells))
+    households: list[tuple[list[dt.date], dict[int, list[Spell]]]] = []
+    for (start, end), person in stays:
+        if households and start <= households[-1][0][1]:
+            bounds, members = households[-1]
+            bounds[1] = max(bounds[1], end)
+        else:
+            bounds, members = [start, end], {}
+            households.append((bounds, members))
+        members.setdefault(person, []).append((start, end))
+    return [((bounds[0], bounds[1]), members) for bounds, members in households]
 
 
 def _households(address_ids: set[int] | None, persons: list[int]) -> dict[str, int]:
@@ -335,11 +359,13 @@ def _households(address_ids: set[int] | None, persons: list[int]) -> dict[str, i
     today = dt.date.today()
     households, plans = [], []
     for address_id, spells in by_address.items():
-        for start, end, residents in _periods(spells):
-            household = Household(address_id=address_id, date_from=None if start == dt.date.min else start, date_to=end)
+        for (start, end), stays in _co_residence(spells):
+            household = Household(address_id=address_id, date_from=None if start == dt.date.min else start,
+                                  date_to=None if end == dt.date.max else end)
             households.append(household)
-            on = end or today
-            ages = {p: _age_on(dobs.get(p), on) for p in residents}
+            # each member's own stay in the household; a child is under 18 when it ends (or today)
+            residents = {p: (min(s for s, _ in ss), max(e for _, e in ss)) for p, ss in stays.items()}
+            ages = {p: _age_on(dobs.get(p), min(left, today)) for p, (_, left) in residents.items()}
             children = [p for p, a in ages.items() if a is not None and a < ADULT_AGE]
             if children:
                 plans.append((household, residents, ages, children))
@@ -356,7 +382,7 @@ def _households(address_ids: set[int] | None, persons: list[int]) -> dict[str, i
         family = Family(pk=existing.get(reference), reference=reference, household_id=household.pk, status=Family.Status.OPEN if household.date_to is None else Family.Status.CLOSED)
         families.append(family)
     Family.objects.bulk_create([f for f in families if f.pk is None], batch_size=BATCH)
-    Family.objects.bulk_update([f for f in families if f.pk is not None and f.reference in existing], ["household", "status"], batch_size=500)
+    bulk_update(Family, [f for f in families if f.pk is not None and f.reference in existing], ["household", "status"])
     if families and any(f.pk is None for f in families):
         ids = dict(Family.objects.filter(reference__in=[f.reference for f in families]).values_list("reference", "pk"))
         for f in families:
@@ -375,8 +401,10 @@ def _households(address_ids: set[int] | None, persons: list[int]) -> dict[str, i
                 role, relationship = FamilyMembership.Role.PARENT, "lead adult" if p == lead else "partner"
             else:
                 role, relationship = FamilyMembership.Role.OTHER_ADULT, "other adult"
+            joined, left = residents[p]
             memberships.append(FamilyMembership(family_id=family.pk, person_id=p, role=role, relationship=relationship,
-                                                date_from=household.date_from, date_to=household.date_to))
+                                                date_from=None if joined == dt.date.min else joined,
+                                                date_to=None if left == dt.date.max else left))
         for parent in parents:
             relationships += [Relationship(person_id=parent, related_person_id=c, kind="parent") for c in children]
             relationships += [Relationship(person_id=c, related_person_id=parent, kind="child") for c in children]
@@ -385,8 +413,8 @@ def _households(address_ids: set[int] | None, persons: list[int]) -> dict[str, i
             relationships += [Relationship(person_id=a, related_person_id=b, kind="partner"),
                               Relationship(person_id=b, related_person_id=a, kind="partner")]
         relationships += [Relationship(person_id=a, related_person_id=b, kind="sibling") for a in children for b in children if a != b]
-    FamilyMembership.objects.bulk_create(memberships, batch_size=BATCH)
-    Relationship.objects.bulk_create(relationships, batch_size=BATCH, ignore_conflicts=True)
+    bulk_insert(FamilyMembership, memberships)
+    bulk_insert(Relationship, relationships, ignore_conflicts=True)
     gone = old_refs - {f.reference for f in families}
     Family.objects.filter(reference__in=gone).update(status=Family.Status.CLOSED)
     return {"households": len(households), "families": len(families), "memberships": len(memberships)}

@@ -1,0 +1,52 @@
+"""Households and families from address spells: co-residence over overlapping periods."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from apps.people.models import Family, FamilyMembership, Household
+
+from .conftest import person_of
+
+HOME = dict(postcode="BS5 0AA", address="9 CHURCH ROAD")
+MUM = dict(forename="SARA", surname="OKAFOR", sex="F", date_of_birth="1985-05-05") | HOME
+SON = dict(forename="TOBI", surname="OKAFOR", sex="M", date_of_birth="2015-08-30") | HOME
+
+
+def _stay(start: dt.date, end: dt.date | None = None) -> dict:
+    return {"fact_date": start, "fact": {"date_to": end.isoformat() if end else None}}
+
+
+def test_sources_disagreeing_on_the_move_in_date_make_one_household(extract, run_match):
+    mum, son = extract("bcc-council-tax", [MUM | _stay(dt.date(2019, 4, 1)), SON | _stay(dt.date(2019, 4, 1))])
+    extract("bcc-housing-benefit", [MUM | _stay(dt.date(2019, 6, 17)), SON | _stay(dt.date(2019, 7, 1))])
+    run_match()
+    assert Household.objects.count() == 1
+    family = Family.objects.get()
+    members = dict(FamilyMembership.objects.filter(family=family).values_list("person_id", "role"))
+    assert members == {person_of(mum): "parent", person_of(son): "child"}
+
+
+def test_a_child_born_into_a_household_joins_it_and_a_partner_leaving_does_not_split_it(extract, run_match):
+    dad = dict(forename="DAVID", surname="OKAFOR", sex="M", date_of_birth="1983-01-20") | HOME
+    mum, partner, son = extract("bcc-council-tax", [
+        MUM | _stay(dt.date(2012, 3, 1)),
+        dad | _stay(dt.date(2012, 3, 1), dt.date(2022, 9, 30)),
+        SON | _stay(dt.date(2015, 8, 30)),
+    ])
+    run_match()
+    [household] = Household.objects.all()
+    assert (household.date_from, household.date_to) == (dt.date(2012, 3, 1), None)
+    spells = {p: (start, end) for p, start, end in FamilyMembership.objects.values_list("person_id", "date_from", "date_to")}
+    assert spells[person_of(partner)] == (dt.date(2012, 3, 1), dt.date(2022, 9, 30))
+    assert spells[person_of(son)] == (dt.date(2015, 8, 30), None)
+    assert spells[person_of(mum)] == (dt.date(2012, 3, 1), None)
+
+
+def test_people_at_one_address_at_different_times_are_different_households(extract, run_match):
+    tenant = dict(forename="OLIVE", surname="BRANCH", sex="F", date_of_birth="1950-02-02") | HOME
+    extract("bcc-council-tax", [tenant | _stay(dt.date(2001, 1, 1), dt.date(2018, 12, 31)),
+                                MUM | _stay(dt.date(2019, 4, 1)), SON | _stay(dt.date(2019, 4, 1))])
+    run_match()
+    assert Household.objects.count() == 2
+    assert Family.objects.count() == 1  # the earlier household has no child
