@@ -314,6 +314,26 @@ def _merge_spells(spells: list[Spell]) -> list[Spell]:
     return [(s, e) for s, e in merged]
 
 
+def _moved_out(spells) -> list[tuple[int, int, dt.date | None, dt.date | None]]:
+    """End each stay when the person's next stay elsewhere starts, if no source said when they left.
+
+    A source that never hears of a move keeps an open spell at the old address
+    (a stale record); without this rule the person would live in two households.
+    """
+    by_person: dict[int, list] = defaultdict(list)
+    for person, address, start, end in spells:
+        by_person[person].append((start or dt.date.min, address, end))
+    result = []
+    for person, stays in by_person.items():
+        stays.sort(key=lambda stay: stay[0])
+        for i, (start, address, end) in enumerate(stays):
+            moved = next((s for s, a, _ in stays[i + 1:] if a != address and s > start), None)
+            if moved is not None and (end is None or end >= moved):
+                end = moved - dt.timedelta(days=1)
+            result.append((person, address, None if start == dt.date.min else start, end))
+    return result
+
+
 def _co_residence(spells: list[tuple[int, dt.date | None, dt.date | None]]) -> list[tuple[Spell, dict[int, list[Spell]]]]:
     """Group one address's spells into households: people whose stays there overlap, transitively.
 
@@ -345,9 +365,13 @@ def _households(address_ids: set[int] | None, persons: list[int]) -> dict[str, i
     if address_ids is not None:
         spells_qs = spells_qs.filter(address_id__in=address_ids)
         households_qs = households_qs.filter(address_id__in=address_ids)
+    people = set(spells_qs.values_list("person_id", flat=True).distinct())
+    all_spells = AddressHistory.objects.filter(person_id__in=people) if address_ids is not None else AddressHistory.objects.all()
     by_address: dict[int, list] = defaultdict(list)
-    for person_id, address_id, start, end in spells_qs.values_list("person_id", "address_id", "date_from", "date_to"):
-        by_address[address_id].append((person_id, start, end))
+    wanted = set(spells_qs.values_list("address_id", flat=True).distinct()) if address_ids is not None else None
+    for person_id, address_id, start, end in _moved_out(all_spells.values_list("person_id", "address_id", "date_from", "date_to")):
+        if wanted is None or address_id in wanted:
+            by_address[address_id].append((person_id, start, end))
     dobs = dict(
         Person.objects.filter(pk__in={p for spells in by_address.values() for p, _, _ in spells}).values_list("pk", "date_of_birth")
     )

@@ -50,3 +50,22 @@ def test_people_at_one_address_at_different_times_are_different_households(extra
     run_match()
     assert Household.objects.count() == 2
     assert Family.objects.count() == 1  # the earlier household has no child
+
+
+def test_a_stale_open_spell_ends_when_the_person_moves_elsewhere(extract, run_match):
+    """A source that never heard of the move does not keep the mother in her old household."""
+    lodger = dict(forename="PAUL", surname="GREEN", sex="M", date_of_birth="1970-10-10") | HOME
+    mum = MUM | {"nhs_number": "9990000026"}
+    new_home = {"postcode": "BS6 1ZZ", "address": "4 NEW STREET"}
+    [old_record, _] = extract("bcc-council-tax", [mum | _stay(dt.date(2015, 1, 1)), lodger | _stay(dt.date(2021, 5, 1))])
+    [new_record, _] = extract("bcc-housing-benefit", [mum | new_home | _stay(dt.date(2020, 2, 1)),
+                                                      SON | new_home | _stay(dt.date(2020, 2, 1))])
+    run_match()
+    assert person_of(old_record) == person_of(new_record)
+    households = sorted((h.address.postcode, h.date_from, h.date_to) for h in Household.objects.select_related("address"))
+    assert households == [
+        ("BS5 0AA", dt.date(2015, 1, 1), dt.date(2020, 1, 31)),  # the mother alone, until she moved
+        ("BS5 0AA", dt.date(2021, 5, 1), None),  # the lodger, who moved in later
+        ("BS6 1ZZ", dt.date(2020, 2, 1), None),
+    ]
+    assert list(Family.objects.values_list("household__address__postcode", flat=True)) == ["BS6 1ZZ"]
