@@ -185,7 +185,8 @@ DETERMINISTIC_RULES: tuple[str, ...] = (
 #
 # * the forenames disagree outright (the forename comparison's ELSE level), or
 # * both dates of birth are known and no keying slip explains the difference
-#   (the date of birth comparison's ELSE level),
+#   (the date of birth comparison's ELSE level), or
+# * one date of birth is missing and the two records share no UPRN, address or postcode,
 #
 # unless a national identifier (NHS number, UPN, NI number) agrees.
 IDENTIFIER_AGREES_SQL = "(nhs_number_l = nhs_number_r OR upn_l = upn_r OR ni_number_l = ni_number_r)"
@@ -201,7 +202,16 @@ DOBS_COMPATIBLE_SQL = (
     + " OR ".join(f"({sql})" for sql, *_ in DOB_NEAR_LEVELS).replace('"', "")
     + ")"
 )
-LINK_GUARD_SQL = f"({IDENTIFIER_AGREES_SQL} OR ({FORENAMES_COMPATIBLE_SQL} AND {DOBS_COMPATIBLE_SQL}))"
+# Without a date of birth on one side only names and sex are left, which common
+# names share across a city: such a pair must also agree on where the person lives.
+DOB_MISSING_NEEDS_ADDRESS_SQL = (
+    "((date_of_birth_l IS NOT NULL AND date_of_birth_r IS NOT NULL)"
+    " OR uprn_l = uprn_r OR address_key_l = address_key_r OR postcode_l = postcode_r)"
+)
+LINK_GUARD_SQL = (
+    f"({IDENTIFIER_AGREES_SQL} OR ({FORENAMES_COMPATIBLE_SQL} AND {DOBS_COMPATIBLE_SQL}"
+    f" AND {DOB_MISSING_NEEDS_ADDRESS_SQL}))"
+)
 
 # EM runs on two rules that each leave the other's fields free to learn.
 BLOCKING_RULES_FOR_TRAINING: tuple[str, ...] = (
