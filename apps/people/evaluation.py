@@ -32,12 +32,13 @@ class SearchCase:
     true_person: str
 
 
-def _golden_person_by_truth(truth_dir: Path) -> dict[str, int]:
-    """True person id -> the golden Person most of its source records are linked to."""
-    true_of = {}
+def _true_person_of(truth_dir: Path) -> dict[tuple[str, str], str]:
     with (truth_dir / "records.csv").open(encoding="utf-8") as handle:
-        for row in csv.DictReader(handle):
-            true_of[(row["dataset"], row["source_key"])] = row["person_id"]
+        return {(row["dataset"], row["source_key"]): row["person_id"] for row in csv.DictReader(handle)}
+
+
+def _golden_person_by_truth(true_of: dict) -> dict[str, int]:
+    """True person id -> the golden Person most of its source records are linked to."""
     votes: dict[str, Counter] = defaultdict(Counter)
     for dataset, key, person_id in SourceRecord.objects.filter(person__isnull=False).values_list(
         "dataset__code", "source_key", "person_id"
@@ -48,6 +49,18 @@ def _golden_person_by_truth(truth_dir: Path) -> dict[str, int]:
     return {truth: counter.most_common(1)[0][0] for truth, counter in votes.items()}
 
 
+def _postcodes_sent(extract_dir: Path, true_of: dict) -> dict[str, set[str]]:
+    """True person id -> postcodes some agency's extract recorded for them (the system can only know those)."""
+    sent: dict[str, set[str]] = defaultdict(set)
+    for path in extract_dir.glob("*.csv"):
+        with path.open(encoding="utf-8") as handle:
+            for row in csv.DictReader(handle):
+                person = true_of.get((path.stem, row.get("source_key")))
+                if person and row.get("postcode"):
+                    sent[person].add(" ".join(row["postcode"].upper().split()))
+    return sent
+
+
 def _misspell(rng: random.Random, name: str) -> str:
     i = rng.randrange(1, len(name) - 1)
     if rng.random() < 0.5:  # swap two adjacent letters
@@ -56,9 +69,15 @@ def _misspell(rng: random.Random, name: str) -> str:
 
 
 def build_cases(truth_dir: Path, *, per_kind: int = 8, seed: int = 7) -> list[SearchCase]:
-    """At least ``per_kind`` cases of each kind in QUERY_KINDS (fewer only if the population has none)."""
+    """``per_kind`` cases of each kind in QUERY_KINDS (fewer only if the population has none).
+
+    ``truth_dir`` is the extract's ``ground_truth`` folder; the extract's CSVs are beside it. An
+    old-address case uses a previous postcode that some agency actually sent for the person.
+    """
     rng = random.Random(seed)
-    golden = _golden_person_by_truth(truth_dir)
+    true_of = _true_person_of(truth_dir)
+    golden = _golden_person_by_truth(true_of)
+    postcodes_sent = _postcodes_sent(truth_dir.parent, true_of)
     people = list(csv.DictReader((truth_dir / "people.csv").open(encoding="utf-8")))
     people = [p for p in people if p["person_id"] in golden and p["date_of_birth"]]
     rng.shuffle(people)
@@ -86,7 +105,9 @@ def build_cases(truth_dir: Path, *, per_kind: int = 8, seed: int = 7) -> list[Se
         add("swapped", f"{sur} {fore} {dob:%d %b %Y}", p)
         add("surname_birth_year", f"{fore} {sur} {dob.year}", p)
         add("name_month_year", f"{fore[:1]}{fore[1:].lower()} {sur} {dob:%b %Y}", p)
-        old = [a for a in addresses[p["person_id"]] if a["date_to"]]
+        current = {a["postcode"] for a in addresses[p["person_id"]] if not a["date_to"]}
+        old = [a for a in addresses[p["person_id"]]
+               if a["date_to"] and a["postcode"] in postcodes_sent[p["person_id"]] and a["postcode"] not in current]
         if old:
             add("old_postcode", f"{fore} {sur} {old[0]['postcode']}", p)
         add("full_name_dob", f"{fore} {sur} {dob:%d/%m/%y}", p)

@@ -100,6 +100,8 @@ def _name_candidates_q(names: list[str]) -> Q:
             | Q(forename_phonetic=phonetic(forename))
         )
         q |= surname_q & forename_q
+        # a typo early in the surname ("Wtason"): the forename (or a nickname of it) exactly, the surname's initial
+        q |= Q(search_forename__in=name_variants(forename), search_surname__startswith=surname[:1])
     return q
 
 
@@ -124,6 +126,33 @@ def _name_score(names: list[str], forename: str, surname: str) -> float:
     if len(names) > 2:
         scores.append(pair_score(names[0], " ".join(names[1:])))
     return max(scores)
+
+
+def _alias_candidates_q(names: list[str]) -> Q:
+    """Other names a source knows a person by (a maiden name, a swapped record): exact, indexed."""
+    q = Q()
+    for forename, surname in ((names[0], names[-1]), (names[-1], names[0])):
+        q |= Q(surname=surname.title(), forename__istartswith=forename[:1])
+    return q
+
+
+def _dob_score(query: ParsedQuery, dob: date | None) -> float:
+    """How far a recorded date of birth supports what was typed: exact, a likely typo, the same year, or against."""
+    if dob is None or not (query.dob or query.dob_year):
+        return 0.0
+    if query.dob:
+        typed = query.dob
+        if dob == typed:
+            return 0.25
+        if (dob.year, dob.month, dob.day) == (typed.year, typed.day, typed.month):
+            return 0.15  # day and month transposed
+        same_parts = (dob.year == typed.year) + (dob.month == typed.month) + (dob.day == typed.day)
+        return 0.1 if same_parts == 2 else -0.15
+    if dob.year != query.dob_year:
+        return -0.15
+    if query.dob_month:
+        return 0.25 if dob.month == query.dob_month else 0.05
+    return 0.2
 
 
 def _age_bounds_to_dob(age_min: int, age_max: int, today: date) -> tuple[date, date]:
@@ -151,23 +180,27 @@ def person_search(
     if query.source_key:
         visible = visible_dataset_ids(access)
         qs, exact = qs.filter(source_records__source_key=query.source_key, source_records__dataset_id__in=visible), True
-    if query.dob:
-        qs = qs.filter(Q(date_of_birth=query.dob) | Q(aliases__date_of_birth=query.dob))
-    elif query.dob_year:
-        qs = qs.filter(date_of_birth__year=query.dob_year)
-        if query.dob_month:
-            qs = qs.filter(date_of_birth__month=query.dob_month)
+    if not query.names:  # with a name, the date of birth ranks (it may be mistyped or missing) rather than filters
+        if query.dob:
+            qs = qs.filter(Q(date_of_birth=query.dob) | Q(aliases__date_of_birth=query.dob))
+        elif query.dob_year:
+            qs = qs.filter(date_of_birth__year=query.dob_year)
+            if query.dob_month:
+                qs = qs.filter(date_of_birth__month=query.dob_month)
     if query.age_min is not None:
         earliest, latest = _age_bounds_to_dob(query.age_min, query.age_max, today)
         qs = qs.filter(date_of_birth__gt=earliest, date_of_birth__lte=latest)
     if query.postcode:
-        pc_q = (
-            Q(current_address__postcode=query.postcode) | Q(address_history__address__postcode=query.postcode)
-            if " " in query.postcode
-            else Q(current_address__postcode__startswith=query.postcode + " ")
-            | Q(address_history__address__postcode__startswith=query.postcode + " ")
+        # current address, any address spell, or the postcode a linked record (of a visible dataset) carried
+        full = " " in query.postcode
+        lookup = "" if full else "__startswith"
+        value = query.postcode if full else query.postcode + " "
+        qs = qs.filter(
+            Q(**{f"current_address__postcode{lookup}": value})
+            | Q(pk__in=AddressHistory.objects.filter(**{f"address__postcode{lookup}": value}).values("person_id"))
+            | Q(pk__in=SourceRecord.objects.filter(dataset_id__in=visible_dataset_ids(access), **{f"postcode{lookup}": value})
+                .values("person_id"))
         )
-        qs = qs.filter(pc_q)
     if query.address_words:
         words = query.address_words.split()
         number = words[0] if words and words[0][0].isdigit() else ""
@@ -178,7 +211,8 @@ def person_search(
             addr_q &= Q(address_history__address__building_number__iexact=number)
         qs = qs.filter(addr_q)
     if query.names:
-        qs = qs.filter(_name_candidates_q(query.names))
+        by_alias = PersonAlias.objects.filter(_alias_candidates_q(query.names)).values("person_id")
+        qs = qs.filter(_name_candidates_q(query.names) | Q(pk__in=by_alias))
     if area:
         qs = qs.filter(current_address__area=area)
     if age_band:
@@ -194,14 +228,22 @@ def person_search(
     candidates = list(
         qs.values_list("pk", "search_forename", "search_surname", "date_of_birth").distinct()[:MAX_CANDIDATES]
     )
+    alias_names: dict[int, list[tuple[str, str, date | None]]] = defaultdict(list)
+    if query.names:
+        for pid, forename, surname, dob in PersonAlias.objects.filter(person_id__in=[c[0] for c in candidates]).values_list(
+            "person_id", "forename", "surname", "date_of_birth"
+        ):
+            alias_names[pid].append((normalise_name(forename), normalise_name(surname), dob))
     scored = []
     for pk, forename, surname, dob in candidates:
         score = 1.0 if exact else 0.0
         if query.names:
-            score = _name_score(query.names, forename, surname)
+            known = [(forename, surname, dob), *alias_names.get(pk, ())]
+            score = max(_name_score(query.names, f, s) for f, s, _ in known)
             if score < 0.75:
                 continue
-        if query.dob and dob == query.dob:
+            score += max(_dob_score(query, d) for _, _, d in known)
+        elif query.dob and dob == query.dob:
             score += 0.2
         scored.append((score, surname, forename, pk))
     scored.sort(key=lambda row: (-row[0], row[1], row[2], row[3]))
