@@ -25,4 +25,8 @@ def import_batch_load_task(batch_id: int, path: str) -> str:
         return batch.status  # already decided (a redelivered message)
     batch = import_batch_load(dataset=batch.dataset, path_or_file=path, uploaded_by=batch.uploaded_by, batch=batch)
     Path(path).unlink(missing_ok=True)
+    if batch.status == ImportBatch.Status.LOADED:
+        from apps.matching.tasks import link_new_extract_task
+
+        link_new_extract_task.delay(batch.dataset_id)  # then the indicators refresh
     return batch.status
