@@ -81,12 +81,39 @@ class EventBuilder:
             self._household_rules(household)
         for person in pop.people:
             self._person_rules(person)
+        self._at_least_one_row()
         for household in pop.households:
             self._early_help(household)
         for events in self.events.values():
             events.sort(key=lambda e: (e.day, e.person.index, e.event_type))
         self.custody.sort(key=lambda c: (c[1], c[0].index))
         return self
+
+    def _at_least_one_row(self) -> None:
+        """Custody and the benefit cap for the likeliest person when the draws gave none.
+
+        Both are rare enough that a small population (``--scale small``) can draw
+        no one for some seeds, and the importer refuses a file with no rows.
+        """
+        as_of = self.pop.as_of
+        if not self.custody:
+            offenders = [p for p in self.pop.people if "person-committed-offence" in p.flags and p.age_on(as_of) >= 18]
+            for person in sorted(offenders, key=lambda p: (-p.trouble, p.index)):
+                start = self._day(person, 18)
+                if start is not None:
+                    self._custody(person, start)
+                    break
+        if not self.events["bcc-benefit-cap"]:
+            workless = [h for h in self.pop.households if h.workless and h.adults(as_of)]
+            if workless:
+                household = max(workless, key=lambda h: (
+                    sum(p.age_on(as_of) < 18 for p in h.current_members()), h.trouble))
+                self._add("bcc-benefit-cap", household.adults(as_of)[0], "adult-benefit-cap", self._day())
+
+    def _custody(self, person: Person, start: date) -> None:
+        release = start + timedelta(days=self.rng.randrange(90, 1500))
+        self.custody.append((person, start, release, self.rng.choice(_ESTABLISHMENTS)))
+        person.flags.add("custody")
 
     def _household_rules(self, household: Household) -> None:
         rng, pop = self.rng, self.pop
@@ -162,9 +189,7 @@ class EventBuilder:
                 if age >= 18 and rng.random() < 0.12:
                     start = self._day(p, 18)
                     if start is not None:
-                        release = start + timedelta(days=rng.randrange(90, 1500))
-                        self.custody.append((p, start, release, rng.choice(_ESTABLISHMENTS)))
-                        p.flags.add("custody")
+                        self._custody(p, start)
         if age >= 14 and rng.random() < sigmoid(-4.6 + 0.9 * z + 0.5 * own + 0.4 * male):
             self._repeat("asc-drugs-alcohol", p, "drugs-and-alcohol-incident", 0.5, min_age=14)
             if rng.random() < 0.4:

@@ -156,6 +156,16 @@ def _weighted(rng: random.Random, options) -> object:
     return options[-1][0]
 
 
+def _free_day(rng: random.Random, start: date, days: int, taken: set[date]) -> date | None:
+    """A random day of the ``days`` from ``start`` that is not in ``taken`` (None when all are)."""
+    offset = rng.randrange(days)
+    for step in range(days):
+        day = start + timedelta(days=(offset + step) % days)
+        if day not in taken:
+            return day
+    return None
+
+
 def poisson(rng: random.Random, lam: float) -> int:
     """Knuth's method; the rates here are small."""
     limit, k, p = math.exp(-lam), 0, rng.random()
@@ -522,7 +532,8 @@ class Population:
         sen_type = _weighted(rng, types)
         first = person.enrolments[0].date_from if person.enrolments else self.year_start
         recorded = first + timedelta(days=rng.randrange(max(1, (self.as_of - first).days)))
-        if status == "E" and rng.random() < 0.5:  # support first, then a plan
+        # support first, then a plan, on an earlier day (one SEN record per pupil and day)
+        if status == "E" and rng.random() < 0.5 and first < recorded:
             earlier = first + timedelta(days=rng.randrange(max(1, (recorded - first).days)))
             person.sen.append(("K", sen_type, earlier))
         person.sen.append((status, sen_type, recorded))
@@ -531,15 +542,23 @@ class Population:
         person.sen = [s for s in person.sen if s[2] <= self.as_of]
         person.flags.add("sen")
 
-    def _school_on(self, person: Person, day: date) -> School | None:
+    def _enrolment_on(self, person: Person, day: date | None) -> Enrolment | None:
+        """The school place they held on ``day`` (None on no day)."""
+        if day is None:
+            return None
         for enrolment in person.enrolments:
             if enrolment.date_from <= day and (enrolment.date_to is None or day <= enrolment.date_to):
-                return enrolment.school
+                return enrolment
         return None
 
     def _exclusions(self, person: Person, now: int) -> None:
-        """Suspensions and permanent exclusions over the last three academic years they were at school."""
+        """Suspensions and permanent exclusions over the last three academic years they were at school.
+
+        A pupil's exclusions start on different days: the school's system holds one
+        exclusion per pupil and start date, and the importer refuses a repeat.
+        """
         rng = self.rng
+        taken: set[date] = set()
         for years_ago in range(3):
             age = now - years_ago
             if age < 5 or age > 15:
@@ -553,19 +572,20 @@ class Population:
                            + (0.5 if person.sex == "M" else 0.0) + (1.0 if secondary else 0.0))
             fixed = poisson(rng, lam)
             for _ in range(fixed):
-                day = ay_start + timedelta(days=rng.randrange(ay_days))
-                school = self._school_on(person, day)
-                if school is not None:
-                    person.exclusions.append(Exclusion(school, "FIXED", day, _weighted(
+                day = _free_day(rng, ay_start, ay_days, taken)
+                enrolment = self._enrolment_on(person, day)
+                if enrolment is not None:
+                    taken.add(day)
+                    person.exclusions.append(Exclusion(enrolment.school, "FIXED", day, _weighted(
                         rng, ((1, 3), (2, 4), (4, 2), (6, 1), (10, 1))), _weighted(rng, _EXCLUSION_REASONS)))
             permanent_p = sigmoid(-8.4 + 0.5 * person.trouble + 1.1 * person.disengagement + (0.9 if fixed >= 3 else 0.0)
                                   + (1.2 if secondary else 0.0))
             if rng.random() < permanent_p:
-                day = ay_start + timedelta(days=rng.randrange(ay_days))
-                enrolment = next((e for e in person.enrolments if e.date_from <= day and (
-                    e.date_to is None or day <= e.date_to)), None)
+                day = _free_day(rng, ay_start, ay_days, taken)
+                enrolment = self._enrolment_on(person, day)
                 if enrolment is None or enrolment.school.phase == "pru":
                     continue
+                taken.add(day)
                 person.exclusions.append(Exclusion(enrolment.school, "PERMANENT", day, 0,
                                                    _weighted(rng, _EXCLUSION_REASONS)))
                 enrolment.date_to = day
