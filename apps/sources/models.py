@@ -113,10 +113,20 @@ class ImportBatch(models.Model):
 class SourceRecord(models.Model):
     """One row of one dataset: identity fields (raw and normalised) and the fact it carries."""
 
-    # No single-column indexes on dataset and batch: the (dataset, source_key) index and the
-    # (batch, source_key, row_number) constraint lead with them, and every index slows the bulk load.
-    dataset = models.ForeignKey(Dataset, on_delete=models.PROTECT, related_name="records", db_index=False)
-    batch = models.ForeignKey(ImportBatch, on_delete=models.CASCADE, related_name="records", db_index=False)
+    # Bulk-load speed (docs/importing.md, "Speed"): every index and every checked foreign key costs
+    # each of the million-odd rows a full extract brings.
+    # - No single-column indexes on dataset and batch: the (dataset, source_key) index and the
+    #   (batch, row_number) constraint lead with them.
+    # - No database foreign-key constraints on dataset and batch (db_constraint=False): PostgreSQL
+    #   checks one per row inserted, which cost more than the rest of the load together. The loader
+    #   is the only writer of these columns and sets them from the batch it has just created, in the
+    #   same transaction; Django still applies on_delete (PROTECT, CASCADE) and joins as usual.
+    dataset = models.ForeignKey(
+        Dataset, on_delete=models.PROTECT, related_name="records", db_index=False, db_constraint=False
+    )
+    batch = models.ForeignKey(
+        ImportBatch, on_delete=models.CASCADE, related_name="records", db_index=False, db_constraint=False
+    )
     source_key = models.CharField(max_length=80)
     row_number = models.PositiveIntegerField()
     # identity, raw as sent
@@ -143,11 +153,12 @@ class SourceRecord(models.Model):
     match_probability = models.FloatField(null=True, blank=True)
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["batch", "source_key", "row_number"], name="unique_row_in_batch")]
+        # Only what readers use: a person's records (the person index), a search by an agency's
+        # key (dataset, source_key), by postcode, and a batch's rows (replacing it, its page).
+        # Searches by name or date of birth read Person and PersonAlias, matching reads every row.
+        constraints = [models.UniqueConstraint(fields=["batch", "row_number"], name="unique_row_number_in_batch")]
         indexes = [
             models.Index(fields=["dataset", "source_key"]),
-            models.Index(fields=["surname", "forename"]),
-            models.Index(fields=["date_of_birth"]),
             models.Index(fields=["postcode"]),
         ]
 

@@ -204,6 +204,7 @@ _STREET_TYPES = {
 }
 _STREET_WORDS = frozenset(_STREET_TYPES.values()) | {"ROW", "VALE", "RISE", "VIEW", "BANK", "MEAD", "WHARF"}
 _BUILDING_NUMBER = re.compile(r"\d+[A-Z]?(-\d+[A-Z]?)?")
+_ADDRESS_DROPPED = str.maketrans("", "", "'.")  # "St. Mary's" -> "ST MARYS"
 _ADDRESS_NOISE = re.compile(r"[^A-Z0-9, \-]+")
 _POSTCODE_AT_END = re.compile(r",?\s*([A-Z]{1,2}[0-9][A-Z0-9]?)\s*([0-9][A-Z]{2})\s*$")
 
@@ -243,8 +244,8 @@ def address_parse(value: str) -> AddressParts:
     its own column). Parsing is best-effort: an address it cannot read is kept
     whole as the street, so the key still compares equal to the same text.
     """
-    text = unicodedata.normalize("NFKD", value).encode("ascii", "ignore").decode("ascii").upper()
-    text = _ADDRESS_NOISE.sub(lambda m: "" if m.group() in {"'", "."} else " ", text)
+    text = value if value.isascii() else unicodedata.normalize("NFKD", value).encode("ascii", "ignore").decode("ascii")
+    text = _ADDRESS_NOISE.sub(" ", text.upper().translate(_ADDRESS_DROPPED))
     text = _POSTCODE_AT_END.sub("", text)
     segments = [_SPACES.sub(" ", s).strip(" -") for s in text.split(",")]
     segments = [s for s in segments if s]

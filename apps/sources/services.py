@@ -21,10 +21,8 @@ Every attempt is written to the audit log (action "import").
 from __future__ import annotations
 
 import contextlib
-import csv
 import hashlib
 import io
-import json
 import logging
 import os
 import pickle
@@ -33,6 +31,7 @@ import tempfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
+import orjson
 from django.core.cache import cache
 from django.db import DatabaseError, connection, models, transaction
 from django.utils import timezone
@@ -48,11 +47,6 @@ logger = logging.getLogger(__name__)
 
 # Columns of sources_sourcerecord the loader fills, in the order of a staged row.
 RECORD_COLUMNS = ("dataset_id", "batch_id") + ROW_FIELDS
-# Text columns COPY must read as "" (not NULL) when empty.
-_TEXT_COLUMNS = (
-    "source_key", "forename", "surname", "sex", "postcode", "address_key", "uprn", "nhs_number", "upn", "ni_number",
-    "fact_type",
-)
 STAGE_CHUNK_ROWS = 10_000  # also the rows per COPY statement and per progress step
 PROGRESS_TIMEOUT = 24 * 3600
 # pg_advisory_lock(namespace, batch id) is held by the session loading a batch.
@@ -95,32 +89,40 @@ class _Progress:
 
 
 class _Stage:
-    """Validated rows kept in a temporary file until the whole file has passed."""
+    """Validated rows, already encoded for the bulk write, kept in a temporary file until the whole file has passed.
 
-    def __init__(self):
+    ``encode`` turns a row (``ROW_FIELDS`` order) into what the write sends
+    for it; ``pack`` turns a chunk of those into bytes. Rows are encoded while
+    the file is read, so the write itself only streams the chunks back.
+    """
+
+    def __init__(self, *, encode: Callable[[tuple], object], pack: Callable[[list], bytes]):
         self._file = tempfile.TemporaryFile(prefix="tf-import-")
-        self._pending: list[tuple] = []
+        self._encode = encode
+        self._pack = pack
+        self._pending: list = []
+        self._sizes: list[tuple[int, int]] = []  # (bytes, rows) of each chunk, in file order
         self.rows = 0
 
     def add(self, row: tuple) -> None:
-        self._pending.append(row)
+        self._pending.append(self._encode(row))
         if len(self._pending) >= STAGE_CHUNK_ROWS:
             self._flush()
 
     def _flush(self) -> None:
         if self._pending:
-            pickle.dump(self._pending, self._file, protocol=pickle.HIGHEST_PROTOCOL)
+            data = self._pack(self._pending)
+            self._file.write(data)
+            self._sizes.append((len(data), len(self._pending)))
             self.rows += len(self._pending)
             self._pending = []
 
-    def chunks(self) -> Iterator[list[tuple]]:
+    def chunks(self) -> Iterator[tuple[bytes, int]]:
+        """Each chunk as (its bytes, its rows)."""
         self._flush()
         self._file.seek(0)
-        while True:
-            try:
-                yield pickle.load(self._file)  # noqa: S301 - our own temporary file, written just above
-            except EOFError:
-                return
+        for size, rows in self._sizes:
+            yield self._file.read(size), rows
 
     def close(self) -> None:
         self._file.close()
@@ -204,7 +206,7 @@ def _load(*, batch: ImportBatch, dataset: Dataset, handle, reporter: _Progress) 
     if (earlier := _loaded_twin(batch)) is not None:
         _batch_duplicate(batch, earlier)
         return
-    stage = _Stage()
+    stage = _records_stage(batch)
     try:
         result = ExtractValidator(spec).validate(handle, sink=stage.add, on_progress=reporter.validated)
         problems = result.problems
@@ -315,63 +317,85 @@ def _audit(batch: ImportBatch, *, replaced: list[int] = ()) -> None:
 # --- bulk writing and deleting -------------------------------------------------
 
 
+def _records_stage(batch: ImportBatch) -> _Stage:
+    if connection.vendor == "postgresql":
+        prefix = f"{batch.dataset_id}\t{batch.pk}\t"
+        return _Stage(encode=lambda row: _copy_line(prefix, row), pack=lambda lines: "".join(lines).encode())
+    params = (batch.dataset_id, batch.pk)
+    return _Stage(
+        encode=lambda row: _insert_params(params, row), pack=lambda rows: pickle.dumps(rows, pickle.HIGHEST_PROTOCOL)
+    )
+
+
+# COPY's text format: tab between fields, \N for NULL, and a backslash escapes these in a value.
+_COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
+
+
+def _copy_json(value: dict) -> str:
+    """JSON for a COPY text field: JSON already escapes tabs and newlines, so only backslashes are doubled."""
+    return orjson.dumps(value).decode().replace("\\", "\\\\")
+
+
+def _copy_line(prefix: str, row: tuple) -> str:
+    """One staged row as a line of COPY text, after ``prefix`` (dataset and batch ids).
+
+    Only ``source_key`` and the JSON may hold a backslash, tab or newline: the
+    other text fields are the validator's normalised values (names of A-Z,
+    hyphens and spaces; codes; postcodes and identifiers of letters and digits).
+    """
+    (source_key, row_number, raw, forename, surname, birth, sex, postcode, address_key, uprn, nhs_number, upn,
+     ni_number, fact_type, fact_date, fact) = row  # fmt: skip
+    birth_text = birth.isoformat() if birth else "\\N"
+    fact_date_text = fact_date.isoformat() if fact_date else "\\N"
+    return (
+        f"{prefix}{source_key.translate(_COPY_ESCAPES)}\t{row_number}\t{_copy_json(raw)}\t{forename}\t{surname}\t"
+        f"{birth_text}\t{sex}\t{postcode}\t{address_key}\t{uprn}\t{nhs_number}\t{upn}\t{ni_number}\t{fact_type}\t"
+        f"{fact_date_text}\t{_copy_json(fact)}\n"
+    )
+
+
+def _insert_params(prefix: tuple, row: tuple) -> tuple:
+    """One staged row as INSERT parameters, stored as JSONField and DateField store them (JSON text, ISO dates)."""
+    (source_key, row_number, raw, forename, surname, birth, sex, postcode, address_key, uprn, nhs_number, upn,
+     ni_number, fact_type, fact_date, fact) = row  # fmt: skip
+    return (
+        *prefix, source_key, row_number, orjson.dumps(raw).decode(), forename, surname, birth and birth.isoformat(),
+        sex, postcode, address_key, uprn, nhs_number, upn, ni_number, fact_type, fact_date and fact_date.isoformat(),
+        orjson.dumps(fact).decode(), None, None,
+    )  # fmt: skip
+
+
 def _records_write(*, batch: ImportBatch, stage: _Stage, on_progress: Callable[[int], None]) -> int:
     if connection.vendor == "postgresql":
-        return _records_copy(batch=batch, stage=stage, on_progress=on_progress)
-    return _records_insert_many(batch=batch, stage=stage, on_progress=on_progress)
+        return _records_copy(stage=stage, on_progress=on_progress)
+    return _records_insert_many(stage=stage, on_progress=on_progress)
 
 
-def _records_copy(*, batch: ImportBatch, stage: _Stage, on_progress: Callable[[int], None]) -> int:
-    """PostgreSQL: COPY the staged rows into sources_sourcerecord, a chunk at a time."""
-    table = SourceRecord._meta.db_table
-    sql = (
-        f"COPY {table} ({', '.join(RECORD_COLUMNS)}) FROM STDIN WITH (FORMAT csv, FORCE_NOT_NULL ({', '.join(_TEXT_COLUMNS)}))"
-    )
-    prefix = (batch.dataset_id, batch.pk)
-    raw_index, fact_index = ROW_FIELDS.index("raw"), ROW_FIELDS.index("fact")
+def _records_copy(*, stage: _Stage, on_progress: Callable[[int], None]) -> int:
+    """PostgreSQL: COPY the staged lines into sources_sourcerecord, one statement per chunk."""
+    sql = f"COPY {SourceRecord._meta.db_table} ({', '.join(RECORD_COLUMNS)}) FROM STDIN"
     loaded = 0
     with connection.cursor() as cursor:
-        for chunk in stage.chunks():
-            buffer = io.StringIO()
-            writer = csv.writer(buffer, lineterminator="\n")
-            for row in chunk:
-                row = list(row)
-                row[raw_index] = json.dumps(row[raw_index], ensure_ascii=False)
-                row[fact_index] = json.dumps(row[fact_index], ensure_ascii=False)
-                writer.writerow(prefix + tuple(row))
-            buffer.seek(0)
-            cursor.cursor.copy_expert(sql, buffer)
-            loaded += len(chunk)
+        for data, rows in stage.chunks():
+            cursor.cursor.copy_expert(sql, io.BytesIO(data), size=len(data) or 1)
+            loaded += rows
             on_progress(loaded)
     return loaded
 
 
-def _records_insert_many(*, batch: ImportBatch, stage: _Stage, on_progress: Callable[[int], None]) -> int:
-    """SQLite (and any other database): one multi-row INSERT statement run with executemany per staged chunk.
+def _records_insert_many(*, stage: _Stage, on_progress: Callable[[int], None]) -> int:
+    """SQLite (and any other database): one INSERT statement run with ``executemany`` per staged chunk.
 
     The DB-API ``executemany`` skips the ORM's per-value compilation, which
-    costs more than the insert itself; values are prepared as JSONField and
-    DateField would store them (JSON text, ISO dates).
+    costs more than the insert itself.
     """
     table = SourceRecord._meta.db_table
     sql = f"INSERT INTO {table} ({', '.join(RECORD_COLUMNS)}, person_id, match_probability) VALUES ({', '.join(['%s'] * (len(RECORD_COLUMNS) + 2))})"  # noqa: S608
-    prefix = (batch.dataset_id, batch.pk)
-    raw_index, fact_index = ROW_FIELDS.index("raw"), ROW_FIELDS.index("fact")
-    date_indexes = (ROW_FIELDS.index("date_of_birth"), ROW_FIELDS.index("fact_date"))
     loaded = 0
     with connection.cursor() as cursor:
-        for chunk in stage.chunks():
-            params = []
-            for row in chunk:
-                row = list(row)
-                row[raw_index] = json.dumps(row[raw_index], ensure_ascii=False)
-                row[fact_index] = json.dumps(row[fact_index], ensure_ascii=False)
-                for index in date_indexes:
-                    if row[index] is not None:
-                        row[index] = row[index].isoformat()
-                params.append((*prefix, *row, None, None))
-            cursor.executemany(sql, params)
-            loaded += len(chunk)
+        for data, rows in stage.chunks():
+            cursor.executemany(sql, pickle.loads(data))  # noqa: S301 - our own temporary file, written above
+            loaded += rows
             on_progress(loaded)
     return loaded
 

@@ -78,6 +78,10 @@ MAX_LENGTH = {"source_key": 80, "forename": 100, "surname": 100, "school_urn": 1
 EARLIEST_BIRTH = dt.date(1900, 1, 1)
 # Identity columns whose blanks the data-quality report counts.
 QUALITY_COLUMNS = tuple(c for c in IDENTITY_COLUMNS if c not in {"source_key", "middle_names"})
+# The columns the row checks and the staged record read by name.
+_FIELDS_READ = frozenset(IDENTITY_COLUMNS) | {
+    "event_type", "date_from", "date_to", "sessions_attended", "sessions_possible", *FACT_DATE_COLUMN.values(),
+}
 
 _SURROGATES = re.compile("[\udc80-\udcff]")  # bytes that were not UTF-8 (decoded with surrogateescape)
 
@@ -220,6 +224,7 @@ class ExtractValidator:
             f"with the same {fact_key} is in an earlier row" if fact_key else "is in an earlier row"
         )
         plan = self._plan(columns)
+        self._layout(columns)
         previous: tuple[int, list[str]] | None = None
         row_number = 0
         try:
@@ -235,6 +240,8 @@ class ExtractValidator:
         if previous is not None:
             self._row(*previous, columns, width, plan, result, sink, last=True)
         result.rows_total = row_number
+        for column in self._absent_quality_columns:  # blank in every row that reached the identity checks
+            result.missing[column] += self._rows_checked
         if on_progress:
             on_progress(row_number)
         if row_number == 0 and not problems:
@@ -261,8 +268,8 @@ class ExtractValidator:
                 problems.add(0, column, "required column missing")
         return columns
 
-    def _plan(self, columns: list[str]) -> list[tuple[int, str, Callable[[str], object] | None, bool]]:
-        """For each column: its index, name, parser (None keeps the text) and whether a value is required."""
+    def _plan(self, columns: list[str]) -> list[tuple[int, str, Callable[[str], object] | None, bool, int]]:
+        """For each column: its index, name, parser (None keeps the text), whether a value is required, length limit (0: none)."""
         plan = []
         for index, column in enumerate(columns):
             if column in DATE_COLUMNS:
@@ -283,8 +290,23 @@ class ExtractValidator:
                 parser = _urn
             else:
                 parser = None
-            plan.append((index, column, parser, column in self.required))
+            plan.append((index, column, parser, column in self.required, MAX_LENGTH.get(column, 0)))
         return plan
+
+    def _layout(self, columns: list[str]) -> None:
+        """Where each field the checks read sits in a row's parsed values.
+
+        A row's values are a list with one slot per column and one more,
+        always None, at the end: a column the file does not have points there.
+        """
+        absent = len(columns)
+        self._at = {name: columns.index(name) if name in columns else absent for name in _FIELDS_READ}
+        self._quality_at = [(c, self._at[c]) for c in QUALITY_COLUMNS if c in columns]
+        self._absent_quality_columns = [c for c in QUALITY_COLUMNS if c not in columns]
+        self._rows_checked = 0
+        self._fact_at = [(c, columns.index(c) if c in columns else absent) for c in self.fact_columns]
+        self._fact_date_at = self._at[self.fact_date_column] if self.fact_date_column else absent
+        self._address_keys: dict[tuple[str, str], str] = {}
 
     # --- one row -----------------------------------------------------------
 
@@ -304,81 +326,86 @@ class ExtractValidator:
                         row_number, column, "not UTF-8: bytes in another encoding (e.g. Windows-1252); save the file as UTF-8"
                     )
             return
-        values: dict[str, object] = {}
-        for index, column, parser, required in plan:
+        values: list[object] = [None] * (width + 1)
+        for index, column, parser, required, limit in plan:
             text = row[index].strip()
             if not text:
                 if required:
                     problems.add(row_number, column, "required value missing")
-                values[column] = None
                 continue
-            limit = MAX_LENGTH.get(column)
             if limit and len(text) > limit:
                 problems.add(row_number, column, f"longer than {limit} characters")
                 continue
             if parser is None:
-                values[column] = text
+                values[index] = text
                 continue
             try:
-                values[column] = parser(text)
+                values[index] = parser(text)
             except ValueError as exc:
                 problems.add(row_number, column, str(exc))
-        if values.get("source_key") is not None:
-            key = (values["source_key"], *(row[i].strip() for i in self._record_key_indexes))
+        at = self._at
+        if values[at["source_key"]] is not None:
+            key = (values[at["source_key"]], *[row[i].strip() for i in self._record_key_indexes])
             if (first := self._key_rows.setdefault(key, row_number)) != row_number:
                 problems.add(row_number, "source_key", self._duplicate_reason, detail=f"row {first}")
         self._cross_check(row_number, values, problems)
-        self._count_missing(values, result)
+        self._rows_checked += 1
+        missing = result.missing
+        for column, index in self._quality_at:
+            if values[index] is None:
+                missing[column] += 1
         if problems:
             return  # the file will be refused: stop staging, keep checking
         sink(self._record(row_number, row, columns, values, result))
 
     def _cross_check(self, row_number, values, problems) -> None:
-        birth = values.get("date_of_birth")
-        if isinstance(birth, dt.date) and not EARLIEST_BIRTH <= birth <= self._today:
+        at = self._at
+        birth = values[at["date_of_birth"]]
+        if birth is not None and not EARLIEST_BIRTH <= birth <= self._today:
             problems.add(row_number, "date_of_birth", "date of birth is in the future or before 1900")
-        start, end = values.get("date_from"), values.get("date_to")
-        if isinstance(start, dt.date) and isinstance(end, dt.date) and end < start:
+        start, end = values[at["date_from"]], values[at["date_to"]]
+        if start is not None and end is not None and end < start:
             problems.add(row_number, "date_to", "date_to is before date_from")
-        attended, possible = values.get("sessions_attended"), values.get("sessions_possible")
-        if isinstance(attended, int) and isinstance(possible, int) and attended > possible:
+        attended, possible = values[at["sessions_attended"]], values[at["sessions_possible"]]
+        if attended is not None and possible is not None and attended > possible:
             problems.add(row_number, "sessions_attended", "more sessions attended than possible")
-
-    def _count_missing(self, values, result) -> None:
-        missing = result.missing
-        for column in QUALITY_COLUMNS:
-            if values.get(column) is None:
-                missing[column] += 1
 
     def _record(self, row_number, row, columns, values, result) -> tuple:
         """The row as ``ROW_FIELDS``: raw as sent, identity normalised, and its fact."""
-        postcode = values.get("postcode") or ""
-        address = values.get("address")
-        fact_date = values.get(self.fact_date_column) if self.fact_date_column else None
+        at = self._at
+        postcode = values[at["postcode"]] or ""
+        address = values[at["address"]]
+        fact_date = values[self._fact_date_at]
         if fact_date is not None:
             if result.fact_date_min is None or fact_date < result.fact_date_min:
                 result.fact_date_min = fact_date
             if result.fact_date_max is None or fact_date > result.fact_date_max:
                 result.fact_date_max = fact_date
         fact = {}
-        for column in self.fact_columns:
-            value = values.get(column)
+        for column, index in self._fact_at:
+            value = values[index]
             fact[column] = value.isoformat() if isinstance(value, dt.date) else value
+        if address:
+            address_key = self._address_keys.get((address, postcode))
+            if address_key is None:
+                address_key = self._address_keys[address, postcode] = normalise.address_key(address, postcode)[:200]
+        else:
+            address_key = ""
         return (
-            values["source_key"],
+            values[at["source_key"]],
             row_number,
             dict(zip(columns, row, strict=True)),
-            values.get("forename") or "",
-            values.get("surname") or "",
-            values.get("date_of_birth"),
-            values.get("sex") or "",
+            values[at["forename"]] or "",
+            values[at["surname"]] or "",
+            values[at["date_of_birth"]],
+            values[at["sex"]] or "",
             postcode,
-            normalise.address_key(address, postcode)[:200] if address else "",
-            values.get("uprn") or "",
-            values.get("nhs_number") or "",
-            values.get("upn") or "",
-            values.get("ni_number") or "",
-            values.get("event_type") or self.spec.fact_kind,
+            address_key,
+            values[at["uprn"]] or "",
+            values[at["nhs_number"]] or "",
+            values[at["upn"]] or "",
+            values[at["ni_number"]] or "",
+            values[at["event_type"]] or self.spec.fact_kind,
             fact_date,
             fact,
         )
