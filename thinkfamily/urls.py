@@ -19,6 +19,7 @@ urlpatterns = [
     path("api/", include("apps.people.api_urls")),
     path("imports/", include("apps.sources.urls")),
     path("matching/", include("apps.matching.urls")),
+    path("insights/", include("apps.indicators.urls")),
     path("audit/", include("apps.audit.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -15,7 +15,7 @@ from django.core.exceptions import ValidationError
 from django.db.models import Count
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.views.decorators.http import require_POST
 from django_otp import login as otp_login
 
@@ -64,13 +64,12 @@ def home(request):
         (access.CASE_SEARCH, "people:search"),
         (access.ACCESS_MANAGE, "accounts:custodian"),
         (access.AUDIT_REVIEW, "audit:events"),
+        (access.INSIGHTS_VIEW, "indicators:insights"),
+        (access.MATCHING_REVIEW, "matching:review_queue"),
         (access.IMPORTS_MANAGE, "sources:batches"),
     ):
         if user_access.can(capability):
-            try:
-                return redirect(reverse(url_name))
-            except NoReverseMatch:  # page not built yet: fall through to the next
-                continue
+            return redirect(reverse(url_name))
     return render(request, "accounts/home.html", {"access": user_access})
 
 

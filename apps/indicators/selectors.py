@@ -58,3 +58,47 @@ def family_criteria_for(*, access, family) -> FamilyCriteriaView | None:
 
 def refresh_runs_recent(*, limit: int = 20) -> QuerySet[RefreshRun]:
     return RefreshRun.objects.all()[:limit]
+
+
+# --- aggregates for analysts -------------------------------------------------------------
+
+SMALL_CELL = 5  # counts below this are shown as "fewer than 5" (statistical disclosure control)
+
+
+@dataclass(frozen=True)
+class AreaFigures:
+    area: str
+    families: int
+    eligible: int
+    badges: dict[str, int]
+
+
+def family_figures_by_area(*, access) -> tuple[list[str], list[AreaFigures]]:
+    """Families, eligible families and families per badge, by area of the family's address.
+
+    Aggregates only, never people; badges only from sections ``access`` may see.
+    """
+    from collections import Counter, defaultdict
+
+    from apps.people.models import Area
+
+    visible_badges = list(
+        Badge.objects.filter(categories__section__code__in=access.sections).distinct().values_list("code", flat=True)
+    )
+    families, eligible = Counter(), Counter()
+    badges: dict[str, Counter] = defaultdict(Counter)
+    rows = FamilyCriteria.objects.values_list("family__household__address__area", "is_eligible", "badges")
+    for area, is_eligible, family_badges in rows.iterator(chunk_size=5000):
+        area = area or ""
+        families[area] += 1
+        eligible[area] += bool(is_eligible)
+        for code in family_badges:
+            if code in visible_badges:
+                badges[area][code] += 1
+    labels = dict(Area.choices) | {"": "Area not known"}
+    figures = [
+        AreaFigures(area=labels[a], families=families[a], eligible=eligible[a], badges={b: badges[a][b] for b in visible_badges})
+        for a in [*Area.values, ""]
+        if families[a]
+    ]
+    return visible_badges, figures

@@ -13,6 +13,7 @@ NAV = (
     (access.IMPORTS_MANAGE, "sources:batches", "Imports"),
     (access.MATCHING_REVIEW, "matching:review_queue", "Clerical review"),
     (access.AUDIT_REVIEW, "audit:events", "Audit"),
+    (access.INSIGHTS_VIEW, "indicators:insights", "Insights"),
 )
 
 
