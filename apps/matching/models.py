@@ -57,8 +57,9 @@ class ClericalPair(models.Model):
     """
 
     run = models.ForeignKey(MatchRun, on_delete=models.CASCADE, related_name="clerical_pairs")
-    record_low = models.ForeignKey("sources.SourceRecord", on_delete=models.CASCADE, related_name="+")
-    record_high = models.ForeignKey("sources.SourceRecord", on_delete=models.CASCADE, related_name="+")
+    # Named reverse relations (not "+"): the importer finds what references the rows it replaces through them.
+    record_low = models.ForeignKey("sources.SourceRecord", on_delete=models.CASCADE, related_name="clerical_pairs_low")
+    record_high = models.ForeignKey("sources.SourceRecord", on_delete=models.CASCADE, related_name="clerical_pairs_high")
     match_probability = models.FloatField()
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -71,15 +72,38 @@ class ClericalPair(models.Model):
 
 
 class ReviewDecision(models.Model):
-    """A reviewer's label for two records. Match and not-a-match bind every later run."""
+    """A reviewer's label for two records. Match and not-a-match bind every later run.
+
+    A decision is about two agencies' records of a person, so it is keyed by their
+    stable identity, dataset code and source key, not by the rows' ids: a newer
+    extract of a dataset replaces its rows (new ids), and the decision still binds
+    the rows with the same source keys. ``low`` is the smaller (dataset code,
+    source key), so a pair is decided once whichever way round it was queued.
+    ``record_low``/``record_high`` are the rows the reviewer compared, kept while
+    their extract is current (null once it is replaced).
+    """
 
     class Outcome(models.TextChoices):
         MATCH = "match", "The same person"
         NOT_MATCH = "not_match", "Not the same person"
         NOT_SURE = "not_sure", "Not sure"
 
-    record_low = models.ForeignKey("sources.SourceRecord", on_delete=models.CASCADE, related_name="+")
-    record_high = models.ForeignKey("sources.SourceRecord", on_delete=models.CASCADE, related_name="+")
+    low_dataset = models.ForeignKey(
+        "sources.Dataset", to_field="code", on_delete=models.PROTECT, related_name="+", db_column="low_dataset_code"
+    )
+    low_source_key = models.CharField(max_length=80)
+    high_dataset = models.ForeignKey(
+        "sources.Dataset", to_field="code", on_delete=models.PROTECT, related_name="+", db_column="high_dataset_code"
+    )
+    high_source_key = models.CharField(max_length=80)
+    record_low = models.ForeignKey(
+        "sources.SourceRecord", null=True, blank=True, on_delete=models.SET_NULL, related_name="review_decisions_low",
+        help_text="The row the reviewer saw for the low side, while its extract is current",
+    )
+    record_high = models.ForeignKey(
+        "sources.SourceRecord", null=True, blank=True, on_delete=models.SET_NULL, related_name="review_decisions_high",
+        help_text="The row the reviewer saw for the high side, while its extract is current",
+    )
     outcome = models.CharField(max_length=10, choices=Outcome.choices)
     score_shown = models.BooleanField(help_text="Whether the reviewer saw the model's probability")
     match_probability = models.FloatField(null=True, blank=True, help_text="The model's probability when queued")
@@ -89,9 +113,23 @@ class ReviewDecision(models.Model):
     class Meta:
         ordering = ["-decided_at"]
         constraints = [
-            models.UniqueConstraint(fields=["record_low", "record_high"], name="one_decision_per_record_pair"),
-            models.CheckConstraint(name="decision_pair_ordered", condition=models.Q(record_low__lt=models.F("record_high"))),
+            models.UniqueConstraint(
+                fields=["low_dataset", "low_source_key", "high_dataset", "high_source_key"],
+                name="one_decision_per_source_key_pair",
+            ),
+            models.CheckConstraint(
+                name="decision_source_keys_ordered",
+                condition=models.Q(low_dataset__lt=models.F("high_dataset"))
+                | models.Q(low_dataset=models.F("high_dataset"), low_source_key__lt=models.F("high_source_key")),
+            ),
         ]
+
+    def __str__(self) -> str:
+        return (
+            f"{self.low_dataset_id}:{self.low_source_key} / {self.high_dataset_id}:{self.high_source_key}: "
+            f"{self.get_outcome_display()}"
+        )
+
 
 
 class PersonIdEvent(models.Model):

@@ -39,7 +39,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from apps.people.models import Person
-from apps.sources.models import SourceRecord
+from apps.sources.models import Dataset, SourceRecord
 
 from . import splink_model
 from .clustering import assign_person_ids, cluster
@@ -194,17 +194,47 @@ def _profile_dates_of_birth(con, profiles: str) -> dict[int, object]:
     return dict(con.execute(f"SELECT unique_id, date_of_birth FROM {profiles} WHERE date_of_birth IS NOT NULL").fetchall())
 
 
-def _constraints(record_profile: dict[int, int]) -> tuple[list[tuple[int, int]], list[tuple[int, int]]]:
-    """Reviewers' match / not-a-match decisions as profile pairs (must-link, cannot-link)."""
-    must, cannot = [], []
-    decisions = ReviewDecision.objects.exclude(outcome=ReviewDecision.Outcome.NOT_SURE).values_list(
-        "record_low_id", "record_high_id", "outcome"
+def _decided_pairs(con, records: str) -> list[tuple[int, int, str]]:
+    """Reviewers' decisions as profile pairs: (profile, profile, outcome), the smaller profile first.
+
+    A decision names two agency records by dataset code and source key, so it binds
+    whichever rows of those keys are current, however often their extracts were
+    replaced. A key's rows may fall into several profiles; every pair of them is
+    given. Pairs inside one profile cannot be told apart and are left out.
+    """
+    codes = dict(Dataset.objects.values_list("code", "pk"))
+    decisions = list(
+        ReviewDecision.objects.values_list("low_dataset_id", "low_source_key", "high_dataset_id", "high_source_key", "outcome")
     )
-    for low, high, outcome in decisions:
-        a, b = record_profile.get(low), record_profile.get(high)
-        if a is None or b is None or a == b:
-            continue
-        (must if outcome == ReviewDecision.Outcome.MATCH else cannot).append((a, b))
+    if not decisions:
+        return []
+    columns = list(zip(*decisions, strict=True))
+    table = pa.table({
+        "low_dataset": pa.array([codes[c] for c in columns[0]], type=pa.int64()),
+        "low_key": pa.array(columns[1], type=pa.string()),
+        "high_dataset": pa.array([codes[c] for c in columns[2]], type=pa.int64()),
+        "high_key": pa.array(columns[3], type=pa.string()),
+        "outcome": pa.array(columns[4], type=pa.string()),
+    })
+    con.register("decisions_arrow", table)
+    try:
+        return con.execute(
+            f"""
+            SELECT DISTINCT least(l.profile_id, h.profile_id), greatest(l.profile_id, h.profile_id), d.outcome
+            FROM decisions_arrow d
+            JOIN {records} l ON l.dataset_id = d.low_dataset AND l.source_key = d.low_key
+            JOIN {records} h ON h.dataset_id = d.high_dataset AND h.source_key = d.high_key
+            WHERE l.profile_id <> h.profile_id
+            """
+        ).fetchall()
+    finally:
+        con.unregister("decisions_arrow")
+
+
+def _constraints(decided: list[tuple[int, int, str]]) -> tuple[list[tuple[int, int]], list[tuple[int, int]]]:
+    """Match / not-a-match decisions as (must-link, cannot-link) profile pairs; "not sure" binds nothing."""
+    must = [(a, b) for a, b, outcome in decided if outcome == ReviewDecision.Outcome.MATCH]
+    cannot = [(a, b) for a, b, outcome in decided if outcome == ReviewDecision.Outcome.NOT_MATCH]
     return must, cannot
 
 
@@ -246,18 +276,27 @@ def _new_persons(count: int) -> list[int]:
     return [p.pk for p in created]
 
 
-def _queue_grey_pairs(con, run: MatchRun, pairs: str, config: MatchingConfig, record_profile: dict[int, int]) -> int:
-    """Queue undecided grey-zone pairs (review threshold <= p < match threshold), strongest first."""
-    decided = set()
-    for low, high in ReviewDecision.objects.values_list("record_low_id", "record_high_id"):
-        a, b = record_profile.get(low), record_profile.get(high)
-        if a is not None and b is not None:
-            decided.add((min(a, b), max(a, b)))
+def _queue_grey_pairs(con, run: MatchRun, pairs: str, config: MatchingConfig, decided: list[tuple[int, int, str]]) -> int:
+    """Queue undecided grey-zone pairs (review threshold <= p < match threshold), strongest first.
+
+    A pair is left out when a reviewer has decided it (whatever the outcome, and
+    however often its extracts were replaced since) or when its two rows are one
+    agency record (dataset and source key), which is always linked.
+    """
+    decided_pairs = {(a, b) for a, b, _ in decided}
     rows = con.execute(
-        f"SELECT least(unique_id_l, unique_id_r), greatest(unique_id_l, unique_id_r), match_probability FROM {pairs} "
-        f"WHERE match_probability < {config.match_threshold} ORDER BY match_probability DESC"
+        f"""
+        SELECT least(unique_id_l, unique_id_r) AS a, greatest(unique_id_l, unique_id_r) AS b, match_probability
+        FROM {pairs} p
+        WHERE match_probability < {config.match_threshold}
+          AND NOT EXISTS (
+              SELECT 1 FROM records l JOIN records h ON l.dataset_id = h.dataset_id AND l.source_key = h.source_key
+              WHERE l.id = least(p.unique_id_l, p.unique_id_r) AND h.id = greatest(p.unique_id_l, p.unique_id_r)
+          )
+        ORDER BY match_probability DESC
+        """
     ).fetchall()
-    queued = [(a, b, p) for a, b, p in rows if (a, b) not in decided][: config.review_queue_cap]
+    queued = [(a, b, p) for a, b, p in rows if (a, b) not in decided_pairs][: config.review_queue_cap]
     # The queue is rebuilt each full run; a profile's id is its first record's, which stands for it.
     ClericalPair.objects.all().delete()
     ClericalPair.objects.bulk_create(
@@ -318,7 +357,8 @@ def run_full(run: MatchRun, *, model: dict | None = None, project: Callable | No
                 f"WHERE match_probability >= {config.match_threshold}"
             ).fetchall()
             counts["pairs_linked"] = len(edges)
-            must, cannot = _constraints(record_profile)
+            decided = _decided_pairs(con, "records")
+            must, cannot = _constraints(decided)
             key_links = _agency_key_links(con, "records")
             counts["must_link"], counts["cannot_link"], counts["agency_key_links"] = len(must), len(cannot), len(key_links)
             must += key_links
@@ -345,7 +385,7 @@ def run_full(run: MatchRun, *, model: dict | None = None, project: Callable | No
             )
             counts["persons"] = len(set(persons.values()))
         with progress.stage("review queue"), transaction.atomic():
-            counts["review_queued"] = _queue_grey_pairs(con, run, "pairs", config, record_profile)
+            counts["review_queued"] = _queue_grey_pairs(con, run, "pairs", config, decided)
     with progress.stage("project"), transaction.atomic():
         counts.update((project or project_persons)(person_ids=None))
 
@@ -411,8 +451,14 @@ def run_incremental(run: MatchRun, *, model: dict) -> None:
             nodes = {record_profile[r] for r in new_records} | {a for a, _, _ in edges} | {b for _, b, _ in edges}
             key_links = [(a, b) for a, b in key_links if a in nodes or b in nodes]
             nodes |= {a for a, _ in key_links} | {b for _, b in key_links}
+            # reviewers' decisions that touch the new records bind here too
+            decided = [(a, b, o) for a, b, o in _decided_pairs(con, "records") if a in nodes or b in nodes]
+            nodes |= {a for a, _, _ in decided} | {b for _, b, _ in decided}
+            must, cannot = _constraints(decided)
+            counts["must_link"], counts["cannot_link"] = len(must), len(cannot)
             profile_cluster = cluster(
-                sorted(nodes), edges, must_link=key_links, dates_of_birth=_profile_dates_of_birth(con, "all_profiles")
+                sorted(nodes), edges, must_link=key_links + must + _same_person_links(con, nodes), cannot_link=cannot,
+                dates_of_birth=_profile_dates_of_birth(con, "all_profiles"),
             )
             counts["clusters"] = len(set(profile_cluster.values()))
         with progress.stage("persons"), transaction.atomic():
@@ -439,6 +485,31 @@ def run_incremental(run: MatchRun, *, model: dict) -> None:
             affected = sorted({p for _, p, _ in assignments})
     with progress.stage("project"), transaction.atomic():
         counts.update(project_persons(person_ids=affected))
+
+
+def _same_person_links(con, nodes: set[int]) -> list[tuple[int, int]]:
+    """Must-links joining the existing profiles among ``nodes`` that belong to one person.
+
+    An incremental run does not merge or split persons, so an existing person is
+    one cluster here: a "not the same person" decision against one of its records
+    keeps a new record away from all of them.
+    """
+    con.register("nodes_arrow", pa.table({"profile_id": pa.array(sorted(nodes), type=pa.int64())}))
+    try:
+        rows = con.execute(
+            "SELECT r.profile_id, min(r.person_id) FROM records r JOIN nodes_arrow n USING (profile_id) "
+            "WHERE r.person_id IS NOT NULL GROUP BY r.profile_id ORDER BY 1"
+        ).fetchall()
+    finally:
+        con.unregister("nodes_arrow")
+    first: dict[int, int] = {}
+    links = []
+    for profile, person in rows:
+        if person in first:
+            links.append((first[person], profile))
+        else:
+            first[person] = profile
+    return links
 
 
 def search_forms(forename: str, surname: str) -> dict[str, str]:

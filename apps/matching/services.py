@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.db import transaction
 
 from apps.audit.services import audit_record
-from apps.sources.models import Dataset
+from apps.sources.models import Dataset, SourceRecord
 
 from .models import ClericalPair, MatchRun, ReviewDecision
 from .pipeline import MatchingConfig, run_execute
@@ -53,13 +53,23 @@ def match_run_execute(*, run: MatchRun) -> MatchRun:
 def review_decision_record(*, pair: ClericalPair, outcome: str, user, score_shown: bool, request=None) -> ReviewDecision:
     """Store a reviewer's label for a queued pair, audited; the pair leaves the queue for good.
 
-    "match" and "not_match" bind every later run (must-link / cannot-link).
+    The decision is keyed by the two records' dataset code and source key, so it
+    outlives the rows (a newer extract replaces them). "match" and "not_match"
+    bind every later run (must-link / cannot-link).
     """
     if outcome not in ReviewDecision.Outcome.values:
         raise MatchingError(f"Unknown outcome {outcome!r}: expected one of {', '.join(ReviewDecision.Outcome.values)}.")
+    left, right = (
+        SourceRecord.objects.select_related("dataset").get(pk=pk) for pk in (pair.record_low_id, pair.record_high_id)
+    )
+    sides = sorted([((left.dataset.code, left.source_key), left.pk), ((right.dataset.code, right.source_key), right.pk)])
+    (low_key, low_pk), (high_key, high_pk) = sides
+    if low_key == high_key:
+        raise MatchingError("Both rows are the same agency record (one dataset and source key): they are always linked.")
     decision, created = ReviewDecision.objects.get_or_create(
-        record_low_id=pair.record_low_id, record_high_id=pair.record_high_id,
-        defaults={"outcome": outcome, "decided_by": user, "score_shown": score_shown, "match_probability": pair.match_probability},
+        low_dataset_id=low_key[0], low_source_key=low_key[1], high_dataset_id=high_key[0], high_source_key=high_key[1],
+        defaults={"record_low_id": low_pk, "record_high_id": high_pk, "outcome": outcome, "decided_by": user,
+                  "score_shown": score_shown, "match_probability": pair.match_probability},
     )
     if not created:
         raise MatchingError("This pair has already been decided.")
@@ -67,8 +77,8 @@ def review_decision_record(*, pair: ClericalPair, outcome: str, user, score_show
         action="match_decision", request=request, user=user, subject_type="source_record_pair",
         subject_id=f"{pair.record_low_id}-{pair.record_high_id}",
         record_ids=[pair.record_low_id, pair.record_high_id],
-        details={"outcome": outcome, "score_shown": score_shown, "match_probability": pair.match_probability},
+        details={"outcome": outcome, "score_shown": score_shown, "match_probability": pair.match_probability,
+                 "records": [f"{code}:{key}" for code, key in (low_key, high_key)]},
     )
     pair.delete()
     return decision
-

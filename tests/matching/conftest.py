@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
 
 import pytest
 
 from apps.matching import services, splink_model
 from apps.matching.models import MatchRun
+from apps.sources.catalogue import DATASETS_BY_CODE
 from apps.sources.models import Dataset, ImportBatch, SourceRecord
+from apps.sources.services import import_batch_load
 
 
 @pytest.fixture
@@ -44,6 +47,35 @@ def extract(db):
                 fact=row.pop("fact", {}), **row,
             ))
         return SourceRecord.objects.bulk_create(records) and list(SourceRecord.objects.filter(batch=batch).order_by("pk"))
+
+    return load
+
+
+@pytest.fixture
+def import_extract(db, tmp_path):
+    """``import_extract("asc-offenders", [dict(source_key=..., forename=..., ...), ...])`` loads a file
+    through the importer, so a newer extract replaces the dataset's rows as it does in production.
+
+    Dates are given as ISO strings and written in the dataset's own format.
+    """
+    counter = {"n": 0}
+
+    def load(code: str, rows: list[dict]) -> list[SourceRecord]:
+        spec = DATASETS_BY_CODE[code]
+        counter["n"] += 1
+        path = tmp_path / f"{code}-{counter['n']}.csv"
+        with path.open("w", encoding="utf-8", newline="") as handle:
+            writer = csv.writer(handle)
+            writer.writerow(spec.columns)
+            for row in rows:
+                values = {"event_type": spec.event_types[0] if spec.event_types else "", **row}
+                for column in ("date_of_birth", "event_date", "date_from"):
+                    if values.get(column):
+                        values[column] = dt.date.fromisoformat(values[column]).strftime(spec.date_format)
+                writer.writerow([values.get(column, "") for column in spec.columns])
+        batch = import_batch_load(dataset=Dataset.objects.get(code=code), path_or_file=path)
+        assert batch.status == ImportBatch.Status.LOADED, (batch.failure_reason, batch.errors)
+        return list(SourceRecord.objects.filter(batch=batch).order_by("row_number"))
 
     return load
 
