@@ -118,6 +118,19 @@ def test_valid_extract_is_loaded_normalised_with_raw_and_fact_kept(earlier, tmp_
     assert event.details["status"] == "loaded" and event.result_count == 4
 
 
+
+def test_backslashes_tabs_and_line_breaks_are_stored_exactly_as_sent(db, tmp_path):
+    """The bulk write's own separators and escapes (COPY text on PostgreSQL) inside values survive the load."""
+    awkward = {"source_key": "K\\1\t2", "reference": "CR\\N\nline two\r\n\t\\t", "address": 'Flat 1, "The\\Mews"\t12 High St'}
+    batch = load(tmp_path, extract_bytes(rows=2, changes={1: awkward}))
+
+    assert batch.status == ImportBatch.Status.LOADED, batch.errors
+    record = SourceRecord.objects.get(batch=batch, row_number=1)
+    assert record.source_key == awkward["source_key"]
+    assert record.raw["reference"] == awkward["reference"] and record.raw["address"] == awkward["address"]
+    assert record.fact == {"reference": awkward["reference"].strip()}
+    assert "\\" not in record.address_key and "\t" not in record.address_key
+
 def test_command_prints_progress_and_outcome(db, tmp_path):
     path = tmp_path / "asc-offenders.csv"
     path.write_bytes(extract_bytes(rows=3))
