@@ -241,6 +241,21 @@ def _constraints(decided: list[tuple[int, int, str]]) -> tuple[list[tuple[int, i
 # --- writing back -------------------------------------------------------------------
 
 
+@contextmanager
+def _write_transaction():
+    """One stage's writes, in one transaction; on PostgreSQL without waiting for the WAL flush at commit.
+
+    ``synchronous_commit = off`` (for this transaction only) means a crash in the
+    moment after the commit could lose it, never corrupt it: the run is then
+    repeated. Stages write hundreds of thousands of rows, so the flush is not free.
+    """
+    with transaction.atomic():
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("SET LOCAL synchronous_commit = off")
+        yield
+
+
 def _link_records(assignments: list[tuple[int, int, float | None]]) -> None:
     """Set ``person_id`` and ``match_probability`` on records: (record id, person id, probability)."""
     if not assignments:
@@ -256,6 +271,7 @@ def _link_records(assignments: list[tuple[int, int, float | None]]) -> None:
                 writer.writerows(("" if v is None else v for v in row) for row in assignments)
                 handle.seek(0)
                 cursor.copy_expert("COPY matching_link FROM STDIN WITH (FORMAT csv)", handle)
+            cursor.execute("ANALYZE matching_link")  # a temporary table has no statistics: plan a hash join
             table = SourceRecord._meta.db_table
             cursor.execute(
                 f"UPDATE {table} r SET person_id = l.person_id, match_probability = l.probability "
@@ -372,7 +388,7 @@ def run_full(run: MatchRun, *, model: dict | None = None, project: Callable | No
                     best_link[a] = max(best_link.get(a, 0.0), p)
                     best_link[b] = max(best_link.get(b, 0.0), p)
             counts["clusters"] = len(set(profile_cluster.values()))
-        with progress.stage("persons"), transaction.atomic():
+        with progress.stage("persons"), _write_transaction():
             record_cluster = {r: profile_cluster[p] for r, p in record_profile.items()}
             record_person = dict(con.execute("SELECT id, person_id FROM records").fetchall())
             persons = _apply_assignment(run, record_cluster, record_person)
@@ -384,9 +400,9 @@ def run_full(run: MatchRun, *, model: dict | None = None, project: Callable | No
                 ]
             )
             counts["persons"] = len(set(persons.values()))
-        with progress.stage("review queue"), transaction.atomic():
+        with progress.stage("review queue"), _write_transaction():
             counts["review_queued"] = _queue_grey_pairs(con, run, "pairs", config, decided)
-    with progress.stage("project"), transaction.atomic():
+    with progress.stage("project"), _write_transaction():
         counts.update((project or project_persons)(person_ids=None))
 
 
@@ -461,7 +477,7 @@ def run_incremental(run: MatchRun, *, model: dict) -> None:
                 dates_of_birth=_profile_dates_of_birth(con, "all_profiles"),
             )
             counts["clusters"] = len(set(profile_cluster.values()))
-        with progress.stage("persons"), transaction.atomic():
+        with progress.stage("persons"), _write_transaction():
             # votes: which existing person each cluster's existing records belong to
             votes: dict[int, dict[int, int]] = {}
             for r, person in con.execute("SELECT id, person_id FROM old_records").fetchall():
@@ -483,7 +499,7 @@ def run_incremental(run: MatchRun, *, model: dict) -> None:
                 1 for r in new_records if profile_cluster[record_profile[r]] in votes
             ))
             affected = sorted({p for _, p, _ in assignments})
-    with progress.stage("project"), transaction.atomic():
+    with progress.stage("project"), _write_transaction():
         counts.update(project_persons(person_ids=affected))
 
 

@@ -24,13 +24,14 @@
   school facts, and **PersonIndicator** for events whose ``event_type`` is the code
   of an event-kind ``IndicatorDefinition`` (the source records are linked to it).
 
+Persons are projected in chunks, so memory holds one chunk's records, not every record.
 All writes are bulk and set-based (``bulk``: COPY on PostgreSQL); the caller holds the transaction.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Iterable
 
 from django.db.models.fields.json import KT
@@ -55,6 +56,7 @@ from .bulk import bulk_insert, bulk_update
 from .names import phonetic, search_key
 
 BATCH = 2000
+CHUNK_PERSONS = 20_000  # persons whose records are held in memory at once
 ADULT_AGE = 18
 PARENT_GAP_YEARS = 15
 GOLDEN_FIELDS = ("forename", "surname", "date_of_birth", "sex", "nhs_number", "upn", "ni_number")
@@ -64,12 +66,20 @@ RECORD_FIELDS = (
 )
 
 
-def _records(person_ids: list[int] | None) -> list[dict]:
-    qs = SourceRecord.objects.filter(batch__is_current=True, person__isnull=False)
-    if person_ids is not None:
+def _records(person_ids: list[int]) -> list[dict]:
+    """The current, linked records of ``person_ids`` (a chunk: its ids are read as a range)."""
+    qs = SourceRecord.objects.filter(batch__is_current=True, person_id__gte=person_ids[0], person_id__lte=person_ids[-1])
+    if len(person_ids) < person_ids[-1] - person_ids[0] + 1:  # the range holds persons outside the chunk
         qs = qs.filter(person_id__in=person_ids)
     qs = qs.annotate(address_line=KT("raw__address"), middle_names=KT("raw__middle_names")).order_by()
     return list(qs.values(*RECORD_FIELDS).iterator(chunk_size=BATCH))
+
+
+def _linked_persons() -> list[int]:
+    return sorted(
+        SourceRecord.objects.filter(batch__is_current=True, person__isnull=False)
+        .order_by().values_list("person_id", flat=True).distinct()
+    )
 
 
 def _date(value) -> dt.date | None:
@@ -86,31 +96,42 @@ def _age_on(dob: dt.date | None, day: dt.date) -> int | None:
     return day.year - dob.year - ((day.month, day.day) < (dob.month, dob.day))
 
 
-def project(*, person_ids: Iterable[int] | None) -> dict[str, int]:
-    """Rebuild the golden records of ``person_ids`` (every linked person when None); returns counts."""
+def project(*, person_ids: Iterable[int] | None, chunk_persons: int = CHUNK_PERSONS) -> dict[str, int]:
+    """Rebuild the golden records of ``person_ids`` (every linked person when None); returns counts.
+
+    Persons are projected ``chunk_persons`` at a time (their records only are in
+    memory); households and families, which span persons, are rebuilt at the end
+    from the address histories written.
+    """
     scope = None if person_ids is None else sorted(set(person_ids))
     datasets = {d.pk: d for d in Dataset.objects.all()}
     kinds = {pk: DATASETS_BY_CODE[d.code].fact_kind if d.code in DATASETS_BY_CODE else "" for pk, d in datasets.items()}
-    records = _records(scope)
-    by_person: dict[int, list[dict]] = defaultdict(list)
-    for rec in records:
-        rec["trust"] = datasets[rec["dataset_id"]].trust_rank
-        rec["kind"] = kinds[rec["dataset_id"]]
-        by_person[rec["person_id"]].append(rec)
-    for recs in by_person.values():
-        # most trusted first, then most recent
-        recs.sort(key=lambda r: (r["trust"], -(r["fact_date"] or dt.date.min).toordinal(), -r["id"]))
-    persons = scope if scope is not None else sorted(by_person)
+    persons = scope if scope is not None else _linked_persons()
 
     _clear(scope)
-    addresses = _addresses(records)
-    counts = {"projected_persons": len(by_person)}
-    counts["aliases"] = _persons_and_aliases(by_person, addresses)
-    counts["address_spells"], touched = _address_history(by_person, addresses)
-    counts.update(_schools(by_person))
-    counts["indicators"] = _indicators(by_person)
-    counts.update(_households(None if scope is None else touched, persons))
-    return counts
+    counts: Counter[str] = Counter()
+    touched: set[int] = set()
+    for start in range(0, len(persons), chunk_persons):
+        records = _records(persons[start:start + chunk_persons])
+        by_person: dict[int, list[dict]] = defaultdict(list)
+        for rec in records:
+            rec["trust"] = datasets[rec["dataset_id"]].trust_rank
+            rec["kind"] = kinds[rec["dataset_id"]]
+            by_person[rec["person_id"]].append(rec)
+        for recs in by_person.values():
+            # most trusted first, then most recent
+            recs.sort(key=lambda r: (r["trust"], -(r["fact_date"] or dt.date.min).toordinal(), -r["id"]))
+        addresses = _addresses(records)
+        counts["projected_persons"] += len(by_person)
+        counts["aliases"] += _persons_and_aliases(by_person, addresses)
+        spells, chunk_touched = _address_history(by_person, addresses)
+        counts["address_spells"] += spells
+        touched |= chunk_touched
+        counts.update(_schools(by_person))
+        counts["indicators"] += _indicators(by_person)
+        del records, by_person
+    counts.update(_households(None if scope is None else touched))
+    return dict(counts)
 
 
 def _clear(scope: list[int] | None) -> None:
@@ -358,7 +379,7 @@ def _co_residence(spells: list[tuple[int, dt.date | None, dt.date | None]]) -> l
     return [((bounds[0], bounds[1]), members) for bounds, members in households]
 
 
-def _households(address_ids: set[int] | None, persons: list[int]) -> dict[str, int]:
+def _households(address_ids: set[int] | None) -> dict[str, int]:
     """Rebuild households and families at ``address_ids`` (all addresses when None)."""
     spells_qs = AddressHistory.objects.all()
     households_qs = Household.objects.all()

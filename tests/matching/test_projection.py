@@ -69,3 +69,26 @@ def test_a_stale_open_spell_ends_when_the_person_moves_elsewhere(extract, run_ma
         ("BS6 1ZZ", dt.date(2020, 2, 1), None),
     ]
     assert list(Family.objects.values_list("household__address__postcode", flat=True)) == ["BS6 1ZZ"]
+
+
+def test_projecting_one_person_at_a_time_gives_the_same_golden_records(extract, run_match):
+    from apps.matching.projection import project
+    from apps.people.models import AddressHistory, Person, PersonAlias
+
+    extract("bcc-council-tax", [MUM | _stay(dt.date(2012, 3, 1)), SON | _stay(dt.date(2015, 8, 30))])
+    extract("bcc-housing-benefit", [MUM | {"forename": "SARAH"} | _stay(dt.date(2012, 5, 1)), SON | _stay(dt.date(2016, 1, 1))])
+
+    def snapshot():
+        return (
+            sorted(Person.objects.values_list("pk", "forename", "surname", "date_of_birth", "current_address__address_key")),
+            sorted(PersonAlias.objects.values_list("person_id", "forename", "surname")),
+            sorted(AddressHistory.objects.values_list("person_id", "address__address_key", "date_from")),
+            sorted(FamilyMembership.objects.values_list("family__reference", "person_id", "role", "date_from")),
+        )
+
+    run_match()
+    whole = snapshot()
+    assert len(whole[0]) == 2 and whole[1] and len(whole[3]) == 2
+    counts = project(person_ids=None, chunk_persons=1)
+    assert counts["projected_persons"] == 2
+    assert snapshot() == whole
