@@ -150,24 +150,45 @@ def _open_restricted_ids(user, *, permission_model, break_glass_field: str):
     return named, broken.values(break_glass_field)
 
 
-def visible_persons(user, request=None):
-    """THE visibility rule for people: every page, search, export and API uses it."""
-    from apps.people.models import Person, PersonUserObjectPermission  # noqa: PLC0415
+NOTHING = Q(pk__in=[])  # a Q that matches no row
+
+
+def person_visibility_q(user, request=None, *, via: str = "") -> Q:
+    """THE visibility rule for people, as a Q. ``via`` reaches a person from another model
+    (``"person__"``, ``"related_person__"``) so the rule filters the joined row itself, which
+    keeps every query on its indexes at scale."""
+    from apps.people.models import PersonUserObjectPermission  # noqa: PLC0415
 
     if not _case_reader(user, request):
-        return Person.objects.none()
+        return NOTHING
     named, broken = _open_restricted_ids(user, permission_model=PersonUserObjectPermission, break_glass_field="person")
-    return Person.objects.filter(Q(is_restricted=False) | Q(pk__in=named) | Q(pk__in=broken))
+    key = f"{via}id" if via else "pk"
+    return Q(**{f"{via}is_restricted": False}) | Q(**{f"{key}__in": named}) | Q(**{f"{key}__in": broken})
+
+
+def family_visibility_q(user, request=None, *, via: str = "") -> Q:
+    """THE visibility rule for families, as a Q (see ``person_visibility_q``)."""
+    from apps.people.models import FamilyUserObjectPermission  # noqa: PLC0415
+
+    if not _case_reader(user, request):
+        return NOTHING
+    named, broken = _open_restricted_ids(user, permission_model=FamilyUserObjectPermission, break_glass_field="family")
+    key = f"{via}id" if via else "pk"
+    return Q(**{f"{via}is_restricted": False}) | Q(**{f"{key}__in": named}) | Q(**{f"{key}__in": broken})
+
+
+def visible_persons(user, request=None):
+    """People the user may see: every page, search, export and API reads people from here."""
+    from apps.people.models import Person  # noqa: PLC0415
+
+    return Person.objects.filter(person_visibility_q(user, request))
 
 
 def visible_families(user, request=None):
-    """THE visibility rule for families (see ``visible_persons``)."""
-    from apps.people.models import Family, FamilyUserObjectPermission  # noqa: PLC0415
+    """Families the user may see (see ``visible_persons``)."""
+    from apps.people.models import Family  # noqa: PLC0415
 
-    if not _case_reader(user, request):
-        return Family.objects.none()
-    named, broken = _open_restricted_ids(user, permission_model=FamilyUserObjectPermission, break_glass_field="family")
-    return Family.objects.filter(Q(is_restricted=False) | Q(pk__in=named) | Q(pk__in=broken))
+    return Family.objects.filter(family_visibility_q(user, request))
 
 
 def get_visible_or_404(queryset, **lookup):

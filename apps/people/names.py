@@ -91,6 +91,7 @@ def _nickname_index() -> dict[str, frozenset[str]]:
     return {name: frozenset(variants) for name, variants in index.items()}
 
 
+@lru_cache(maxsize=65536)
 def normalise_name(value: str | None) -> str:
     """Upper-case, accents removed, hyphens and apostrophes handled: "O'Brien-Smith" -> "OBRIEN SMITH"."""
     if not value:
@@ -101,6 +102,7 @@ def normalise_name(value: str | None) -> str:
     return _SPACES.sub(" ", text).strip()
 
 
+@lru_cache(maxsize=65536)
 def phonetic(value: str | None) -> str:
     """Metaphone of the first word of the normalised name ("" for none). Catherine/Kathryn -> K0RN."""
     name = normalise_name(value)
@@ -109,6 +111,7 @@ def phonetic(value: str | None) -> str:
     return jellyfish.metaphone(name.split(" ")[0])[:12]
 
 
+@lru_cache(maxsize=65536)
 def name_variants(value: str | None) -> frozenset[str]:
     """The normalised name and its nickname variants: BILL -> {BILL, WILLIAM, WILL, ...}."""
     name = normalise_name(value)

@@ -14,11 +14,11 @@ from datetime import date
 
 from django.db.models import Max, Prefetch, Q
 
-from apps.accounts.access import Access, visible_families, visible_persons
+from apps.accounts.access import Access, family_visibility_q, person_visibility_q, visible_families, visible_persons
 from apps.indicators.models import Badge, PersonIndicator
 from apps.sources.models import Dataset, SourceRecord
 
-from .models import AddressHistory, Family, FamilyMembership, Person, PersonAlias, Relationship
+from .models import Address, AddressHistory, Family, FamilyMembership, Person, PersonAlias, Relationship
 from .names import name_variants, normalise_name, phonetic, similarity
 from .query import ParsedQuery
 
@@ -77,32 +77,55 @@ class SearchResult:
         return [hit.person.pk for hit in self.hits]
 
 
-def _name_candidates_q(names: list[str]) -> Q:
-    """Candidate rows for a typed name: phonetic or prefix on the surname, nicknames, forename/surname swapped."""
-    q = Q()
+def _name_candidate_ids(names: list[str]) -> set[int]:
+    """Ids of people whose recorded names could be what was typed.
+
+    Each lookup is a separate query on an indexed column (equality or prefix), so the search
+    needs no PostgreSQL extension and never scans the whole table: the phonetic code or the
+    first letters of the surname, nicknames of the forename, the forename/surname swapped, a
+    double-barrelled surname typed in full, and the other names sources know people by
+    (``PersonAlias``: a maiden name, a swapped record). Closeness is scored afterwards.
+    """
+    ids: set[int] = set()
+
+    def add(queryset, field="pk"):
+        ids.update(queryset.values_list(field, flat=True)[:MAX_CANDIDATES])
+
     if len(names) == 1:
         (n,) = names
-        variants = name_variants(n)
-        return (
-            Q(surname_phonetic=phonetic(n)) | Q(search_surname__startswith=n[:3]) | Q(search_surname__contains=f" {n}")
-            | Q(search_forename__in=variants) | Q(forename_phonetic=phonetic(n))
-        )
+        add(Person.objects.filter(surname_phonetic=phonetic(n)))
+        add(Person.objects.filter(search_surname__startswith=n[:3]))
+        add(Person.objects.filter(search_forename__in=name_variants(n)))
+        add(PersonAlias.objects.filter(surname=n.title()), "person_id")
+        return ids
     pairs = [(names[0], names[-1]), (names[-1], names[0])]  # as typed, and swapped
     if len(names) > 2:  # double-barrelled surname typed without a hyphen
         pairs.append((names[0], " ".join(names[1:])))
     for forename, surname in pairs:
-        surname_q = (
-            Q(surname_phonetic=phonetic(surname)) | Q(search_surname__startswith=surname[:2])
-            | Q(search_surname__contains=f" {surname.split(' ')[-1]}")
-        )
         forename_q = (
             Q(search_forename__startswith=forename[:1]) | Q(search_forename__in=name_variants(forename))
             | Q(forename_phonetic=phonetic(forename))
         )
-        q |= surname_q & forename_q
+        add(Person.objects.filter(forename_q, surname_phonetic=phonetic(surname)))
+        add(Person.objects.filter(forename_q, search_surname__startswith=surname[:2]))
         # a typo early in the surname ("Wtason"): the forename (or a nickname of it) exactly, the surname's initial
-        q |= Q(search_forename__in=name_variants(forename), search_surname__startswith=surname[:1])
-    return q
+        add(Person.objects.filter(search_forename__in=name_variants(forename), search_surname__startswith=surname[:1]))
+        add(PersonAlias.objects.filter(surname=surname.title(), forename__istartswith=forename[:1]), "person_id")
+    return ids
+
+
+def _postcode_candidate_ids(postcode: str, *, access: Access) -> set[int]:
+    """People with this postcode (or outward code) now, in an address spell, or on a record of a visible dataset."""
+    full = " " in postcode
+    lookup, value = ("postcode", postcode) if full else ("postcode__startswith", postcode + " ")
+    addresses = Address.objects.filter(**{lookup: value}).values("pk")
+    ids = set(Person.objects.filter(current_address__in=addresses).values_list("pk", flat=True))
+    ids |= set(AddressHistory.objects.filter(address__in=addresses).values_list("person_id", flat=True))
+    ids |= set(
+        SourceRecord.objects.filter(dataset_id__in=visible_dataset_ids(access), person__isnull=False, **{lookup: value})
+        .values_list("person_id", flat=True)
+    )
+    return ids
 
 
 def _name_score(names: list[str], forename: str, surname: str) -> float:
@@ -126,14 +149,6 @@ def _name_score(names: list[str], forename: str, surname: str) -> float:
     if len(names) > 2:
         scores.append(pair_score(names[0], " ".join(names[1:])))
     return max(scores)
-
-
-def _alias_candidates_q(names: list[str]) -> Q:
-    """Other names a source knows a person by (a maiden name, a swapped record): exact, indexed."""
-    q = Q()
-    for forename, surname in ((names[0], names[-1]), (names[-1], names[0])):
-        q |= Q(surname=surname.title(), forename__istartswith=forename[:1])
-    return q
 
 
 def _dob_score(query: ParsedQuery, dob: date | None) -> float:
@@ -191,16 +206,7 @@ def person_search(
         earliest, latest = _age_bounds_to_dob(query.age_min, query.age_max, today)
         qs = qs.filter(date_of_birth__gt=earliest, date_of_birth__lte=latest)
     if query.postcode:
-        # current address, any address spell, or the postcode a linked record (of a visible dataset) carried
-        full = " " in query.postcode
-        lookup = "" if full else "__startswith"
-        value = query.postcode if full else query.postcode + " "
-        qs = qs.filter(
-            Q(**{f"current_address__postcode{lookup}": value})
-            | Q(pk__in=AddressHistory.objects.filter(**{f"address__postcode{lookup}": value}).values("person_id"))
-            | Q(pk__in=SourceRecord.objects.filter(dataset_id__in=visible_dataset_ids(access), **{f"postcode{lookup}": value})
-                .values("person_id"))
-        )
+        qs = qs.filter(pk__in=_postcode_candidate_ids(query.postcode, access=access))
     if query.address_words:
         words = query.address_words.split()
         number = words[0] if words and words[0][0].isdigit() else ""
@@ -211,8 +217,7 @@ def person_search(
             addr_q &= Q(address_history__address__building_number__iexact=number)
         qs = qs.filter(addr_q)
     if query.names:
-        by_alias = PersonAlias.objects.filter(_alias_candidates_q(query.names)).values("person_id")
-        qs = qs.filter(_name_candidates_q(query.names) | Q(pk__in=by_alias))
+        qs = qs.filter(pk__in=_name_candidate_ids(query.names))
     if area:
         qs = qs.filter(current_address__area=area)
     if age_band:
@@ -265,7 +270,7 @@ def person_search(
 def current_family_by_person(person_ids, *, user, request=None) -> dict[int, Family]:
     """Each person's current (latest, open-ended first) family that the user may see."""
     memberships = (
-        FamilyMembership.objects.filter(person_id__in=list(person_ids), family__in=visible_families(user, request))
+        FamilyMembership.objects.filter(family_visibility_q(user, request, via="family__"), person_id__in=list(person_ids))
         .select_related("family")
         .order_by("person_id", "-date_to", "-date_from")
     )
@@ -332,12 +337,12 @@ def person_detail(*, user, request=None, access: Access, pk: int) -> PersonDetai
         .order_by("surname", "forename")
     )
     memberships = list(
-        FamilyMembership.objects.filter(person=person, family__in=visible_families(user, request))
+        FamilyMembership.objects.filter(family_visibility_q(user, request, via="family__"), person=person)
         .select_related("family")
         .order_by("-date_from")
     )
     relationships = list(
-        Relationship.objects.filter(person=person, related_person__in=visible_persons(user, request))
+        Relationship.objects.filter(person_visibility_q(user, request, via="related_person__"), person=person)
         .select_related("related_person")
         .order_by("kind")
     )
@@ -419,9 +424,8 @@ def family_detail(*, user, request=None, access: Access, pk: int) -> FamilyDetai
     from apps.indicators.selectors import family_criteria_for
 
     family = get_visible_or_404(visible_families(user, request).select_related("household__address"), pk=pk)
-    persons = visible_persons(user, request)
     memberships = list(
-        FamilyMembership.objects.filter(family=family, person__in=persons)
+        FamilyMembership.objects.filter(person_visibility_q(user, request, via="person__"), family=family)
         .select_related("person")
         .order_by("person__date_of_birth", "person__pk")
     )
