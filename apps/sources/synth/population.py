@@ -466,7 +466,6 @@ class Population:
     # ---- school careers ---------------------------------------------------------------------
 
     def _school_careers(self) -> None:
-        rng = self.rng
         for person in self.people:
             now = self.academic_age(person)
             if now < 4 or now > 21:
