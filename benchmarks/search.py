@@ -11,9 +11,9 @@ worker, and drives:
 * search: the synthetic queries, with a purpose, as a practitioner types them;
 * person page and family page of the expected people.
 
-It runs everything twice: with the audit write (as in production) and with it replaced by a
-no-op inside the gunicorn workers (``benchmarks/gunicorn_no_audit.py``), and prints the
-difference. Query counts per page come from Django's test client in this process, for pages
+It runs in alternating rounds with the audit write (as in production) and with it replaced by
+a no-op inside the gunicorn workers (``benchmarks/gunicorn_no_audit.py``), prints the
+difference, and times ``audit_record`` itself in-process. Query counts per page come from Django's test client in this process, for pages
 of people with few and with many rows (to show no page's query count grows with its rows).
 Search quality (the expected person in the top 3) is printed for the same queries.
 """
@@ -134,12 +134,30 @@ def query_counts(person_ids) -> None:
     print(f"  search 'Smith'                               {len(ctx.captured_queries):3d} queries")
 
 
+def audit_write_timing(user, samples: int = 200) -> None:
+    """The audit write itself, in a transaction like a request's, and the commit it adds."""
+    from django.db import transaction
+
+    from apps.audit.services import audit_record
+
+    writes, commits = [], []
+    for _ in range(samples):
+        started = time.perf_counter()
+        with transaction.atomic():
+            audit_record(action="view_person", user=user, subject_type="person", subject_id="benchmark")
+            written = time.perf_counter()
+        writes.append(written - started)
+        commits.append(time.perf_counter() - written)
+    print(f"\naudit_record in-process ({samples} writes): write {percentiles(writes)}; commit {percentiles(commits)}")
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--extract", type=Path, required=True, help="the extract folder the database was loaded from")
     parser.add_argument("--requests", type=int, default=300, help="requests per page kind per run")
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--port", type=int, default=8911)
+    parser.add_argument("--rounds", type=int, default=2, help="alternating with/without-audit rounds")
     args = parser.parse_args()
 
     print(f"database: {connection.vendor} {connection.settings_dict['NAME']}, "
@@ -162,28 +180,35 @@ def main():
     for kind, (hit, total) in sorted(report.by_kind.items()):
         print(f"  {kind:<20} {hit}/{total}")
 
-    results = {}
-    for label, no_audit in (("with audit", False), ("without audit", True)):
-        process = serve(args.port, args.workers, no_audit)
-        try:
-            base = f"http://127.0.0.1:{args.port}"
-            drive(base, cases, person_ids, family_ids, 10)  # warm up
-            started = time.perf_counter()
-            results[label] = drive(base, cases, person_ids, family_ids, args.requests)
-            elapsed = time.perf_counter() - started
-        finally:
-            process.terminate()
-            process.wait()
+    results = {"with audit": {"search": [], "person": [], "family": []}, "without audit": {"search": [], "person": [], "family": []}}
+    elapsed = {"with audit": 0.0, "without audit": 0.0}
+    # alternate the two modes so neither gets the benefit of a warmer cache
+    for round_number in range(args.rounds):
+        for label, no_audit in (("without audit", True), ("with audit", False)):
+            process = serve(args.port, args.workers, no_audit)
+            try:
+                base = f"http://127.0.0.1:{args.port}"
+                drive(base, cases, person_ids, family_ids, 10)  # warm up the workers
+                started = time.perf_counter()
+                for kind, samples in drive(base, cases, person_ids, family_ids, args.requests).items():
+                    results[label][kind].extend(samples)
+                elapsed[label] += time.perf_counter() - started
+            finally:
+                process.terminate()
+                process.wait()
+    for label in ("with audit", "without audit"):
         total = sum(len(v) for v in results[label].values())
-        print(f"\n{label}: {total} requests in {elapsed:.1f} s = {total / elapsed:.1f} requests/s (one client, {args.workers} workers)")
+        print(f"\n{label}: {total} requests in {elapsed[label]:.1f} s = {total / elapsed[label]:.1f} requests/s "
+              f"(one client, {args.workers} workers, {args.rounds} alternating rounds)")
         for kind, samples in results[label].items():
             print(f"  {kind:<7} {percentiles(samples)}")
-    print("\naudit write's cost (with minus without):")
+    print("\naudit write's cost over HTTP (with minus without):")
     for kind in ("search", "person", "family"):
         with_, without = sorted(results["with audit"][kind]), sorted(results["without audit"][kind])
         p95 = lambda s: s[int(0.95 * len(s))]  # noqa: E731
         print(f"  {kind:<7} p50 {(statistics.median(with_) - statistics.median(without)) * 1000:+6.1f} ms   "
               f"p95 {(p95(with_) - p95(without)) * 1000:+6.1f} ms")
+    audit_write_timing(user)
     query_counts(person_ids)
 
 
