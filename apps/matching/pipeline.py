@@ -42,6 +42,7 @@ from apps.people.models import Person
 from apps.sources.models import Dataset, SourceRecord
 
 from . import splink_model
+from .bulk import insert_copies
 from .clustering import assign_person_ids, cluster
 from .models import ClericalPair, MatchRun, PersonIdEvent, ReviewDecision
 from .names import name_variants, phonetic, search_key
@@ -285,11 +286,12 @@ def _link_records(assignments: list[tuple[int, int, float | None]]) -> None:
 
 
 def _new_persons(count: int) -> list[int]:
-    """Issue ``count`` new person ids (the projection fills their fields)."""
-    created = Person.objects.bulk_create([Person(forename="", surname="") for _ in range(count)], batch_size=2000)
-    if created and created[0].pk is None:  # backends that do not return ids from bulk inserts
-        return list(Person.objects.filter(forename="", surname="").order_by("-pk").values_list("pk", flat=True)[:count])[::-1]
-    return [p.pk for p in created]
+    """Issue ``count`` new person ids (the projection fills their fields).
+
+    One set-based insert: a first run creates every person (170,000 at bristol
+    scale took 15.7 s as ORM batches).
+    """
+    return insert_copies(Person, Person(forename="", surname=""), count)
 
 
 def _queue_grey_pairs(con, run: MatchRun, pairs: str, config: MatchingConfig, decided: list[tuple[int, int, str]]) -> int:

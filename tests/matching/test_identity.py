@@ -122,3 +122,12 @@ def test_a_new_cluster_takes_the_id_of_the_person_it_overlaps_most():
     assert assignment.new_clusters == [3]
     assert assignment.merges == [(20, 1, 1)]
     assert assignment.splits == [(10, 3, 1)]
+
+
+def test_new_persons_are_issued_in_one_insert_with_distinct_ids(db):
+    from apps.matching.bulk import insert_copies
+
+    ids = insert_copies(Person, Person(forename="", surname=""), 3)
+    assert len(set(ids)) == 3 and ids == sorted(ids)
+    assert list(Person.objects.filter(pk__in=ids).values_list("forename", "sex", "merged_into")) == [("", "U", None)] * 3
+    assert insert_copies(Person, Person(forename="", surname=""), 0) == []
