@@ -223,3 +223,16 @@ class BreakGlass(models.Model):
                 | models.Q(person__isnull=True, family__isnull=False),
             )
         ]
+
+
+class PostcodeArea(models.Model):
+    """The council's areas by postcode district (BS5 -> East Central): reference data, configured per council."""
+
+    district = models.CharField(max_length=4, unique=True, help_text="Outward code, e.g. BS5")
+    area = models.CharField(max_length=20, choices=Area.choices)
+
+    class Meta:
+        ordering = ["district"]
+
+    def __str__(self) -> str:
+        return f"{self.district}: {self.get_area_display()}"

@@ -93,6 +93,11 @@ def reference_data_load(*, path: Path = REFERENCE_FILE) -> dict[str, int]:
         if created:  # an administrator's later edits to a role are kept
             role.sections.set([sections[s] for s in r["sections"]])
 
+    from apps.people.models import PostcodeArea
+
+    for row in data.get("postcode_areas", []):
+        PostcodeArea.objects.update_or_create(district=row["district"], defaults={"area": row["area"]})
+
     from apps.sources.catalogue import DATASETS
 
     for spec in DATASETS:
