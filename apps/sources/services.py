@@ -102,7 +102,6 @@ class _Stage:
         self._pack = pack
         self._pending: list = []
         self._sizes: list[tuple[int, int]] = []  # (bytes, rows) of each chunk, in file order
-        self.rows = 0
 
     def add(self, row: tuple) -> None:
         self._pending.append(self._encode(row))
@@ -114,7 +113,6 @@ class _Stage:
             data = self._pack(self._pending)
             self._file.write(data)
             self._sizes.append((len(data), len(self._pending)))
-            self.rows += len(self._pending)
             self._pending = []
 
     def chunks(self) -> Iterator[tuple[bytes, int]]:
@@ -232,7 +230,7 @@ def _load(*, batch: ImportBatch, dataset: Dataset, handle, reporter: _Progress) 
             if (earlier := _loaded_twin(batch)) is not None:  # the same file finished meanwhile
                 _batch_duplicate(batch, earlier)
                 return
-            loaded = _records_write(batch=batch, stage=stage, on_progress=reporter.loaded)
+            loaded = _records_write(stage=stage, on_progress=reporter.loaded)
             previous = list(ImportBatch.objects.filter(dataset=dataset, is_current=True).values_list("pk", flat=True))
             _records_delete(batch_ids=previous)
             ImportBatch.objects.filter(pk__in=previous).update(is_current=False)
@@ -318,6 +316,7 @@ def _audit(batch: ImportBatch, *, replaced: list[int] = ()) -> None:
 
 
 def _records_stage(batch: ImportBatch) -> _Stage:
+    """A stage encoding rows for this database's bulk write: COPY text on PostgreSQL, INSERT parameters elsewhere."""
     if connection.vendor == "postgresql":
         prefix = f"{batch.dataset_id}\t{batch.pk}\t"
         return _Stage(encode=lambda row: _copy_line(prefix, row), pack=lambda lines: "".join(lines).encode())
@@ -365,7 +364,7 @@ def _insert_params(prefix: tuple, row: tuple) -> tuple:
     )  # fmt: skip
 
 
-def _records_write(*, batch: ImportBatch, stage: _Stage, on_progress: Callable[[int], None]) -> int:
+def _records_write(*, stage: _Stage, on_progress: Callable[[int], None]) -> int:
     if connection.vendor == "postgresql":
         return _records_copy(stage=stage, on_progress=on_progress)
     return _records_insert_many(stage=stage, on_progress=on_progress)

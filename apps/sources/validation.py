@@ -17,7 +17,6 @@ import codecs
 import csv
 import datetime as dt
 import io
-import itertools
 import re
 from collections import Counter
 from collections.abc import Callable
@@ -79,6 +78,11 @@ MAX_LENGTH = {"source_key": 80, "forename": 100, "surname": 100, "school_urn": 1
 EARLIEST_BIRTH = dt.date(1900, 1, 1)
 # Identity columns whose blanks the data-quality report counts.
 QUALITY_COLUMNS = tuple(c for c in IDENTITY_COLUMNS if c not in {"source_key", "middle_names"})
+# The columns the row checks and the staged record read by name.
+_FIELDS_READ = frozenset(IDENTITY_COLUMNS) | {
+    "event_type", "date_from", "date_to", "sessions_attended", "sessions_possible", *FACT_DATE_COLUMN.values(),
+}
+
 _SURROGATES = re.compile("[\udc80-\udcff]")  # bytes that were not UTF-8 (decoded with surrogateescape)
 
 
@@ -168,7 +172,7 @@ class ValidationResult:
 class ExtractValidator:
     """Checks and normalises the rows of one dataset's extract."""
 
-    chunk_rows = 10_000  # rows checked together; progress is reported after each chunk
+    progress_every = 10_000
 
     def __init__(self, spec: DatasetSpec):
         self.spec = spec
@@ -189,11 +193,9 @@ class ExtractValidator:
     ) -> ValidationResult:
         """Read ``binary_file`` (opened in binary mode, at its start) and check every row.
 
-        Rows are checked ``chunk_rows`` at a time, column by column (each
-        distinct value of a column in the chunk is parsed once). Good rows go
-        to ``sink`` as tuples in ``ROW_FIELDS`` order until the first problem;
-        after that rows are only checked, so the report is complete but
-        nothing more is staged.
+        Good rows go to ``sink`` as tuples in ``ROW_FIELDS`` order until the
+        first problem; after that rows are only checked, so the report is
+        complete but nothing more is staged.
         """
         result = ValidationResult(problems=ProblemLog())
         self._key_rows: dict[tuple, int] = {}  # record key -> the row it was first seen in
@@ -215,34 +217,30 @@ class ExtractValidator:
         columns = self._header_check(header, problems)
         if problems:
             return result  # rows are not read when the header is wrong (or names excluded data)
+        width = len(columns)
         self._record_key_indexes = [columns.index(c) for c in RECORD_KEY[self.spec.fact_kind] if c in columns]
         fact_key = ", ".join(columns[i] for i in self._record_key_indexes)
         self._duplicate_reason = "duplicate record: the same source_key " + (
             f"with the same {fact_key} is in an earlier row" if fact_key else "is in an earlier row"
         )
-        self._columns = columns
-        self._plan = self._column_plan(columns)
+        plan = self._plan(columns)
         self._layout(columns)
-        chunk: list[tuple[int, list[str]]] = []  # (row number, fields); blank lines are counted, not checked
+        previous: tuple[int, list[str]] | None = None
         row_number = 0
-        truncated = None
         try:
             for row in reader:
                 row_number += 1
-                if row:
-                    chunk.append((row_number, row))
-                if len(chunk) > self.chunk_rows:  # one held back: the last row of the file is checked as such
-                    self._chunk(chunk[:-1], result, sink, last=False)
-                    chunk = chunk[-1:]
-                    if on_progress:
-                        on_progress(chunk[0][0] - 1)
+                if previous is not None:
+                    self._row(*previous, columns, width, plan, result, sink, last=False)
+                    if on_progress and previous[0] % self.progress_every == 0:
+                        on_progress(previous[0])
+                previous = (row_number, row) if row else None
         except csv.Error as exc:
-            truncated = f"the file ends part-way through a quoted value (truncated file?): {exc}"
-        self._chunk(chunk, result, sink, last=truncated is None)
-        if truncated:
-            problems.add(row_number + 1, "", truncated)
+            problems.add(row_number + 1, "", f"the file ends part-way through a quoted value (truncated file?): {exc}")
+        if previous is not None:
+            self._row(*previous, columns, width, plan, result, sink, last=True)
         result.rows_total = row_number
-        for column in self._absent_quality_columns:  # blank in every row that reached the value checks
+        for column in self._absent_quality_columns:  # blank in every row that reached the identity checks
             result.missing[column] += self._rows_checked
         if on_progress:
             on_progress(row_number)
@@ -270,8 +268,8 @@ class ExtractValidator:
                 problems.add(0, column, "required column missing")
         return columns
 
-    def _column_plan(self, columns: list[str]) -> list[tuple[int, str, Callable[[str], object]]]:
-        """For each column: its index, name, and the function that checks one cell of it (see ``_cell_check``)."""
+    def _plan(self, columns: list[str]) -> list[tuple[int, str, Callable[[str], object] | None, bool, int]]:
+        """For each column: its index, name, parser (None keeps the text), whether a value is required, length limit (0: none)."""
         plan = []
         for index, column in enumerate(columns):
             if column in DATE_COLUMNS:
@@ -292,148 +290,125 @@ class ExtractValidator:
                 parser = _urn
             else:
                 parser = None
-            plan.append((index, column, _cell_check(parser, required=column in self.required, limit=MAX_LENGTH.get(column, 0))))
+            plan.append((index, column, parser, column in self.required, MAX_LENGTH.get(column, 0)))
         return plan
 
     def _layout(self, columns: list[str]) -> None:
-        """Which columns the row checks and the staged record read; a column the file lacks reads as None."""
-        self._quality_columns = [c for c in QUALITY_COLUMNS if c in columns]
+        """Where each field the checks read sits in a row's parsed values.
+
+        A row's values are a list with one slot per column and one more,
+        always None, at the end: a column the file does not have points there.
+        """
+        absent = len(columns)
+        self._at = {name: columns.index(name) if name in columns else absent for name in _FIELDS_READ}
+        self._quality_at = [(c, self._at[c]) for c in QUALITY_COLUMNS if c in columns]
         self._absent_quality_columns = [c for c in QUALITY_COLUMNS if c not in columns]
         self._rows_checked = 0
-        self._fact_date_column = self.fact_date_column if self.fact_date_column in columns else None
+        self._fact_at = [(c, columns.index(c) if c in columns else absent) for c in self.fact_columns]
+        self._fact_date_at = self._at[self.fact_date_column] if self.fact_date_column else absent
         self._address_keys: dict[tuple[str, str], str] = {}
 
-    # --- a chunk of rows ----------------------------------------------------------
+    # --- one row -----------------------------------------------------------
 
-    def _chunk(self, chunk: list[tuple[int, list[str]]], result: ValidationResult, sink, *, last: bool) -> None:
-        """Check a chunk of rows column by column; stage them if the file has no problem so far.
-
-        The chunk's problems are gathered, then logged in row order (and, in a
-        row, in column order, then duplicates, then cross-column checks), as a
-        row-by-row check would list them.
-        """
-        found: list[tuple[int, int, str, str, str]] = []  # (row, order in the row, column, reason, detail)
-        width = len(self._columns)
-        every_field = all(len(row) == width for _, row in chunk)
-        if every_field and not _SURROGATES.search("\x1f".join(["\x1f".join(row) for _, row in chunk])):
-            rows = chunk  # the usual case, checked for the whole chunk at once
-        else:
-            rows = self._shape_check(chunk, found, last=last)
-        if rows:
-            numbers = [number for number, _ in rows]
-            cells = [row for _, row in rows]
-            values = self._columns_check(numbers, cells, found)
-            self._rows_checked += len(rows)
-            for column in self._quality_columns:
-                result.missing[column] += values[column].count(None)
-            self._duplicates_check(numbers, cells, values["source_key"], found)
-            self._cross_check(numbers, values, found)
+    def _row(self, row_number, row, columns, width, plan, result, sink, *, last) -> None:
         problems = result.problems
-        for row_number, _, column, reason, detail in sorted(found, key=lambda problem: problem[:2]):
-            problems.add(row_number, column, reason, detail=detail)
-        if rows and not problems:
-            self._stage(numbers, cells, values, result, sink)
-
-    def _shape_check(self, chunk, found, *, last: bool) -> list[tuple[int, list[str]]]:
-        """The rows of ``chunk`` with every field and only UTF-8; the others' problems are added to ``found``."""
-        width = len(self._columns)
-        rows = []
-        for position, (row_number, row) in enumerate(chunk):
-            if len(row) != width:
-                if last and position == len(chunk) - 1 and len(row) < width:
-                    reason = f"the file ends part-way through this row: {len(row)} of {width} fields (truncated file?)"
-                else:
-                    reason = f"expected {width} fields, found {len(row)}"
-                found.append((row_number, -1, "", reason, ""))
-            elif _SURROGATES.search("\x1f".join(row)):
-                found.extend(
-                    (row_number, index, column, "not UTF-8: bytes in another encoding (e.g. Windows-1252); save the file as UTF-8", "")
-                    for index, (column, value) in enumerate(zip(self._columns, row, strict=True))
-                    if _SURROGATES.search(value)
-                )
+        if len(row) != width:
+            if last and len(row) < width:
+                reason = f"the file ends part-way through this row: {len(row)} of {width} fields (truncated file?)"
             else:
-                rows.append((row_number, row))
-        return rows
+                reason = f"expected {width} fields, found {len(row)}"
+            problems.add(row_number, "", reason)
+            return
+        if _SURROGATES.search("\x1f".join(row)):
+            for column, value in zip(columns, row, strict=True):
+                if _SURROGATES.search(value):
+                    problems.add(
+                        row_number, column, "not UTF-8: bytes in another encoding (e.g. Windows-1252); save the file as UTF-8"
+                    )
+            return
+        values: list[object] = [None] * (width + 1)
+        for index, column, parser, required, limit in plan:
+            text = row[index].strip()
+            if not text:
+                if required:
+                    problems.add(row_number, column, "required value missing")
+                continue
+            if limit and len(text) > limit:
+                problems.add(row_number, column, f"longer than {limit} characters")
+                continue
+            if parser is None:
+                values[index] = text
+                continue
+            try:
+                values[index] = parser(text)
+            except ValueError as exc:
+                problems.add(row_number, column, str(exc))
+        at = self._at
+        if values[at["source_key"]] is not None:
+            key = (values[at["source_key"]], *[row[i].strip() for i in self._record_key_indexes])
+            if (first := self._key_rows.setdefault(key, row_number)) != row_number:
+                problems.add(row_number, "source_key", self._duplicate_reason, detail=f"row {first}")
+        self._cross_check(row_number, values, problems)
+        self._rows_checked += 1
+        missing = result.missing
+        for column, index in self._quality_at:
+            if values[index] is None:
+                missing[column] += 1
+        if problems:
+            return  # the file will be refused: stop staging, keep checking
+        sink(self._record(row_number, row, columns, values, result))
 
-    def _columns_check(self, numbers: list[int], cells: list[list[str]], found: list) -> dict[str, list]:
-        """Each column's parsed values (None when blank or refused); refused cells are added to ``found``."""
-        values: dict[str, list] = {}
-        for index, column, check in self._plan:
-            texts = [row[index] for row in cells]
-            outcomes = {text: check(text) for text in dict.fromkeys(texts)}
-            refused = {text for text, outcome in outcomes.items() if type(outcome) is _Refusal}
-            if refused:
-                for number, text in zip(numbers, texts, strict=True):
-                    if text in refused:
-                        found.append((number, index, column, outcomes[text].reason, ""))
-                for text in refused:
-                    outcomes[text] = None
-            values[column] = [outcomes[text] for text in texts]
-        return values
+    def _cross_check(self, row_number, values, problems) -> None:
+        at = self._at
+        birth = values[at["date_of_birth"]]
+        if birth is not None and not EARLIEST_BIRTH <= birth <= self._today:
+            problems.add(row_number, "date_of_birth", "date of birth is in the future or before 1900")
+        start, end = values[at["date_from"]], values[at["date_to"]]
+        if start is not None and end is not None and end < start:
+            problems.add(row_number, "date_to", "date_to is before date_from")
+        attended, possible = values[at["sessions_attended"]], values[at["sessions_possible"]]
+        if attended is not None and possible is not None and attended > possible:
+            problems.add(row_number, "sessions_attended", "more sessions attended than possible")
 
-    def _duplicates_check(self, numbers, cells, source_keys, found) -> None:
-        seen = self._key_rows
-        after = len(self._columns)
-        key_columns = [[row[index].strip() for row in cells] for index in self._record_key_indexes]
-        for number, key in zip(numbers, zip(source_keys, *key_columns, strict=True), strict=True):
-            if key[0] is not None:
-                first = seen.setdefault(key, number)
-                if first != number:
-                    found.append((number, after, "source_key", self._duplicate_reason, f"row {first}"))
-
-    def _cross_check(self, numbers, values, found) -> None:
-        after = len(self._columns) + 1
-        for number, birth in zip(numbers, values.get("date_of_birth", ()), strict=False):
-            if birth is not None and not EARLIEST_BIRTH <= birth <= self._today:
-                found.append((number, after, "date_of_birth", "date of birth is in the future or before 1900", ""))
-        if "date_from" in values and "date_to" in values:
-            for number, start, end in zip(numbers, values["date_from"], values["date_to"], strict=True):
-                if start is not None and end is not None and end < start:
-                    found.append((number, after + 1, "date_to", "date_to is before date_from", ""))
-        if "sessions_attended" in values and "sessions_possible" in values:
-            pairs = zip(numbers, values["sessions_attended"], values["sessions_possible"], strict=True)
-            for number, attended, possible in pairs:
-                if attended is not None and possible is not None and attended > possible:
-                    found.append((number, after + 2, "sessions_attended", "more sessions attended than possible", ""))
-
-    def _stage(self, numbers, cells, values, result, sink) -> None:
-        """Hand each row to ``sink`` as ``ROW_FIELDS``: raw as sent, identity normalised, and its fact."""
-        blank = itertools.repeat(None)
-        column = lambda name: values.get(name, blank)  # noqa: E731
-        fact_dates = values[self._fact_date_column] if self._fact_date_column else blank
-        if self._fact_date_column:
-            dates = [d for d in fact_dates if d is not None]
-            if dates:
-                low, high = min(dates), max(dates)
-                result.fact_date_min = low if result.fact_date_min is None else min(low, result.fact_date_min)
-                result.fact_date_max = high if result.fact_date_max is None else max(high, result.fact_date_max)
-        fact_names = [c for c in self.fact_columns if c in values]
-        facts = zip(*[values[c] for c in fact_names], strict=True) if fact_names else itertools.repeat(())
-        absent_facts = dict.fromkeys(c for c in self.fact_columns if c not in values)
-        fact_kind = self.spec.fact_kind
-        names = self._columns
-        for (number, row, source_key, forename, surname, birth, sex, postcode, address, uprn, nhs_number, upn, ni_number,
-             event_type, fact_date, fact_values) in zip(
-            numbers, cells, values["source_key"], column("forename"), column("surname"), column("date_of_birth"),
-            column("sex"), column("postcode"), column("address"), column("uprn"), column("nhs_number"), column("upn"),
-            column("ni_number"), column("event_type"), fact_dates, facts,
-        ):  # fmt: skip
-            fact = {name: value.isoformat() if isinstance(value, dt.date) else value for name, value in zip(fact_names, fact_values)}
-            if absent_facts:
-                fact |= absent_facts
-                fact = {c: fact[c] for c in self.fact_columns}
-            sink((
-                source_key, number, dict(zip(names, row, strict=True)), forename or "", surname or "", birth, sex or "",
-                postcode or "", self._address_key(address, postcode or "") if address else "", uprn or "",
-                nhs_number or "", upn or "", ni_number or "", event_type or fact_kind, fact_date, fact,
-            ))  # fmt: skip
-
-    def _address_key(self, address: str, postcode: str) -> str:
-        """``normalise.address_key``, once per distinct (address, postcode) of the file."""
-        key = self._address_keys.get((address, postcode))
-        if key is None:
-            key = self._address_keys[address, postcode] = normalise.address_key(address, postcode)[:200]
-        return key
+    def _record(self, row_number, row, columns, values, result) -> tuple:
+        """The row as ``ROW_FIELDS``: raw as sent, identity normalised, and its fact."""
+        at = self._at
+        postcode = values[at["postcode"]] or ""
+        address = values[at["address"]]
+        fact_date = values[self._fact_date_at]
+        if fact_date is not None:
+            if result.fact_date_min is None or fact_date < result.fact_date_min:
+                result.fact_date_min = fact_date
+            if result.fact_date_max is None or fact_date > result.fact_date_max:
+                result.fact_date_max = fact_date
+        fact = {}
+        for column, index in self._fact_at:
+            value = values[index]
+            fact[column] = value.isoformat() if isinstance(value, dt.date) else value
+        if address:
+            address_key = self._address_keys.get((address, postcode))
+            if address_key is None:
+                address_key = self._address_keys[address, postcode] = normalise.address_key(address, postcode)[:200]
+        else:
+            address_key = ""
+        return (
+            values[at["source_key"]],
+            row_number,
+            dict(zip(columns, row, strict=True)),
+            values[at["forename"]] or "",
+            values[at["surname"]] or "",
+            values[at["date_of_birth"]],
+            values[at["sex"]] or "",
+            postcode,
+            address_key,
+            values[at["uprn"]] or "",
+            values[at["nhs_number"]] or "",
+            values[at["upn"]] or "",
+            values[at["ni_number"]] or "",
+            values[at["event_type"]] or self.spec.fact_kind,
+            fact_date,
+            fact,
+        )
 
     def _event_type(self, value: str) -> str:
         code = value.strip().lower()
@@ -442,37 +417,6 @@ class ExtractValidator:
         if code not in self.event_types:
             raise ValueError(f"unknown event type for {self.spec.code} (expected one of: {', '.join(self.spec.event_types)})")
         return code
-
-
-class _Refusal:
-    """A cell's problem, as ``_cell_check`` returns it (a parsed value may itself be None or any type)."""
-
-    __slots__ = ("reason",)
-
-    def __init__(self, reason: str):
-        self.reason = reason
-
-
-_REQUIRED_MISSING = _Refusal("required value missing")
-
-
-def _cell_check(parser: Callable[[str], object] | None, *, required: bool, limit: int) -> Callable[[str], object]:
-    """A function of one cell's text: its parsed value, None when blank, or a ``_Refusal``."""
-
-    def check(text: str) -> object:
-        text = text.strip()
-        if not text:
-            return _REQUIRED_MISSING if required else None
-        if limit and len(text) > limit:
-            return _Refusal(f"longer than {limit} characters")
-        if parser is None:
-            return text
-        try:
-            return parser(text)
-        except ValueError as exc:
-            return _Refusal(str(exc))
-
-    return check
 
 
 def _count(value: str) -> int:
