@@ -35,7 +35,6 @@ from pathlib import Path
 import pyarrow as pa
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import Q
 from django.utils import timezone
 
 from apps.people.models import Person
