@@ -47,6 +47,7 @@ from apps.people.models import (
     PersonAlias,
     Relationship,
 )
+from apps.people.services import address_areas_assign
 from apps.schools.models import AttendanceMonth, Enrolment, Exclusion, School, SENStatus
 from apps.sources.catalogue import DATASETS_BY_CODE
 from apps.sources.models import Dataset, SourceRecord
@@ -130,6 +131,7 @@ def project(*, person_ids: Iterable[int] | None, chunk_persons: int = CHUNK_PERS
         counts.update(_schools(by_person))
         counts["indicators"] += _indicators(by_person)
         del records, by_person
+    counts["address_areas"] = address_areas_assign()
     counts.update(_households(None if scope is None else touched))
     return dict(counts)
 
