@@ -319,12 +319,18 @@ class ExtractValidator:
                 reason = f"expected {width} fields, found {len(row)}"
             problems.add(row_number, "", reason)
             return
-        if _SURROGATES.search("\x1f".join(row)):
+        joined = "\x1f".join(row)
+        if _SURROGATES.search(joined):
             for column, value in zip(columns, row, strict=True):
                 if _SURROGATES.search(value):
                     problems.add(
                         row_number, column, "not UTF-8: bytes in another encoding (e.g. Windows-1252); save the file as UTF-8"
                     )
+            return
+        if "\x00" in joined:
+            for column, value in zip(columns, row, strict=True):
+                if "\x00" in value:
+                    problems.add(row_number, column, "contains a NUL character (binary data in a text field)")
             return
         values: list[object] = [None] * (width + 1)
         for index, column, parser, required, limit in plan:

@@ -179,6 +179,15 @@ def test_windows_1252_is_refused_with_the_row(earlier, tmp_path):
     assert_refused_and_unchanged(batch, earlier)
 
 
+def test_a_nul_character_is_refused_with_the_row_and_column(earlier, tmp_path):
+    lines = extract_bytes(rows=4).split(b"\r\n")
+    lines[2] = lines[2].replace(b"O'Brien", b"O'Br\x00ien")  # data row 2
+    batch = load(tmp_path, b"\r\n".join(lines))
+
+    assert reasons(batch) == [(2, "surname", "contains a NUL character (binary data in a text field)")]
+    assert_refused_and_unchanged(batch, earlier)
+
+
 def test_utf8_with_bom_is_accepted_and_the_bom_stripped(earlier, tmp_path):
     content = "\ufeff".encode() + extract_bytes(rows=2, changes={1: {"surname": "Zoë"}})
     batch = load(tmp_path, content)
