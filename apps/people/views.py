@@ -142,24 +142,24 @@ def person_addresses(request, pk: int):
                            action=AuditEvent.Action.VIEW_ADDRESSES, subject_type="person", pk=pk)
 
 
-@acl.require_capability(acl.CASE_VIEW)
-def family(request, pk: int):
+def _family_page(request, pk: int, *, template: str, tab: str, action: str):
     if not acl.visible_families(request.user, request).filter(pk=pk).exists():
         return _break_glass_or_404(request, kind="family", pk=pk)
     user_access = acl.access_for(request.user, request)
     detail = selectors.family_detail(user=request.user, request=request, access=user_access, pk=pk)
-    return _render_audited(request, "people/family.html", {"d": detail, "f": detail.family, "today": date.today(), "tab": "family"},
-                           action=AuditEvent.Action.VIEW_FAMILY, subject_type="family", pk=pk,
+    context = {"d": detail, "f": detail.family, "today": date.today(), "tab": tab}
+    if tab == "family_addresses":
+        context["timeline"] = selectors.address_timeline(detail.addresses)
+    return _render_audited(request, template, context, action=action, subject_type="family", pk=pk,
                            record_ids=[m.membership.person_id for m in detail.members])
+
+
+@acl.require_capability(acl.CASE_VIEW)
+def family(request, pk: int):
+    return _family_page(request, pk, template="people/family.html", tab="family", action=AuditEvent.Action.VIEW_FAMILY)
 
 
 @acl.require_capability(acl.CASE_VIEW)
 def family_addresses(request, pk: int):
-    if not acl.visible_families(request.user, request).filter(pk=pk).exists():
-        return _break_glass_or_404(request, kind="family", pk=pk)
-    user_access = acl.access_for(request.user, request)
-    detail = selectors.family_detail(user=request.user, request=request, access=user_access, pk=pk)
-    return _render_audited(request, "people/family_addresses.html",
-                           {"d": detail, "f": detail.family, "timeline": selectors.address_timeline(detail.addresses), "today": date.today(), "tab": "family_addresses"},
-                           action=AuditEvent.Action.VIEW_ADDRESSES, subject_type="family", pk=pk,
-                           record_ids=[m.membership.person_id for m in detail.members])
+    return _family_page(request, pk, template="people/family_addresses.html", tab="family_addresses",
+                        action=AuditEvent.Action.VIEW_ADDRESSES)
