@@ -206,7 +206,7 @@ def person_search(
         earliest, latest = _age_bounds_to_dob(query.age_min, query.age_max, today)
         qs = qs.filter(date_of_birth__gt=earliest, date_of_birth__lte=latest)
     if query.postcode:
-        qs = qs.filter(pk__in=_postcode_candidate_ids(query.postcode, access=access))
+        qs = qs.filter(pk__anyof=_postcode_candidate_ids(query.postcode, access=access))
     if query.address_words:
         words = query.address_words.split()
         number = words[0] if words and words[0][0].isdigit() else ""
@@ -217,7 +217,7 @@ def person_search(
             addr_q &= Q(address_history__address__building_number__iexact=number)
         qs = qs.filter(addr_q)
     if query.names:
-        qs = qs.filter(pk__in=_name_candidate_ids(query.names))
+        qs = qs.filter(pk__anyof=_name_candidate_ids(query.names))
     if area:
         qs = qs.filter(current_address__area=area)
     if age_band:
@@ -235,7 +235,7 @@ def person_search(
     )
     alias_names: dict[int, list[tuple[str, str, date | None]]] = defaultdict(list)
     if query.names:
-        for pid, forename, surname, dob in PersonAlias.objects.filter(person_id__in=[c[0] for c in candidates]).values_list(
+        for pid, forename, surname, dob in PersonAlias.objects.filter(person_id__anyof=[c[0] for c in candidates]).values_list(
             "person_id", "forename", "surname", "date_of_birth"
         ):
             alias_names[pid].append((normalise_name(forename), normalise_name(surname), dob))
