@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from django.db.models import Q
+
 from apps.sources.models import SourceRecord
 
 from .models import ClericalPair, MatchRun
@@ -41,13 +43,34 @@ def match_runs(limit: int = 20):
     return MatchRun.objects.select_related("dataset", "started_by")[:limit]
 
 
-def review_queue(limit: int = 50):
+def _reviewable_by(user) -> Q:
+    """Pairs neither of whose records belongs to a restricted person the reviewer is not named on.
+
+    Restricted records (staff and their relatives, high-profile cases) stay out of the clerical
+    queue for everyone else; a pair opened by id is then a 404 like any unseen record.
+    """
+    q = Q()
+    for side in ("record_low", "record_high"):
+        q &= (
+            Q(**{f"{side}__person__isnull": True})
+            | Q(**{f"{side}__person__is_restricted": False})
+            | Q(**{f"{side}__person__named_users__user": user})
+        )
+    return q
+
+
+def review_pairs(*, user):
+    """The clerical pairs ``user`` may review, most likely matches first."""
+    return ClericalPair.objects.filter(_reviewable_by(user)).select_related("record_low__dataset", "record_high__dataset")
+
+
+def review_queue(*, user, limit: int = 50):
     """Queued pairs without a decision, most likely matches first."""
-    return ClericalPair.objects.select_related("record_low__dataset", "record_high__dataset")[:limit]
+    return review_pairs(user=user)[:limit]
 
 
-def review_queue_count() -> int:
-    return ClericalPair.objects.count()
+def review_queue_count(*, user) -> int:
+    return review_pairs(user=user).count()
 
 
 def _value(record: SourceRecord, field: str) -> str:

@@ -12,7 +12,7 @@ from apps.accounts import access as acl
 from apps.audit.services import audit_record
 
 from . import selectors, services
-from .models import ClericalPair, MatchRun, ReviewDecision
+from .models import MatchRun, ReviewDecision
 from .tasks import match_run_task
 
 SHOW_SCORE_SESSION_KEY = "matching_show_score"
@@ -20,7 +20,7 @@ SHOW_SCORE_SESSION_KEY = "matching_show_score"
 
 @acl.require_capability(acl.MATCHING_REVIEW)
 def runs(request):
-    return render(request, "matching/runs.html", {"runs": selectors.match_runs(), "queued": selectors.review_queue_count()})
+    return render(request, "matching/runs.html", {"runs": selectors.match_runs(), "queued": selectors.review_queue_count(user=request.user)})
 
 
 @require_POST
@@ -48,14 +48,14 @@ def review_queue(request):
         request.session[SHOW_SCORE_SESSION_KEY] = request.GET["show_score"] == "1"
     return render(
         request, "matching/review_queue.html",
-        {"pairs": selectors.review_queue(), "count": selectors.review_queue_count(),
+        {"pairs": selectors.review_queue(user=request.user), "count": selectors.review_queue_count(user=request.user),
          "show_score": request.session.get(SHOW_SCORE_SESSION_KEY, False)},
     )
 
 
 @acl.require_capability(acl.MATCHING_REVIEW)
 def review_pair(request, pk: int):
-    pair = ClericalPair.objects.select_related("record_low__dataset", "record_high__dataset").filter(pk=pk).first()
+    pair = selectors.review_pairs(user=request.user).filter(pk=pk).first()
     if pair is None:
         raise Http404("Page not found")
     show_score = request.session.get(SHOW_SCORE_SESSION_KEY, False)

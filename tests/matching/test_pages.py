@@ -45,6 +45,21 @@ def test_reviewer_labels_a_pair_without_the_score_and_it_leaves_the_queue(client
     assert not ClericalPair.objects.exists()
 
 
+def test_a_restricted_persons_records_stay_out_of_the_queue_unless_named(client_as, users, extract, run_match):
+    from apps.people.restriction import record_name_user, record_restrict
+
+    a, _ = extract("bcc-council-tax", [ANNA, ANNA | {"forename": "ANA", "date_of_birth": "1988-09-15", "address": "3 ELM RD"}])
+    run_match()
+    pair = ClericalPair.objects.get()
+    person = Person.objects.get(pk=person_of(a))
+    record_restrict(record=person, custodian=users["data-custodian"], reason="Member of staff")
+    client = client_as("data-quality-officer")
+    assert b"ANNA" not in client.get(reverse("matching:review_queue")).content
+    assert client.get(reverse("matching:review_pair", args=[pair.pk])).status_code == 404
+    record_name_user(record=person, user=users["data-quality-officer"], custodian=users["data-custodian"])
+    assert client.get(reverse("matching:review_pair", args=[pair.pk])).status_code == 200
+
+
 def test_run_page_shows_figures_and_parameters(client_as, extract, run_match):
     extract("bcc-council-tax", [ANNA])
     run = run_match()
