@@ -34,6 +34,7 @@ import datetime as dt
 from collections import Counter, defaultdict
 from collections.abc import Iterable
 
+from django.db import connection
 from django.db.models.fields.json import KT
 
 from apps.indicators.models import IndicatorDefinition, PersonIndicator
@@ -133,7 +134,20 @@ def project(*, person_ids: Iterable[int] | None, chunk_persons: int = CHUNK_PERS
         del records, by_person
     counts["address_areas"] = address_areas_assign()
     counts.update(_households(None if scope is None else touched))
+    if scope is None:
+        _refresh_planner_statistics()
     return dict(counts)
+
+
+def _refresh_planner_statistics() -> None:
+    """After a full projection rewrote the master tables, give PostgreSQL's planner fresh statistics
+    (ANALYZE samples; seconds at Bristol scale): without them the first searches plan on stale counts."""
+    if connection.vendor != "postgresql":
+        return
+    tables = [m._meta.db_table for m in (Person, PersonAlias, Address, AddressHistory, Household, Family, FamilyMembership,
+                                         Relationship, SourceRecord, PersonIndicator)]
+    with connection.cursor() as cursor:
+        cursor.execute(f"ANALYZE {', '.join(tables)}")
 
 
 def _clear(scope: list[int] | None) -> None:
