@@ -110,36 +110,43 @@ def _render_audited(request, template, context, *, action, subject_type, pk, rec
     return response
 
 
-@acl.require_capability(acl.CASE_VIEW)
-def person(request, pk: int):
+def _person_page(request, pk: int, *, template: str, tab: str, action: str, context_for):
+    """One person page: visible (or break-glass), its context from a selector, rendered and audited."""
     if (response := _visible_person_or_redirect(request, pk)) is not None:
         return response
-    user_access = acl.access_for(request.user, request)
-    detail = selectors.person_detail(user=request.user, request=request, access=user_access, pk=pk)
-    return _render_audited(request, "people/person.html", {"d": detail, "p": detail.person, "today": date.today(), "tab": "person"},
-                           action=AuditEvent.Action.VIEW_PERSON, subject_type="person", pk=pk)
+    context = context_for(acl.access_for(request.user, request)) | {"today": date.today(), "tab": tab}
+    return _render_audited(request, template, context, action=action, subject_type="person", pk=pk)
+
+
+@acl.require_capability(acl.CASE_VIEW)
+def person(request, pk: int):
+    def context_for(access):
+        detail = selectors.person_detail(user=request.user, request=request, access=access, pk=pk)
+        return {"d": detail, "p": detail.person}
+
+    return _person_page(request, pk, template="people/person.html", tab="person",
+                        action=AuditEvent.Action.VIEW_PERSON, context_for=context_for)
 
 
 @acl.require_capability(acl.CASE_VIEW)
 def person_school(request, pk: int):
-    if (response := _visible_person_or_redirect(request, pk)) is not None:
-        return response
-    user_access = acl.access_for(request.user, request)
-    detail = selectors.school_detail(user=request.user, request=request, access=user_access, pk=pk)
-    return _render_audited(request, "people/school.html", {"d": detail, "p": detail.person, "today": date.today(), "tab": "school"},
-                           action=AuditEvent.Action.VIEW_ATTENDANCE, subject_type="person", pk=pk)
+    def context_for(access):
+        detail = selectors.school_detail(user=request.user, request=request, access=access, pk=pk)
+        return {"d": detail, "p": detail.person}
+
+    return _person_page(request, pk, template="people/school.html", tab="school",
+                        action=AuditEvent.Action.VIEW_ATTENDANCE, context_for=context_for)
 
 
 @acl.require_capability(acl.CASE_VIEW)
 def person_addresses(request, pk: int):
-    if (response := _visible_person_or_redirect(request, pk)) is not None:
-        return response
-    user_access = acl.access_for(request.user, request)
-    person_obj = acl.visible_persons(request.user, request).get(pk=pk)
-    spells = selectors.person_address_history(user=request.user, request=request, access=user_access, person=person_obj)
-    return _render_audited(request, "people/addresses.html",
-                           {"p": person_obj, "timeline": selectors.address_timeline(spells), "today": date.today(), "tab": "addresses"},
-                           action=AuditEvent.Action.VIEW_ADDRESSES, subject_type="person", pk=pk)
+    def context_for(access):
+        person_obj = acl.visible_persons(request.user, request).get(pk=pk)
+        spells = selectors.person_address_history(user=request.user, request=request, access=access, person=person_obj)
+        return {"p": person_obj, "timeline": selectors.address_timeline(spells)}
+
+    return _person_page(request, pk, template="people/addresses.html", tab="addresses",
+                        action=AuditEvent.Action.VIEW_ADDRESSES, context_for=context_for)
 
 
 def _family_page(request, pk: int, *, template: str, tab: str, action: str):
