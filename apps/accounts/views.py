@@ -275,19 +275,27 @@ _RECORD_URL = {"person": "people:person", "family": "people:family"}
 def break_glass(request, kind: str, pk: int):
     """Open a restricted record the user is not named on, giving a reason.
 
-    Shows nothing about the record. A record that does not exist or is not
-    restricted is a 404, the same as for a user without the capability.
+    The page is the same for any id, whether it is a restricted record, no record at all, or
+    one the user could see anyway (which it simply redirects to): it must not tell a user who
+    may not see a record that it exists. Only submitting a reason (audited, and alerting the
+    reviewers) opens a restricted record; a reason given for an id with nothing restricted
+    behind it is recorded as an attempt, and the user is sent on to the record's page (a 404).
     """
     if kind not in _VISIBLE:
         raise Http404("Page not found")
-    record = get_object_or_404(restricted.restrictable_model(kind), pk=pk, is_restricted=True)
     record_url = reverse(_RECORD_URL[kind], kwargs={"pk": pk})
     if _VISIBLE[kind](request.user, request).filter(pk=pk).exists():
         return redirect(record_url)
     form = BreakGlassForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
+        record = restricted.restrictable_model(kind).objects.filter(pk=pk, is_restricted=True).first()
         try:
-            restricted.break_glass(user=request.user, record=record, reason=form.cleaned_data["reason"], request=request)
+            if record is None:
+                restricted.break_glass_attempt(user=request.user, kind=kind, pk=pk,
+                                               reason=form.cleaned_data["reason"], request=request)
+            else:
+                restricted.break_glass(user=request.user, record=record, reason=form.cleaned_data["reason"],
+                                       request=request)
         except ValidationError as error:
             _form_errors(form, error)
         else:

@@ -32,21 +32,12 @@ from apps.sources.models import ImportBatch, SourceRecord
 
 from . import risk
 from .dates import academic_year_start, add_years, age_on, as_date, child_born_after
-from .models import (
-    Badge,
-    FamilyCriteria,
-    HeadlineProblem,
-    IndicatorDefinition,
-    IndicatorUnitCost,
-    PersonIndicator,
-    RefreshRun,
-    RiskModel,
-)
+from .criteria import Catalogue, criteria_compute, group_held
+from .models import FamilyCriteria, IndicatorDefinition, PersonIndicator, RefreshRun, RiskModel
 from .sql import execute, fetch, in_clause, json_text, scope_clause, table
 from .sql import add_years as sql_add_years
 
 Progress = Callable[..., None]
-ELIGIBLE_PROBLEMS = 2  # seed 003: a family is eligible when it meets at least two of the six headline problems
 PERSISTENT_ABSENCE_TENTHS = 1  # missing 10% or more of possible sessions (DfE)
 FIXED_EXCLUSIONS = 3
 TEENAGE_PARENT_AGE = 20
@@ -380,10 +371,6 @@ def risk_scores_rebuild(period: Period, scope: Scope, progress: Progress) -> dic
     return counts
 
 
-def _money(amount: Decimal) -> str:
-    return f"£{amount:,.0f}"
-
-
 def family_criteria_rebuild(period: Period, scope: Scope, run: RefreshRun | None) -> dict[str, int]:
     """Badges, headline problems, eligibility, risk and cost of every family in scope, from current members."""
     current = ("(m.date_from IS NULL OR m.date_from <= %s) AND (m.date_to IS NULL OR m.date_to >= %s)")
@@ -399,74 +386,26 @@ def family_criteria_rebuild(period: Period, scope: Scope, run: RefreshRun | None
         f"GROUP BY m.family_id, pi.person_id, pi.definition_id",
         [period.as_of, period.as_of, *params],
     )
-    definitions = {d.pk: d for d in IndicatorDefinition.objects.select_related("category__badge__headline_problem", "category__section")}
-    costs = dict(IndicatorUnitCost.objects.values_list("indicator_id", "annual_cost"))
-    problems = list(HeadlineProblem.objects.all())
-    badge_order = list(Badge.objects.values_list("code", flat=True))
+    catalogue = Catalogue.load()
     family_ids = scope.family_ids if scope.family_ids is not None else list(Family.objects.values_list("pk", flat=True))
-
-    dependents: Counter = Counter()
-    for family_id, _, dob in members:
-        dob = as_date(dob)
-        if dob is not None and period.child_born_after < dob <= period.as_of:
-            dependents[family_id] += 1
-    by_family: dict[int, list] = defaultdict(list)
-    for family_id, person_id, definition_id, value in held:
-        by_family[family_id].append((person_id, definitions[definition_id], value))
-
-    rows = []
-    for family_id in family_ids:
-        categories: dict[int, dict] = {}
-        risks: list[dict] = []
-        cost, max_risk = Decimal(0), Decimal(0)
-        for person_id, definition, value in by_family.get(family_id, []):
-            cost += costs.get(definition.pk, Decimal(0))
-            category = definition.category
-            if definition.kind == IndicatorDefinition.Kind.RISK:
-                value = Decimal(value or 0)
-                max_risk = max(max_risk, value)
-                risks.append({"risk": definition.code, "name": definition.name, "section": category.section.code,
-                              "person_id": person_id, "value": str(value)})
-            elif category.badge is not None:
-                entry = categories.setdefault(category.pk, {
-                    "category": category.code, "section": category.section.code, "badge": category.badge.code,
-                    "problem": category.badge.headline_problem.code, "person_ids": set(), "indicators": set()})
-                entry["person_ids"].add(person_id)
-                entry["indicators"].add(definition.code)
-        met = [p for p in problems if any(c["problem"] == p.code for c in categories.values())]
-        badges = sorted({c["badge"] for c in categories.values()}, key=badge_order.index)
-        eligible = dependents[family_id] > 0 and len(met) >= ELIGIBLE_PROBLEMS
-        reasons = [
-            {**c, "person_ids": sorted(c["person_ids"]), "indicators": sorted(c["indicators"])}
-            for c in sorted(categories.values(), key=lambda c: c["category"])
-        ] + sorted(risks, key=lambda r: (-Decimal(r["value"]), r["risk"]))
-        rows.append(FamilyCriteria(
-            family_id=family_id, badges=badges, problems=[p.code for p in met], problem_count=len(met),
-            is_eligible=eligible, max_risk=max_risk, estimated_cost=cost, dependent_children=dependents[family_id],
-            reasons=reasons, reasons_text=_reasons_text(period, met, dependents[family_id], eligible, risks, cost),
-            as_of=period.as_of, refresh_run=run,
-        ))
+    members_by_family: dict[int, list] = defaultdict(list)
+    for family_id, person_id, dob in members:
+        members_by_family[family_id].append((person_id, as_date(dob)))
+    held_by_family = group_held(held)
+    rows = [
+        FamilyCriteria(
+            family_id=family_id, refresh_run=run,
+            **criteria_compute(as_of=period.as_of, members=members_by_family.get(family_id, []),
+                               held=held_by_family.get(family_id, []), catalogue=catalogue).model_fields(),
+        )
+        for family_id in family_ids
+    ]
     old = FamilyCriteria.objects.all()
     if scope.family_ids is not None:
         old = old.filter(family_id__in=scope.family_ids)
     old.delete()
     FamilyCriteria.objects.bulk_create(rows, batch_size=2000)
     return {"families": len(rows), "eligible": sum(r.is_eligible for r in rows)}
-
-
-def _reasons_text(period: Period, met, dependents: int, eligible: bool, risks: list[dict], cost: Decimal) -> str:
-    names = "; ".join(p.name for p in met)
-    problems = f"meets {len(met)} of the 6 headline problems" + (f" ({names})" if met else "")
-    if not dependents:
-        head = f"Not eligible: no dependent child on {_day(period.as_of)}; {problems}."
-    elif eligible:
-        head = f"Eligible: {problems}."
-    else:
-        head = f"Not eligible: {problems}; at least {ELIGIBLE_PROBLEMS} are needed."
-    if risks:
-        top = max(risks, key=lambda r: Decimal(r["value"]))
-        head += f" Highest risk score {top['value']} ({top['name']})."
-    return head + f" Estimated yearly cost {_money(cost)}."
 
 
 def refresh(*, run: RefreshRun, scope: Scope, progress: Progress) -> RefreshRun:

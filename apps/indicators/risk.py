@@ -84,8 +84,13 @@ def _current(alias: str) -> str:
             f"AND ({alias}.date_to IS NULL OR {alias}.date_to >= %s)")
 
 
-def factor_evidence(factor: RiskFactor, *, as_of: dt.date, person_ids=None) -> list[tuple[int, dt.date | None]]:
-    """``(person_id, evidence date)`` for every piece of evidence of ``factor`` (one query)."""
+def factor_evidence(factor: RiskFactor, *, as_of: dt.date, person_ids=None, hidden=None) -> list[tuple[int, dt.date | None]]:
+    """``(person_id, evidence date)`` for every piece of evidence of ``factor`` (one query).
+
+    ``hidden`` (a ``Hidden``) leaves out evidence from other people a reader may not see: family
+    members who are hidden from them, and memberships of families hidden from them, exactly as if
+    those records did not exist. A person's own evidence is never from anyone else.
+    """
     codes = factor.codes
     if factor.kind == RiskFactor.Kind.INDICATOR:
         where, params = in_clause("d.code", codes)
@@ -102,12 +107,17 @@ def factor_evidence(factor: RiskFactor, *, as_of: dt.date, person_ids=None) -> l
     elif factor.kind == RiskFactor.Kind.FAMILY_INDICATOR:
         where, params = in_clause("d.code", codes)
         scope, scope_params = scope_clause("m1.person_id", person_ids)
+        unseen, unseen_params = ("", [])
+        if hidden is not None:
+            persons, person_params = in_clause("m2.person_id", hidden.person_ids)
+            families, family_params = in_clause("m2.family_id", hidden.family_ids)
+            unseen, unseen_params = f" AND NOT ({persons}) AND NOT ({families})", person_params + family_params
         sql = (f"SELECT DISTINCT m1.person_id, pi.indicator_date FROM {table(FamilyMembership)} m1 "
                f"JOIN {table(FamilyMembership)} m2 ON m2.family_id = m1.family_id AND m2.person_id <> m1.person_id "
                f"JOIN {table(PersonIndicator)} pi ON pi.person_id = m2.person_id "
                f"JOIN {table(IndicatorDefinition)} d ON d.id = pi.definition_id "
-               f"WHERE {_current('m1')} AND {_current('m2')} AND {where}{scope}")
-        params = [as_of] * 4 + params
+               f"WHERE {_current('m1')} AND {_current('m2')} AND {where}{unseen}{scope}")
+        params = [as_of] * 4 + params + unseen_params
     elif factor.kind == RiskFactor.Kind.EXCLUSION:
         where, params = in_clause("e.kind", codes)
         scope, scope_params = scope_clause("e.person_id", person_ids)
@@ -163,12 +173,17 @@ class RiskScore:
         return f"{model.lead_text} as they meet {n} risk factor{'s' if n != 1 else ''}: {reasons}."
 
 
-def model_scores(model: RiskModel, *, as_of: dt.date, person_ids=None, dobs: dict[int, dt.date | None]) -> list[RiskScore]:
-    """Scores of the people of the model's age range who are flagged (score and factor count at the thresholds)."""
+def model_scores(
+    model: RiskModel, *, as_of: dt.date, person_ids=None, dobs: dict[int, dt.date | None], hidden=None,
+) -> list[RiskScore]:
+    """Scores of the people of the model's age range who are flagged (score and factor count at the thresholds).
+
+    ``hidden``: see ``factor_evidence``; the refresh passes none, a reader's page the records hidden from them.
+    """
     factors = [f for f in model.factors.all() if f.weight > 0]
     met: dict[int, list[RiskFactor]] = defaultdict(list)
     for factor in factors:
-        for pid in factors_met(factor, factor_evidence(factor, as_of=as_of, person_ids=person_ids), as_of):
+        for pid in factors_met(factor, factor_evidence(factor, as_of=as_of, person_ids=person_ids, hidden=hidden), as_of):
             met[pid].append(factor)
     scores = []
     for pid, person_factors in met.items():

@@ -1,18 +1,20 @@
 """Reads of the indicators app: family criteria shown through the reader's sections, priority, refresh runs.
 
-Eligibility and priority are the programme's decision over all data; the
-badges, problems and reasons a reader is shown are filtered to the sections
-their role may see (``apps.accounts.access.Access.sees``), so a hidden section
-is not hinted at.
+Everything a reader is shown of a family's criteria and of risk scores is
+computed from only what they may see (the members visible to them, the
+sections their role shows), so neither a restricted record nor a hidden
+section leaves a trace: not in badges, problems, reasons, eligibility, risk
+or cost.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.db.models import QuerySet
+from django.db.models import F, Max, Q, QuerySet
 
-from .models import Badge, FamilyCriteria, HeadlineProblem, RefreshRun
+from .criteria import Catalogue, Criteria, criteria_compute
+from .models import Badge, FamilyCriteria, HeadlineProblem, IndicatorDefinition, PersonIndicator, RefreshRun, RiskFactor, RiskModel
 
 
 def eligible_families_by_priority(*, families: QuerySet | None = None) -> QuerySet[FamilyCriteria]:
@@ -28,32 +30,171 @@ def eligible_families_by_priority(*, families: QuerySet | None = None) -> QueryS
 
 @dataclass(frozen=True)
 class FamilyCriteriaView:
-    """What one reader is shown of a family's criteria."""
+    """What one reader is shown of a family's criteria: computed from only what they may see."""
 
-    criteria: FamilyCriteria
+    criteria: Criteria
     badges: list[str]  # badge codes from sections the reader sees, in badge order
     problems: list[HeadlineProblem]  # headline problems met through those sections
-    reasons: list[dict]  # structured reasons from those sections
+    reasons: list[dict]  # structured reasons from those sections and members
 
     @property
     def is_eligible(self) -> bool:
         return self.criteria.is_eligible
 
 
-def family_criteria_for(*, access, family) -> FamilyCriteriaView | None:
-    """The family's criteria as ``access`` may see them; None before the first refresh."""
-    criteria = FamilyCriteria.objects.filter(family=family).first()
-    if criteria is None:
+def family_criteria_for(*, user, request=None, access, family) -> FamilyCriteriaView | None:
+    """The family's criteria as this reader may see them; None before the first refresh.
+
+    Computed by the refresh's own function over the current members the reader may see and the
+    indicators they hold in the sections the reader's role shows, with risk scores as
+    ``risk_scores_for`` gives them: the same as the stored criteria when nothing is hidden, and
+    otherwise what the refresh would have stored had the hidden records not existed.
+    """
+    from apps.accounts.access import person_visibility_q
+    from apps.people.models import FamilyMembership
+
+    stored = FamilyCriteria.objects.filter(family=family).only("as_of").first()
+    if stored is None:
         return None
-    reasons = [r for r in criteria.reasons if access.sees(r["section"])]
-    badge_codes = {r["badge"] for r in reasons if "badge" in r}
-    problem_codes = {r["problem"] for r in reasons if "problem" in r}
-    return FamilyCriteriaView(
-        criteria=criteria,
-        badges=[code for code in Badge.objects.values_list("code", flat=True) if code in badge_codes],
-        problems=[p for p in HeadlineProblem.objects.all() if p.code in problem_codes],
-        reasons=reasons,
+    as_of = stored.as_of
+    members = list(
+        FamilyMembership.objects.filter(person_visibility_q(user, request, via="person__"), family=family)
+        .filter(current_on_q(as_of)).values_list("person_id", "person__date_of_birth")
     )
+    person_ids = [pid for pid, _ in members]
+    held = _held(person_ids, access)
+    held += [(s.person_id, s.definition_id, s.value) for s in risk_scores_for(
+        user=user, request=request, access=access, person_ids=person_ids)]
+    catalogue = Catalogue.load()
+    criteria = criteria_compute(as_of=as_of, members=members, held=held, catalogue=catalogue)
+    return FamilyCriteriaView(
+        criteria=criteria, badges=criteria.badges,
+        problems=[p for p in catalogue.problems if p.code in criteria.problems], reasons=criteria.reasons,
+    )
+
+
+def current_on_q(day, *, via: str = "") -> Q:
+    """Memberships current on ``day`` (open-ended at either side counts), as the refresh reads them."""
+    return (Q(**{f"{via}date_from__isnull": True}) | Q(**{f"{via}date_from__lte": day})) & (
+        Q(**{f"{via}date_to__isnull": True}) | Q(**{f"{via}date_to__gte": day}))
+
+
+def _held(person_ids, access) -> list[tuple[int, int, object]]:
+    """``(person_id, definition_id, highest value)`` of the non-risk indicators in sections ``access`` sees."""
+    rows = (
+        PersonIndicator.objects.filter(person_id__in=list(person_ids),
+                                       definition__category__section__code__in=sorted(access.sections))
+        .exclude(definition__kind=IndicatorDefinition.Kind.RISK)
+        .values_list("person_id", "definition_id").annotate(value=Max("value")).order_by()
+    )
+    return list(rows)
+
+
+# --- risk scores, as one reader may see them ------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Hidden:
+    """Records one reader may not see, as far as a risk score's family evidence reaches."""
+
+    person_ids: frozenset[int]
+    family_ids: frozenset[int]
+
+    def __bool__(self) -> bool:
+        return bool(self.person_ids or self.family_ids)
+
+
+def risk_model_sections(model: RiskModel, indicator_sections: dict[str, str]) -> frozenset[str]:
+    """Every section a model reads: its own category's and those of each factor's evidence.
+
+    ``indicator_sections``: indicator code -> section code, for the whole catalogue.
+    """
+    from apps.sources.catalogue import DATASETS
+
+    sections = {model.indicator.category.section.code}
+    for factor in model.factors.all():
+        if factor.kind in (RiskFactor.Kind.INDICATOR, RiskFactor.Kind.FAMILY_INDICATOR):
+            sections.update(indicator_sections.get(code, "unknown-indicator") for code in factor.codes)
+        elif factor.kind == RiskFactor.Kind.EVENT:
+            found = {spec.section for spec in DATASETS
+                     if spec.fact_kind in factor.codes or set(factor.codes) & set(spec.event_types)}
+            sections.update(found or {"unknown-event-source"})  # a source we cannot place: shown to nobody
+        else:  # exclusions, pupil referral units, SEN: school records
+            sections.add("school")
+    return frozenset(sections)
+
+
+def readable_risk_models(access) -> dict[int, RiskModel]:
+    """Risk models whose every input ``access`` may see, by indicator definition id.
+
+    A score computed from a section the reader may not see would carry that section to them,
+    so such a model is not shown to their role at all (a property of the role, not of anyone's data).
+    """
+    models = RiskModel.objects.select_related("indicator__category__section").prefetch_related("factors")
+    indicator_sections = dict(IndicatorDefinition.objects.values_list("code", "category__section__code"))
+    return {m.indicator_id: m for m in models if risk_model_sections(m, indicator_sections) <= access.sections}
+
+
+def hidden_around(*, user, request=None, person_ids, as_of) -> Hidden:
+    """Family members and families hidden from the reader that share a current family with these people."""
+    from apps.accounts.access import family_visibility_q, person_visibility_q
+    from apps.people.models import FamilyMembership
+
+    families = set(FamilyMembership.objects.filter(current_on_q(as_of), person_id__in=list(person_ids))
+                   .values_list("family_id", flat=True))
+    if not families:
+        return Hidden(frozenset(), frozenset())
+    from apps.people.models import Family
+
+    seen_families = set(Family.objects.filter(family_visibility_q(user, request), pk__in=families).values_list("pk", flat=True))
+    co_members = FamilyMembership.objects.filter(current_on_q(as_of), family_id__in=families)
+    everyone = set(co_members.values_list("person_id", flat=True))
+    seen = set(co_members.filter(person_visibility_q(user, request, via="person__")).values_list("person_id", flat=True))
+    return Hidden(frozenset(everyone - seen), frozenset(families - seen_families))
+
+
+def risk_scores_for(*, user, request=None, access, person_ids) -> list[PersonIndicator]:
+    """The risk scores of these (visible) people that the reader may be shown.
+
+    Only models whose every input section the role sees. A score whose family evidence could come
+    from someone hidden from the reader is recomputed without them (unsaved rows, the same fields),
+    so it is what the refresh would have stored had the hidden records not existed.
+    """
+    readable = readable_risk_models(access)
+    stored = list(
+        PersonIndicator.objects.filter(person_id__in=list(person_ids), definition_id__in=list(readable))
+        .select_related("definition__category").order_by("person_id", "definition__order", "-indicator_date")
+    )
+    result = []
+    by_day: dict = {}
+    for score in stored:
+        by_day.setdefault(score.indicator_date, []).append(score)
+    for as_of, scores in by_day.items():
+        hidden = hidden_around(user=user, request=request, person_ids={s.person_id for s in scores}, as_of=as_of)
+        if not hidden:
+            result += scores
+            continue
+        result += _rescored(scores, readable=readable, hidden=hidden, as_of=as_of)
+    return sorted(result, key=lambda s: (s.person_id, s.definition.order, s.definition.code))
+
+
+def _rescored(scores, *, readable, hidden: Hidden, as_of) -> list[PersonIndicator]:
+    from apps.people.models import Person
+
+    from . import risk
+
+    person_ids = sorted({s.person_id for s in scores})
+    dobs = dict(Person.objects.filter(pk__in=person_ids).values_list("pk", "date_of_birth"))
+    rescored = []
+    for definition_id in sorted({s.definition_id for s in scores}):
+        model = readable[definition_id]
+        wanted = {s.person_id for s in scores if s.definition_id == definition_id}
+        template = next(s for s in scores if s.definition_id == definition_id)
+        for new in risk.model_scores(model, as_of=as_of, person_ids=sorted(wanted), dobs=dobs, hidden=hidden):
+            rescored.append(PersonIndicator(
+                person_id=new.person_id, definition=template.definition, indicator_date=as_of, value=new.score,
+                notes=new.notes(model), dataset_id=None))
+    return rescored
 
 
 def refresh_runs_recent(*, limit: int = 20) -> QuerySet[RefreshRun]:
@@ -76,19 +217,37 @@ class AreaFigures:
 def family_figures_by_area(*, access) -> tuple[list[str], list[AreaFigures]]:
     """Families, eligible families and families per badge, by area of the family's address.
 
-    Aggregates only, never people; badges only from sections ``access`` may see.
+    Aggregates only, never people, and only of what the role may see: restricted families are
+    not counted, a family with a restricted member is counted as if that member were not in it,
+    and badges and eligibility come only from sections ``access`` sees (the stored criteria are
+    used where they are exactly that; the few other families are computed by the refresh's own
+    function over what is visible).
     """
     from collections import Counter, defaultdict
 
-    from apps.people.models import Area
+    from apps.accounts.models import Section
+    from apps.people.models import Area, FamilyMembership
 
     visible_badges = list(
         Badge.objects.filter(categories__section__code__in=access.sections).distinct().values_list("code", flat=True)
     )
+    stored = FamilyCriteria.objects.filter(family__is_restricted=False)
+    if access.sections >= set(Section.objects.values_list("code", flat=True)):
+        as_of = F("family__criteria__as_of")
+        recompute = set(
+            FamilyMembership.objects.filter(person__is_restricted=True, family__is_restricted=False)
+            .filter(Q(date_from__isnull=True) | Q(date_from__lte=as_of), Q(date_to__isnull=True) | Q(date_to__gte=as_of))
+            .values_list("family_id", flat=True)
+        )
+    else:
+        recompute = set(stored.values_list("family_id", flat=True))
+    computed = _open_criteria(recompute, access)
     families, eligible = Counter(), Counter()
     badges: dict[str, Counter] = defaultdict(Counter)
-    rows = FamilyCriteria.objects.values_list("family__household__address__area", "is_eligible", "badges")
-    for area, is_eligible, family_badges in rows.iterator(chunk_size=5000):
+    rows = stored.values_list("family_id", "family__household__address__area", "is_eligible", "badges")
+    for family_id, area, is_eligible, family_badges in rows.iterator(chunk_size=5000):
+        if family_id in computed:
+            is_eligible, family_badges = computed[family_id].is_eligible, computed[family_id].badges
         area = area or ""
         families[area] += 1
         eligible[area] += bool(is_eligible)
@@ -102,3 +261,31 @@ def family_figures_by_area(*, access) -> tuple[list[str], list[AreaFigures]]:
         if families[a]
     ]
     return visible_badges, figures
+
+
+def _open_criteria(family_ids, access) -> dict[int, Criteria]:
+    """Criteria of these families over their unrestricted current members and the sections ``access`` sees."""
+    from collections import defaultdict
+
+    from apps.people.models import FamilyMembership
+
+    if not family_ids:
+        return {}
+    as_of = dict(FamilyCriteria.objects.filter(family_id__in=family_ids).values_list("family_id", "as_of"))
+    members: dict[int, list] = defaultdict(list)
+    rows = FamilyMembership.objects.filter(family_id__in=list(family_ids), person__is_restricted=False).values_list(
+        "family_id", "person_id", "person__date_of_birth", "date_from", "date_to")
+    for family_id, person_id, dob, date_from, date_to in rows:
+        day = as_of[family_id]
+        if (date_from is None or date_from <= day) and (date_to is None or date_to >= day):
+            members[family_id].append((person_id, dob))
+    held: dict[int, list] = defaultdict(list)
+    for row in _held({pid for m in members.values() for pid, _ in m}, access):
+        held[row[0]].append(row)
+    catalogue = Catalogue.load()
+    return {
+        family_id: criteria_compute(as_of=day, members=members.get(family_id, []),
+                                    held=[row for pid, _ in members.get(family_id, []) for row in held[pid]],
+                                    catalogue=catalogue)
+        for family_id, day in as_of.items()
+    }

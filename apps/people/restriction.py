@@ -115,6 +115,34 @@ def named_users(record):
     return get_user_model().objects.filter(pk__in=record.named_users.values("user_id")).order_by("username")
 
 
+def _break_glass_reason(*, user, reason: str, request) -> str:
+    if not access_for(user, request).can(CASE_BREAK_GLASS):
+        raise ValidationError("Your role cannot break the glass on a restricted record.")
+    reason = reason.strip()
+    if len(reason) < BREAK_GLASS_REASON_MIN_LENGTH:
+        raise ValidationError(
+            {"reason": "Say why you need to open this record, in at least "
+                       f"{BREAK_GLASS_REASON_MIN_LENGTH} characters."}
+        )
+    return reason
+
+
+@transaction.atomic
+def break_glass_attempt(*, user, kind: str, pk: int, reason: str, request=None) -> None:
+    """A reason given to open a record id with nothing restricted behind it (none, or not restricted).
+
+    Recorded like a break-glass (the reviewers see who tried to open what, and why), but opens
+    nothing; the break-glass page answers it exactly as it answers a real one, so the page is
+    no oracle for which ids are restricted records.
+    """
+    restrictable_model(kind)
+    reason = _break_glass_reason(user=user, reason=reason, request=request)
+    audit_record(
+        action=AuditEvent.Action.BREAK_GLASS, request=request, user=user, subject_type=kind, subject_id=pk,
+        details={"reason": reason, "opened": False},
+    )
+
+
 @transaction.atomic
 def break_glass(*, user, record, reason: str, request=None) -> BreakGlass:
     """Open a restricted ``record`` to ``user`` for ``BREAK_GLASS_HOURS``, stating why.
@@ -122,16 +150,9 @@ def break_glass(*, user, record, reason: str, request=None) -> BreakGlass:
     Only a role with ``case.break_glass`` may do it; the audit event
     (action ``break_glass``) raises an alert to the reviewers.
     """
-    if not access_for(user, request).can(CASE_BREAK_GLASS):
-        raise ValidationError("Your role cannot break the glass on a restricted record.")
     if not record.is_restricted:
         raise ValidationError("This record is not restricted.")
-    reason = reason.strip()
-    if len(reason) < BREAK_GLASS_REASON_MIN_LENGTH:
-        raise ValidationError(
-            {"reason": "Say why you need to open this record, in at least "
-                       f"{BREAK_GLASS_REASON_MIN_LENGTH} characters."}
-        )
+    reason = _break_glass_reason(user=user, reason=reason, request=request)
     kind = record_kind(record)
     expires_at = timezone.now() + timedelta(hours=BREAK_GLASS_HOURS)
     glass = BreakGlass.objects.create(user=user, reason=reason, expires_at=expires_at, **{kind: record})

@@ -15,7 +15,8 @@ from datetime import date
 from django.db.models import Max, Prefetch, Q
 
 from apps.accounts.access import Access, family_visibility_q, person_visibility_q, visible_families, visible_persons
-from apps.indicators.models import Badge, PersonIndicator
+from apps.indicators.models import Badge, IndicatorDefinition, PersonIndicator
+from apps.indicators.selectors import family_criteria_for, risk_scores_for
 from apps.sources.models import Dataset, SourceRecord
 
 from .models import Address, AddressHistory, Family, FamilyMembership, Person, PersonAlias, Relationship
@@ -77,15 +78,17 @@ class SearchResult:
         return [hit.person.pk for hit in self.hits]
 
 
-def _name_candidate_ids(names: list[str]) -> set[int]:
+def _name_candidate_ids(names: list[str], *, datasets: set[int]) -> set[int]:
     """Ids of people whose recorded names could be what was typed.
 
     Each lookup is a separate query on an indexed column (equality or prefix), so the search
     needs no PostgreSQL extension and never scans the whole table: the phonetic code or the
     first letters of the surname, nicknames of the forename, the forename/surname swapped, a
     double-barrelled surname typed in full, and the other names sources know people by
-    (``PersonAlias``: a maiden name, a swapped record). Closeness is scored afterwards.
+    (``PersonAlias``: a maiden name, a swapped record) in the ``datasets`` the reader may see.
+    Closeness is scored afterwards.
     """
+    aliases = PersonAlias.objects.filter(dataset_id__in=datasets)
     ids: set[int] = set()
 
     def add(queryset, field="pk"):
@@ -96,7 +99,7 @@ def _name_candidate_ids(names: list[str]) -> set[int]:
         add(Person.objects.filter(surname_phonetic=phonetic(n)))
         add(Person.objects.filter(search_surname__startswith=n[:3]))
         add(Person.objects.filter(search_forename__in=name_variants(n)))
-        add(PersonAlias.objects.filter(surname=n.title()), "person_id")
+        add(aliases.filter(surname=n.title()), "person_id")
         return ids
     pairs = [(names[0], names[-1]), (names[-1], names[0])]  # as typed, and swapped
     if len(names) > 2:  # double-barrelled surname typed without a hyphen
@@ -110,7 +113,7 @@ def _name_candidate_ids(names: list[str]) -> set[int]:
         add(Person.objects.filter(forename_q, search_surname__startswith=surname[:2]))
         # a typo early in the surname ("Wtason"): the forename (or a nickname of it) exactly, the surname's initial
         add(Person.objects.filter(search_forename__in=name_variants(forename), search_surname__startswith=surname[:1]))
-        add(PersonAlias.objects.filter(surname=surname.title(), forename__istartswith=forename[:1]), "person_id")
+        add(aliases.filter(surname=surname.title(), forename__istartswith=forename[:1]), "person_id")
     return ids
 
 
@@ -120,7 +123,8 @@ def _postcode_candidate_ids(postcode: str, *, access: Access) -> set[int]:
     lookup, value = ("postcode", postcode) if full else ("postcode__startswith", postcode + " ")
     addresses = Address.objects.filter(**{lookup: value}).values("pk")
     ids = set(Person.objects.filter(current_address__in=addresses).values_list("pk", flat=True))
-    ids |= set(AddressHistory.objects.filter(address__in=addresses).values_list("person_id", flat=True))
+    ids |= set(AddressHistory.objects.filter(address__in=addresses, dataset_id__in=visible_dataset_ids(access))
+               .values_list("person_id", flat=True))
     ids |= set(
         SourceRecord.objects.filter(dataset_id__in=visible_dataset_ids(access), person__isnull=False, **{lookup: value})
         .values_list("person_id", flat=True)
@@ -183,21 +187,23 @@ def person_search(
     """Search people the user may see, ranked by closeness to what was typed."""
     today = today or date.today()
     qs = visible_persons(user, request).filter(merged_into__isnull=True)
+    datasets = visible_dataset_ids(access)  # identifiers, aliases and addresses count only from these
     exact = False
     if query.nhs_number:
         qs, exact = qs.filter(nhs_number=query.nhs_number), True
     if query.upn:
-        qs, exact = qs.filter(Q(upn=query.upn) | Q(enrolments__upn=query.upn)), True
+        qs, exact = qs.filter(Q(upn=query.upn) | Q(enrolments__upn=query.upn, enrolments__dataset_id__in=datasets)), True
     if query.ni_number:
         qs, exact = qs.filter(ni_number=query.ni_number), True
     if query.family_reference:
-        qs, exact = qs.filter(memberships__family__reference=query.family_reference), True
+        members = FamilyMembership.objects.filter(family_visibility_q(user, request, via="family__"),
+                                                  family__reference=query.family_reference)
+        qs, exact = qs.filter(pk__in=members.values("person_id")), True
     if query.source_key:
-        visible = visible_dataset_ids(access)
-        qs, exact = qs.filter(source_records__source_key=query.source_key, source_records__dataset_id__in=visible), True
+        qs, exact = qs.filter(source_records__source_key=query.source_key, source_records__dataset_id__in=datasets), True
     if not query.names:  # with a name, the date of birth ranks (it may be mistyped or missing) rather than filters
         if query.dob:
-            qs = qs.filter(Q(date_of_birth=query.dob) | Q(aliases__date_of_birth=query.dob))
+            qs = qs.filter(Q(date_of_birth=query.dob) | Q(aliases__date_of_birth=query.dob, aliases__dataset_id__in=datasets))
         elif query.dob_year:
             qs = qs.filter(date_of_birth__year=query.dob_year)
             if query.dob_month:
@@ -212,12 +218,12 @@ def person_search(
         number = words[0] if words and words[0][0].isdigit() else ""
         street = " ".join(w for w in words if not w[0].isdigit())
         street_key = street.replace(" STREET", "").replace(" ST", "").replace(" ROAD", "").replace(" RD", "").strip()
-        addr_q = Q(address_history__address__street__icontains=street_key)
+        addr_q = Q(address_history__address__street__icontains=street_key, address_history__dataset_id__in=datasets)
         if number:
             addr_q &= Q(address_history__address__building_number__iexact=number)
         qs = qs.filter(addr_q)
     if query.names:
-        qs = qs.filter(pk__anyof=_name_candidate_ids(query.names))
+        qs = qs.filter(pk__anyof=_name_candidate_ids(query.names, datasets=datasets))
     if area:
         qs = qs.filter(current_address__area=area)
     if age_band:
@@ -235,7 +241,9 @@ def person_search(
     )
     alias_names: dict[int, list[tuple[str, str, date | None]]] = defaultdict(list)
     if query.names:
-        for pid, forename, surname, dob in PersonAlias.objects.filter(person_id__anyof=[c[0] for c in candidates]).values_list(
+        for pid, forename, surname, dob in PersonAlias.objects.filter(
+            person_id__anyof=[c[0] for c in candidates], dataset_id__in=datasets,
+        ).values_list(
             "person_id", "forename", "surname", "date_of_birth"
         ):
             alias_names[pid].append((normalise_name(forename), normalise_name(surname), dob))
@@ -304,17 +312,15 @@ def person_detail(*, user, request=None, access: Access, pk: int) -> PersonDetai
     indicators = list(
         PersonIndicator.objects.filter(person=person)
         .filter(sections_q(access, path="definition__category__section__code"))
+        .exclude(definition__kind=IndicatorDefinition.Kind.RISK)
         .select_related("definition__category__badge", "dataset")
         .prefetch_related(Prefetch("source_records", queryset=SourceRecord.objects.only("pk", "source_key", "dataset_id")))
         .order_by("definition__category__order", "definition__order", "-indicator_date")
     )
     grouped: dict = {}
-    risk = []
     for ind in indicators:
-        if ind.definition.kind == "risk":
-            risk.append(ind)
-        else:
-            grouped.setdefault(ind.definition.category, []).append(ind)
+        grouped.setdefault(ind.definition.category, []).append(ind)
+    risk = risk_scores_for(user=user, request=request, access=access, person_ids=[person.pk])
     visible_datasets = visible_dataset_ids(access)
     provenance = list(
         SourceRecord.objects.filter(person=person, dataset_id__in=visible_datasets)
@@ -378,7 +384,6 @@ class FamilyDetail:
     criteria: object  # apps.indicators.selectors.FamilyCriteriaView, or None before the first refresh
     headline_problems: list[tuple]  # [(HeadlineProblem, [badge codes that meet it]), ...] from visible sections
     family_indicators: list[dict]  # [{"category", "indicators", "members"}, ...] from visible sections
-    priority_rank: int | None  # 1 = highest priority among eligible families; only for readers of every section
     sees_everything: bool
     addresses: list[AddressHistory]
     other_families: list[Family]
@@ -401,27 +406,10 @@ class FamilyDetail:
         return result
 
 
-def _priority_rank(criteria) -> int | None:
-    """1 + the number of eligible families ordered before this one (problems, then risk, then cost)."""
-    from apps.indicators.models import FamilyCriteria
-
-    if criteria is None or not criteria.is_eligible:
-        return None
-    ahead = FamilyCriteria.objects.filter(is_eligible=True).filter(
-        Q(problem_count__gt=criteria.problem_count)
-        | Q(problem_count=criteria.problem_count, max_risk__gt=criteria.max_risk)
-        | Q(problem_count=criteria.problem_count, max_risk=criteria.max_risk, estimated_cost__gt=criteria.estimated_cost)
-        | Q(problem_count=criteria.problem_count, max_risk=criteria.max_risk, estimated_cost=criteria.estimated_cost,
-            family_id__lt=criteria.family_id)
-    )
-    return ahead.count() + 1
-
-
 def family_detail(*, user, request=None, access: Access, pk: int) -> FamilyDetail:
     from apps.accounts.access import get_visible_or_404
     from apps.accounts.models import Section
-    from apps.indicators.models import HeadlineProblem, IndicatorDefinition
-    from apps.indicators.selectors import family_criteria_for
+    from apps.indicators.models import HeadlineProblem
 
     family = get_visible_or_404(visible_families(user, request).select_related("household__address"), pk=pk)
     memberships = list(
@@ -435,7 +423,7 @@ def family_detail(*, user, request=None, access: Access, pk: int) -> FamilyDetai
     for rel in Relationship.objects.filter(person_id__in=person_ids, related_person_id__in=person_ids).select_related("related_person"):
         rels[rel.person_id].append(rel)
     members = [FamilyMember(membership=m, badges=badges.get(m.person_id, []), relationships=rels[m.person_id]) for m in memberships]
-    criteria = family_criteria_for(access=access, family=family)
+    criteria = family_criteria_for(user=user, request=request, access=access, family=family)
     reasons = [r for r in criteria.reasons if "category" in r] if criteria else []
     met_badges: dict[str, list[str]] = defaultdict(list)
     for reason in reasons:
@@ -469,7 +457,6 @@ def family_detail(*, user, request=None, access: Access, pk: int) -> FamilyDetai
     )
     return FamilyDetail(
         family=family, members=members, criteria=criteria, headline_problems=problems, family_indicators=family_indicators,
-        priority_rank=_priority_rank(criteria.criteria) if criteria and sees_everything else None,
         sees_everything=sees_everything, addresses=addresses, other_families=other_families,
     )
 

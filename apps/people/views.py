@@ -2,8 +2,9 @@
 
 Thin: each view asks ``selectors`` for what the user may see, records the read
 with ``audit_record`` in the same transaction, and renders. A restricted record
-the user is not named on is a 404, or, for roles that may break the glass, a
-redirect to the break-glass page (which reveals nothing about the record).
+the user is not named on is the same 404 as a record that does not exist; for
+roles that may break the glass, that 404 says they may ask to open a restricted
+record with a reason (whatever the id).
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from __future__ import annotations
 from datetime import date
 
 from django.http import Http404
-from django.shortcuts import redirect, render
+from django.shortcuts import render
 from django.urls import reverse
 
 from apps.accounts import access as acl
@@ -29,12 +30,16 @@ AGE_BANDS = (("0-4", "0 to 4"), ("5-10", "5 to 10"), ("11-15", "11 to 15"), ("16
 
 
 def _break_glass_or_404(request, *, kind: str, pk: int):
-    """A restricted record the user may open by breaking the glass, else 404."""
-    model = Person if kind == "person" else Family
-    user_access = acl.access_for(request.user, request)
-    if user_access.can(acl.CASE_BREAK_GLASS) and model.objects.filter(pk=pk, is_restricted=True).exists():
-        return redirect(reverse("accounts:break_glass", kwargs={"kind": kind, "pk": pk}))
-    raise Http404("Page not found")
+    """A record the user may not see: the same 404 whether it is restricted or does not exist.
+
+    Roles that may break the glass are told, on every such 404, that they can ask to open a
+    restricted record with a reason; the page depends on their role only, never on the record.
+    """
+    if not acl.access_for(request.user, request).can(acl.CASE_BREAK_GLASS):
+        raise Http404("Page not found")
+    return render(request, "people/not_found.html", {
+        "break_glass_url": reverse("accounts:break_glass", kwargs={"kind": kind, "pk": pk}), "kind": kind,
+    }, status=404)
 
 
 def _visible_person_or_redirect(request, pk: int):

@@ -10,6 +10,7 @@ from apps.accounts.access import visible_families, visible_persons
 from apps.audit.models import AuditEvent
 from apps.people.models import BreakGlass
 from apps.people.restriction import record_name_user
+from tests.normalise import normalise
 
 pytestmark = pytest.mark.django_db
 
@@ -84,7 +85,7 @@ def test_break_glass_page_reveals_nothing_about_the_record(client_as, restricted
     response = client_as("key-worker").get(reverse("accounts:break_glass", args=["person", restricted_person.pk]))
     page = response.content.decode()
     assert response.status_code == 200
-    assert "This record is restricted" in page
+    assert "Open a restricted record" in page
     for detail in ("Ottoline", "Brackenbury", "1979", restricted_person.nhs_number, "Member of staff"):
         assert detail not in page
 
@@ -122,11 +123,28 @@ def test_roles_without_break_glass_get_a_404(client_as, role, restricted_person)
     assert response.status_code == 404
 
 
-def test_no_existence_oracle_for_missing_or_unrestricted_records(client_as, person):
+def test_no_existence_oracle_for_missing_or_restricted_records(client_as, users, restricted_person):
+    """The page and the answer to a reason are the same for a restricted record and for no record."""
     client = client_as("social-worker")
-    assert client.get(reverse("accounts:break_glass", args=["person", person.pk])).status_code == 404
-    assert client.get(reverse("accounts:break_glass", args=["person", 987654])).status_code == 404
-    assert client.get(reverse("accounts:break_glass", args=["elephant", person.pk])).status_code == 404
+    restricted_url = reverse("accounts:break_glass", args=["person", restricted_person.pk])
+    missing_url = reverse("accounts:break_glass", args=["person", 987654])
+    restricted_page, missing_page = client.get(restricted_url), client.get(missing_url)
+    assert restricted_page.status_code == missing_page.status_code == 200
+    assert normalise(restricted_page.content, ids={str(restricted_person.pk): "ID"}) == normalise(
+        missing_page.content, ids={"987654": "ID"})
+    assert client.get(reverse("accounts:break_glass", args=["elephant", restricted_person.pk])).status_code == 404
+    # a reason for an id with nothing restricted behind it is recorded as an attempt, opens nothing, and
+    # is answered like a real break-glass: on to the record's page (here, a 404)
+    response = client.post(missing_url, {"reason": "Referral CR-2026-0042 names this person"})
+    assert response.status_code == 302 and response["Location"] == reverse("people:person", args=[987654])
+    attempt = AuditEvent.objects.get(action="break_glass")
+    assert (attempt.subject_id, attempt.details["opened"]) == ("987654", False)
+    assert not BreakGlass.objects.exists()
+
+
+def test_an_unrestricted_record_sends_the_user_to_it(client_as, person):
+    response = client_as("social-worker").get(reverse("accounts:break_glass", args=["person", person.pk]))
+    assert response["Location"] == reverse("people:person", kwargs={"pk": person.pk})
 
 
 def test_a_named_user_goes_straight_to_the_record(client_as, users, restricted_person):

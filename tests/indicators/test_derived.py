@@ -80,7 +80,7 @@ def test_a_child_turning_18_mid_year_stays_a_dependent_child_until_the_year_ends
     assert FamilyCriteria.objects.get(family=with_turning).dependent_children == 1
     no_child = FamilyCriteria.objects.get(family=with_adult)
     assert no_child.dependent_children == 0 and not no_child.is_eligible
-    assert no_child.reasons_text.startswith("Not eligible: no dependent child on 1 Mar 2025")
+    assert no_child.reasons_text.startswith("Not eligible: no dependent child on 1 March 2025")
 
     indicators_refresh(as_of=date(2025, 9, 1))  # the next academic year: now an adult
     assert FamilyCriteria.objects.get(family=with_turning).dependent_children == 0
