@@ -1,0 +1,314 @@
+"""Non-interference, generated from the URL configuration.
+
+A reader who may not see a record R (a restricted person or family they are not named on) or a
+section S (outside their role) must get exactly the response they would get if R, or S's facts,
+did not exist. For each scenario this test:
+
+1. builds one small world (``world``) with a restricted child in an unrestricted family, a
+   restricted family, aliases, addresses, identifiers and facts in every section;
+2. requests every GET page and API endpoint routed in ``thinkfamily.urls`` (walked from the
+   resolver, so a new page is covered the moment it is routed), with every record id of the world
+   and a set of searches, as every reader concerned, and keeps status, redirect and body;
+3. deletes R (or S's facts) and re-runs the refresh, so the derived data is what the pipeline
+   would have produced without them;
+4. requests the same again and compares, after normalising only CSRF tokens and CSP nonces.
+
+Each world's requests run in a savepoint that is rolled back, so the audit events they write do
+not show up in the other world's audit pages. A control reader who may see R (or S) must get a
+different response somewhere: the scenario really removes something they see.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+import time_machine
+from django.apps import apps as django_apps
+from django.core.management.color import no_style
+from django.db import connection, transaction
+from django.test import Client
+from django.urls import reverse
+from django.utils import timezone
+
+from apps.accounts.access import access_for
+from apps.accounts.models import AccessGrant, Section
+from apps.audit.models import Alert
+from apps.indicators.models import PersonIndicator
+from apps.indicators.services import indicators_refresh
+from apps.matching.models import ClericalPair, MatchRun
+from apps.people.models import AddressHistory, Family, FamilyMembership, Person, PersonAlias, Relationship
+from apps.people.restriction import record_name_user
+from apps.schools.models import AttendanceMonth, Enrolment, Exclusion, SENStatus
+from apps.sources.models import Dataset, ImportBatch, SourceRecord
+from tests import factories
+from tests.accounts.test_permission_matrix import ADMIN_NAMESPACE, PUBLIC, url_patterns
+from tests.conftest import ROLE_SLUGS
+from tests.normalise import normalise
+
+AS_OF = factories.FAMILY_AS_OF
+BACKEND = "django.contrib.auth.backends.ModelBackend"
+SEARCH_URLS = ("people:search", "people_api:search")
+SEARCH_TERMS = (
+    "Quentin Smith", "Farthingale", "Oddsworth", "Jack Smith", "Smith", "Kerry Smith 1988", "BS7 9QQ", "9 Quarry Lane",
+    "ASC-R0001", "R123456789012", "F009099", "Nora Pimblett", "Harptree", "14/02/2013",
+)
+
+
+def _alias(person, forename, surname, dataset_code, dob=None):
+    return PersonAlias.objects.create(person=person, forename=forename, surname=surname, date_of_birth=dob,
+                                      dataset=Dataset.objects.get(code=dataset_code))
+
+
+@pytest.fixture
+def world(users):
+    """Every kind of record a page can show, hidden and not, and who may see what."""
+    made = factories.family(reference="F009001")
+    family, mum, child = made["family"], made["mum"], made["child"]
+    home = made["home"]
+    # a restricted child in the unrestricted family, with facts in several sections, an alias, an address,
+    # identifiers and a source key of their own
+    quarry = factories.address(number="9", street="Quarry Lane", postcode="BS7 9QQ", area="north")
+    hidden = factories.person(forename="Quentin", surname="Smith", dob=date(2013, 2, 14), addr=home,
+                              upn="R123456789012", is_restricted=True, restriction_reason="Relative of staff")
+    FamilyMembership.objects.create(family=family, person=hidden, role="child", relationship="son", date_from=date(2019, 1, 1))
+    Relationship.objects.create(person=mum, related_person=hidden, kind="mother")
+    Relationship.objects.create(person=hidden, related_person=mum, kind="son")
+    AddressHistory.objects.create(person=hidden, address=quarry, date_from=date(2023, 1, 1),
+                                  dataset=Dataset.objects.get(code="bcc-council-tax"))
+    _alias(hidden, "Quentin", "Farthingale", "bcc-mental-health", dob=date(2013, 2, 14))
+    factories.source_record(hidden, "asc-offenders", key="ASC-R0001")
+    Enrolment.objects.create(person=hidden, school=made["school"], upn="R123456789012", date_from=date(2019, 9, 1),
+                             dataset=Dataset.objects.get(code="dfe-school-census"))
+    factories.indicator(hidden, "drugs-and-alcohol-incident", notes="Found with cannabis", dataset_code="asc-drugs-alcohol")
+    factories.indicator(hidden, "person-committed-offence", notes="Theft from a shop", dataset_code="asc-offenders")
+    factories.indicator(hidden, "accessed-homeless-prevention-support", dataset_code="bcc-homeless-prevention")
+    factories.indicator(hidden, "mental-health-concern", notes="CAMHS referral", dataset_code="bcc-mental-health")
+    # the visible child has a missing-person risk score that the hidden child's homelessness support raises
+    for day in (date(2024, 11, 2), date(2025, 1, 9)):
+        factories.indicator(child, "person-reported-missing", on=day, dataset_code="asc-missing-persons")
+    # a restricted family whose (unrestricted) member is also in an unrestricted family
+    nora = factories.person(forename="Nora", surname="Pimblett", dob=date(1990, 4, 4), sex="F", addr=quarry)
+    kid = factories.person(forename="Olly", surname="Pimblett", dob=date(2016, 7, 7), addr=quarry)
+    secret = Family.objects.create(reference="F009099", is_restricted=True, restriction_reason="High-profile case")
+    public = Family.objects.create(reference="F009100")
+    for fam in (secret, public):
+        FamilyMembership.objects.create(family=fam, person=nora, role="parent", date_from=date(2020, 1, 1))
+        FamilyMembership.objects.create(family=fam, person=kid, role="child", date_from=date(2020, 1, 1))
+    factories.indicator(nora, "person-committed-offence", dataset_code="asc-offenders")
+    factories.indicator(kid, "person-reported-missing", dataset_code="asc-missing-persons")
+    # someone known under another name only to a health dataset
+    harptree = factories.person(forename="Wendeline", surname="Harptree", dob=date(2012, 5, 17), sex="F")
+    _alias(harptree, "Wendeline", "Oddsworth", "bcc-mental-health")
+    factories.indicator(harptree, "mental-health-concern", notes="Attends the memory clinic", dataset_code="bcc-mental-health")
+    # the back office: a match run with a clerical pair about the hidden child and one about others, an alert
+    run = MatchRun.objects.create(match_threshold=0.9, review_threshold=0.5)
+    for low, high in ((factories.source_record(hidden, "bcc-mental-health"), factories.source_record(mum, "bcc-mental-health")),
+                      (factories.source_record(nora, "asc-offenders"), factories.source_record(harptree, "asc-offenders"))):
+        ClericalPair.objects.create(run=run, record_low=low, record_high=high, match_probability=0.7)
+    Alert.objects.create(kind=Alert.Kind.BREAK_GLASS, dedupe_key="non-interference", raised_at=timezone.now(),
+                         occurred_at=timezone.now(), summary="A test alert")
+    indicators_refresh(as_of=AS_OF)
+    return {"hidden_person": hidden, "hidden_family": secret, "persons": list(Person.objects.order_by("pk")),
+            "families": list(Family.objects.order_by("pk")), "users": users}
+
+
+# --- the URL walk ---------------------------------------------------------------------------
+
+
+def _pks(model) -> list[dict]:
+    return [{"pk": pk} for pk in model.objects.order_by("pk").values_list("pk", flat=True)]
+
+
+# Pages about the signed-in user alone that draw a fresh random secret on every request (a new
+# authenticator key): they read nothing of anyone else's, and could never be equal twice.
+OWN_SECRETS = {"accounts:otp_setup"}
+
+# URL name -> every way to fill its arguments from the world. A routed pattern with arguments that is
+# not here fails the test: a new page is covered, or the test says what it needs.
+FILLS = {
+    "people:person": lambda w: [{"pk": p.pk} for p in w["persons"]],
+    "people:person_school": lambda w: [{"pk": p.pk} for p in w["persons"]],
+    "people:person_addresses": lambda w: [{"pk": p.pk} for p in w["persons"]],
+    "people_api:person": lambda w: [{"pk": p.pk} for p in w["persons"]],
+    "people:family": lambda w: [{"pk": f.pk} for f in w["families"]],
+    "people:family_addresses": lambda w: [{"pk": f.pk} for f in w["families"]],
+    "people_api:family": lambda w: [{"pk": f.pk} for f in w["families"]],
+    "accounts:break_glass": lambda w: [{"kind": "person", "pk": p.pk} for p in w["persons"]]
+    + [{"kind": "family", "pk": f.pk} for f in w["families"]],
+    "accounts:restriction": lambda w: [{"kind": "person", "pk": w["hidden_person"].pk},
+                                       {"kind": "family", "pk": w["hidden_family"].pk}],
+    "accounts:request_decide": lambda w: _pks(AccessGrant),
+    "accounts:grant_revoke": lambda w: _pks(AccessGrant),
+    "accounts:role_otp": lambda w: [{"slug": "key-worker"}],
+    "audit:subject": lambda w: [{"subject_type": "person", "subject_id": str(p.pk)} for p in w["persons"]]
+    + [{"subject_type": "family", "subject_id": str(f.pk)} for f in w["families"]],
+    "audit:user_activity": lambda w: [{"user_id": w["users"]["key-worker"].pk}],
+    "audit:alert": lambda w: [{"alert_id": pk} for pk in Alert.objects.order_by("pk").values_list("pk", flat=True)],
+    "sources:batch": lambda w: _pks(ImportBatch),
+    "sources:batch_progress": lambda w: _pks(ImportBatch),
+    "matching:run": lambda w: _pks(MatchRun),
+    "matching:review_pair": lambda w: _pks(ClericalPair),
+}
+
+
+def data_urls(world) -> list[tuple[str, str]]:
+    """``(name, url)`` of every GET page routed, with every id of the world; fails on a pattern it cannot fill."""
+    urls, unfillable = [], []
+    for name, route, pattern in url_patterns():
+        if name in PUBLIC or name in OWN_SECRETS or name.startswith(f"{ADMIN_NAMESPACE}:"):
+            continue
+        if not pattern.pattern.converters:
+            fills = [{}]
+        elif name in FILLS:
+            fills = FILLS[name](world)
+        else:
+            unfillable.append(f"{name} ({route})")
+            continue
+        for kwargs in fills:
+            url = reverse(name, kwargs=kwargs)
+            if name in SEARCH_URLS:
+                urls += [(name, f"{url}?{_search_params(term)}") for term in SEARCH_TERMS]
+            urls.append((name, url))
+    assert not unfillable, f"Add to FILLS how to fill: {unfillable}"
+    assert len(urls) > 50, "the URL walk found too few pages to prove anything"
+    return urls
+
+
+def _search_params(term: str) -> str:
+    from urllib.parse import urlencode
+
+    return urlencode({"q": term, "purpose": "Safeguarding enquiry", "reference": "CR-2026-00123"})
+
+
+def responses(clients: dict, urls, *, at) -> dict:
+    """Status, redirect and normalised body of every URL for every client.
+
+    Each reader's requests run at the same frozen instant ``at``, in a savepoint rolled back after
+    them, with the id sequences put back: what one reader's requests write (audit events) is not
+    seen by the next reader, and a reader's own audit trail is the same in both worlds.
+    """
+    seen = {}
+    for who, client in clients.items():
+        sid = transaction.savepoint()
+        try:
+            with time_machine.travel(at, tick=False):
+                for _name, url in urls:
+                    response = client.get(url)
+                    body = b"".join(response.streaming_content) if response.streaming else response.content
+                    seen[(who, url)] = (response.status_code, response.get("Location", ""), normalise(body))
+        finally:
+            transaction.savepoint_rollback(sid)
+            _reset_sequences()
+    return seen
+
+
+def _reset_sequences() -> None:
+    """Put every id sequence back to the table's highest id (PostgreSQL keeps sequence steps a rollback undid)."""
+    statements = connection.ops.sequence_reset_sql(no_style(), django_apps.get_models())
+    with connection.cursor() as cursor:
+        for sql in statements:
+            cursor.execute(sql)
+
+
+def _clients(users_by_name: dict) -> dict:
+    clients = {}
+    for who, user in users_by_name.items():
+        client = Client()
+        client.force_login(user, backend=BACKEND)
+        clients[who] = client
+    return clients
+
+
+def differences(before: dict, after: dict, readers) -> list[str]:
+    found = []
+    for key, (status, location, body) in before.items():
+        if key[0] not in readers:
+            continue
+        other = after[key]
+        if (status, location) != other[:2]:
+            found.append(f"{key[0]} GET {key[1]}: {status} {location!r} became {other[0]} {other[1]!r}")
+        elif body != other[2]:
+            found.append(f"{key[0]} GET {key[1]}: body differs{_first_difference(body, other[2])}")
+    return found
+
+
+def _first_difference(a: str, b: str) -> str:
+    i = next((i for i, (x, y) in enumerate(zip(a, b)) if x != y), min(len(a), len(b)))
+    return f" at {i}: {a[max(0, i - 80):i + 80]!r} vs {b[max(0, i - 80):i + 80]!r}"
+
+
+# --- the scenarios --------------------------------------------------------------------------
+
+
+def delete_section_facts(section_codes) -> None:
+    """Every fact a section holds (not the import bookkeeping: batches and source rows stay)."""
+    datasets = Dataset.objects.filter(section__code__in=section_codes)
+    PersonIndicator.objects.filter(definition__category__section__code__in=section_codes).delete()
+    for model in (AttendanceMonth, Enrolment, Exclusion, SENStatus, AddressHistory, PersonAlias):
+        model.objects.filter(dataset__in=datasets).delete()
+
+
+def _run(world, *, readers: dict, control: dict, remove) -> None:
+    clients = _clients(readers | control)
+    urls = data_urls(world)
+    at = timezone.now()
+    before = responses(clients, urls, at=at)
+    remove()
+    indicators_refresh(as_of=AS_OF)
+    after = responses(clients, urls, at=at)
+    leaks = differences(before, after, readers)
+    assert not leaks, f"{len(leaks)} responses changed when hidden data was removed:\n" + "\n".join(leaks[:40])
+    assert differences(before, after, control), "the control reader saw no change: the scenario removes nothing"
+
+
+def _everyone_but_the_custodian(users) -> dict:
+    """Every role but the data custodian, who restricts records and so knows which are (by name, not case data)."""
+    return {slug or "no role": users[slug] for slug in (*ROLE_SLUGS, None) if slug != "data-custodian"}
+
+
+def _delete_person(person) -> None:
+    """The person and the source records linked to them (their clerical pairs go with them)."""
+    SourceRecord.objects.filter(person=person).delete()
+    person.delete()
+
+
+def test_a_restricted_person_leaves_no_trace(world, make_user):
+    hidden = world["hidden_person"]
+    named = make_user("social-worker", username="named_social_worker")
+    record_name_user(record=hidden, user=named, custodian=world["users"]["data-custodian"])
+    _run(world, readers=_everyone_but_the_custodian(world["users"]), control={"named": named},
+         remove=lambda: _delete_person(hidden))
+
+
+def test_a_restricted_family_leaves_no_trace(world, make_user):
+    hidden = world["hidden_family"]
+    named = make_user("key-worker", username="named_key_worker")
+    record_name_user(record=hidden, user=named, custodian=world["users"]["data-custodian"])
+    _run(world, readers=_everyone_but_the_custodian(world["users"]), control={"named": named}, remove=hidden.delete)
+
+
+def _section_groups() -> list[tuple[str, ...]]:
+    """Roles that do not see every section, grouped by the sections they do see (from the reference data)."""
+    import json
+    from collections import defaultdict
+
+    from django.conf import settings
+
+    reference = json.loads((settings.BASE_DIR / "fixtures" / "reference.json").read_text(encoding="utf-8"))
+    every = {s["code"] for s in reference["sections"]}
+    groups = defaultdict(list)
+    for role in reference["roles"]:
+        if set(role["sections"]) != every:
+            groups[tuple(sorted(role["sections"]))].append(role["slug"])
+    return [tuple(slugs) for slugs in groups.values()]
+
+
+@pytest.mark.parametrize("role_slugs", _section_groups(), ids="+".join)
+def test_sections_a_role_may_not_see_leave_no_trace(world, role_slugs):
+    """For the roles that see the same sections, not all: delete the facts of the sections they do not see."""
+    users = world["users"]
+    unseen = set(Section.objects.values_list("code", flat=True)) - access_for(users[role_slugs[0]]).sections
+    assert unseen, f"{role_slugs} see every section: nothing to test"
+    _run(world, readers={slug: users[slug] for slug in role_slugs}, control={"key-worker": users["key-worker"]},
+         remove=lambda: delete_section_facts(unseen))
