@@ -78,17 +78,17 @@ class SearchResult:
         return [hit.person.pk for hit in self.hits]
 
 
-def _name_candidate_ids(names: list[str], *, datasets: set[int]) -> set[int]:
+def _name_candidate_ids(names: list[str], *, people, aliases) -> set[int]:
     """Ids of people whose recorded names could be what was typed.
 
     Each lookup is a separate query on an indexed column (equality or prefix), so the search
     needs no PostgreSQL extension and never scans the whole table: the phonetic code or the
     first letters of the surname, nicknames of the forename, the forename/surname swapped, a
     double-barrelled surname typed in full, and the other names sources know people by
-    (``PersonAlias``: a maiden name, a swapped record) in the ``datasets`` the reader may see.
-    Closeness is scored afterwards.
+    (``PersonAlias``: a maiden name, a swapped record). ``people`` and ``aliases`` are already
+    limited to what the reader may see, so a hidden person never takes a visible one's place
+    under the ``MAX_CANDIDATES`` cap. Closeness is scored afterwards.
     """
-    aliases = PersonAlias.objects.filter(dataset_id__in=datasets)
     ids: set[int] = set()
 
     def add(queryset, field="pk"):
@@ -96,9 +96,9 @@ def _name_candidate_ids(names: list[str], *, datasets: set[int]) -> set[int]:
 
     if len(names) == 1:
         (n,) = names
-        add(Person.objects.filter(surname_phonetic=phonetic(n)))
-        add(Person.objects.filter(search_surname__startswith=n[:3]))
-        add(Person.objects.filter(search_forename__in=name_variants(n)))
+        add(people.filter(surname_phonetic=phonetic(n)))
+        add(people.filter(search_surname__startswith=n[:3]))
+        add(people.filter(search_forename__in=name_variants(n)))
         add(aliases.filter(surname=n.title()), "person_id")
         return ids
     pairs = [(names[0], names[-1]), (names[-1], names[0])]  # as typed, and swapped
@@ -109,10 +109,10 @@ def _name_candidate_ids(names: list[str], *, datasets: set[int]) -> set[int]:
             Q(search_forename__startswith=forename[:1]) | Q(search_forename__in=name_variants(forename))
             | Q(forename_phonetic=phonetic(forename))
         )
-        add(Person.objects.filter(forename_q, surname_phonetic=phonetic(surname)))
-        add(Person.objects.filter(forename_q, search_surname__startswith=surname[:2]))
+        add(people.filter(forename_q, surname_phonetic=phonetic(surname)))
+        add(people.filter(forename_q, search_surname__startswith=surname[:2]))
         # a typo early in the surname ("Wtason"): the forename (or a nickname of it) exactly, the surname's initial
-        add(Person.objects.filter(search_forename__in=name_variants(forename), search_surname__startswith=surname[:1]))
+        add(people.filter(search_forename__in=name_variants(forename), search_surname__startswith=surname[:1]))
         add(aliases.filter(surname=surname.title(), forename__istartswith=forename[:1]), "person_id")
     return ids
 
@@ -223,7 +223,8 @@ def person_search(
             addr_q &= Q(address_history__address__building_number__iexact=number)
         qs = qs.filter(addr_q)
     if query.names:
-        qs = qs.filter(pk__anyof=_name_candidate_ids(query.names, datasets=datasets))
+        aliases = PersonAlias.objects.filter(person_visibility_q(user, request, via="person__"), dataset_id__in=datasets)
+        qs = qs.filter(pk__anyof=_name_candidate_ids(query.names, people=visible_persons(user, request), aliases=aliases))
     if area:
         qs = qs.filter(current_address__area=area)
     if age_band:
