@@ -1,8 +1,9 @@
 """The optional TOTP second factor (django-otp).
 
 A user must pass a TOTP check after the password when the role in use has
-``requires_otp`` (the custodian sets it per role) or when they have set up an
-authenticator app of their own accord.
+``requires_otp`` (the custodian sets it per role), when they have set up an
+authenticator app of their own accord, and always when they are staff (the
+Django admin, ``thinkfamily.admin``, also refuses a session that has not passed it).
 ``apps.accounts.middleware.SecondFactorMiddleware`` sends them to set one up
 or to enter a code before any other page.
 """
@@ -56,6 +57,8 @@ def code_error(device: TOTPDevice, token: str) -> str | None:
 
 
 def second_factor_required(user, request) -> bool:
+    if user.is_staff or user.is_superuser:
+        return True
     role = access_for(user, request).active_role
     return bool(role and role.requires_otp) or confirmed_device(user) is not None
 

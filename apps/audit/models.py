@@ -37,6 +37,8 @@ class AuditEvent(models.Model):
         ALERT_REVIEW = "alert_review", "Alert reviewed"
         AUDIT_QUERY = "audit_query", "Audit log queried"
         RETENTION = "retention", "Retention purge"
+        ADMIN_VIEW = "admin_view", "Admin page viewed"
+        ADMIN_CHANGE = "admin_change", "Admin change"
 
     occurred_at = models.DateTimeField(db_index=True)
     user_id_snapshot = models.BigIntegerField(null=True, blank=True, help_text="auth user id")

@@ -37,14 +37,33 @@ def browser():
         chromium.close()
 
 
+# Reports every Content-Security-Policy violation on every page of the context to Python.
+REPORT_CSP_VIOLATIONS = """
+document.addEventListener("securitypolicyviolation", (e) => window.tfCspViolation(
+    `${e.effectiveDirective} refused ${e.blockedURI || "inline"} at ${e.sourceFile || document.URL}:${e.lineNumber}`));
+"""
+
+
 @pytest.fixture
-def browser_page(browser):
-    """A fresh page in its own context (own cookies), closed after the test."""
+def csp_violations():
+    """What the browser refused under the Content-Security-Policy during the test."""
+    return []
+
+
+@pytest.fixture
+def browser_page(browser, csp_violations):
+    """A fresh page in its own context (own cookies), closed after the test. A test during
+    which the browser refused anything under the Content-Security-Policy fails."""
     context = browser.new_context(locale="en-GB", timezone_id="Europe/London")
+    context.expose_function("tfCspViolation", lambda text: csp_violations.append(text))
+    context.add_init_script(REPORT_CSP_VIOLATIONS)
     page = context.new_page()
     page.set_default_timeout(15_000)
     yield page
+    if not page.is_closed():
+        page.evaluate("1")  # a round trip, so violations reported just now have arrived
     context.close()
+    assert csp_violations == [], "Content-Security-Policy violations:\n" + "\n".join(csp_violations)
 
 
 def login(page, live_server, username: str, password: str) -> None:

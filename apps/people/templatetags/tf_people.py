@@ -16,7 +16,7 @@ def badges(codes):
         return ""
     return format_html(
         '<ul class="tf-badges govuk-list">{}</ul>',
-        format_html_join("", '<li style="display:inline"><strong class="govuk-tag govuk-tag--{}">{}</strong></li>',
+        format_html_join("", '<li><strong class="govuk-tag govuk-tag--{}">{}</strong></li>',
                          ((BADGE_COLOURS.get(c, "grey"), c) for c in codes)),
     )
 
@@ -67,7 +67,7 @@ def attendance_chart(months):
     ticks = format_html_join("", '<text x="{}" y="{}" font-size="11" text-anchor="end" fill="#0b0c0c">{}%</text>',
                              ((left - 4, f"{y(p) + 4:.1f}", p) for p in (0, 50, 100)))
     return format_html(
-        '<svg role="img" aria-labelledby="att-title att-desc" viewBox="0 0 {w} {h}" width="100%" style="max-width:{w}px" font-family="GDS Transport, arial, sans-serif">'
+        '<svg role="img" aria-labelledby="att-title att-desc" viewBox="0 0 {w} {h}" width="100%" class="tf-chart" font-family="GDS Transport, arial, sans-serif">'
         '<title id="att-title">Attendance by month</title>'
         '<desc id="att-desc">Bar chart of monthly attendance percentage from {first} to {last}; red bars are below the 90% persistent-absence line.</desc>'
         '{ticks}{bars}'

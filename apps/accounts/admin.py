@@ -1,0 +1,32 @@
+"""The admin's view of authenticator apps: never the secret.
+
+django-otp's own ``TOTPDeviceAdmin`` shows the key when a device is added and has
+pages for its QR code. Here a device's key is neither shown nor editable, and no
+device is added in the admin: users set up their own on the second-factor page, so
+the key is seen once, by its owner. An administrator may look at a device, clear
+its failure throttle or delete it (a lost phone: the user sets up a new one at the
+next sign-in).
+"""
+
+from django.contrib import admin
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+# The fields the admin may show: everything on the model except ``key`` (the secret).
+DEVICE_FIELDS = (
+    "user", "name", "confirmed", "created_at", "last_used_at", "step", "t0", "digits", "tolerance", "drift",
+    "last_t", "throttling_failure_timestamp", "throttling_failure_count",
+)
+
+admin.site.unregister(TOTPDevice)
+
+
+@admin.register(TOTPDevice)
+class TOTPDeviceAdmin(admin.ModelAdmin):
+    list_display = ("user", "name", "confirmed", "created_at", "last_used_at")
+    list_filter = ("confirmed",)
+    search_fields = ("user__username",)
+    fields = DEVICE_FIELDS
+    readonly_fields = tuple(f for f in DEVICE_FIELDS if f not in {"throttling_failure_timestamp", "throttling_failure_count"})
+
+    def has_add_permission(self, request):
+        return False
