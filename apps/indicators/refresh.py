@@ -423,7 +423,7 @@ def family_criteria_rebuild(period: Period, scope: Scope, run: RefreshRun | None
             cost += costs.get(definition.pk, Decimal(0))
             category = definition.category
             if definition.kind == IndicatorDefinition.Kind.RISK:
-                value = Decimal(value or 0)
+                value = Decimal(str(value or 0))  # via str: a float from the database is not expanded to 50 digits
                 max_risk = max(max_risk, value)
                 risks.append({"risk": definition.code, "name": definition.name, "section": category.section.code,
                               "person_id": person_id, "value": str(value)})
@@ -465,7 +465,7 @@ def _reasons_text(period: Period, met, dependents: int, eligible: bool, risks: l
         head = f"Not eligible: {problems}; at least {ELIGIBLE_PROBLEMS} are needed."
     if risks:
         top = max(risks, key=lambda r: Decimal(r["value"]))
-        head += f" Highest risk score {top['value']} ({top['name']})."
+        head += f" Highest risk score {Decimal(top['value']):.0f} ({top['name']})."
     return head + f" Estimated yearly cost {_money(cost)}."
 
 

@@ -8,6 +8,7 @@ from django.urls import reverse
 
 from apps.audit.models import AuditEvent
 from apps.matching.models import ClericalPair, MatchRun, ReviewDecision
+from apps.people.templatetags.tf_format import probability
 from apps.people.models import Family, FamilyMembership, Person
 
 from .conftest import person_of
@@ -33,7 +34,7 @@ def test_reviewer_labels_a_pair_without_the_score_and_it_leaves_the_queue(client
     page = client.get(reverse("matching:review_pair", args=[pair.pk]))
     assert page.status_code == 200
     assert b"Agree" in page.content and b"Differ" in page.content
-    assert f"{pair.match_probability:.3f}".encode() not in page.content  # score hidden by default
+    assert probability(pair.match_probability).encode() not in page.content  # score hidden by default
     response = client.post(reverse("matching:review_pair", args=[pair.pk]), {"outcome": "not_match"})
     assert response.status_code == 302
     decision = ReviewDecision.objects.get()
