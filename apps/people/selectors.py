@@ -239,9 +239,8 @@ def person_search(
     )
     alias_names: dict[int, list[tuple[str, str, date | None, str]]] = defaultdict(list)
     if query.names:
-        for pid, forename, surname, dob in PersonAlias.objects.filter(person_id__anyof=[c[0] for c in candidates]).values_list(
-            "person_id", "forename", "surname", "date_of_birth"
-        ):
+        aliases = PersonAlias.objects.filter(person_id__anyof=[c[0] for c in candidates], dataset_id__in=visible_dataset_ids(access))
+        for pid, forename, surname, dob in aliases.values_list("person_id", "forename", "surname", "date_of_birth"):
             alias_names[pid].append((normalise_name(forename), normalise_name(surname), dob, f"{forename} {surname}"))
     scored = []
     for pk, forename, surname, dob in candidates:

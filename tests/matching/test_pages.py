@@ -94,3 +94,33 @@ def test_projection_builds_person_household_and_family(extract, run_match):
     run_match()  # the family keeps its reference across runs
     assert Family.objects.get().reference == family.reference
     assert MatchRun.objects.filter(status="completed").count() == 2
+
+
+EWA = dict(forename="EWA", surname="KOWALSKA", sex="F", date_of_birth="1979-04-21", postcode="BS7 9QQ", address="8 OAK ROAD")
+
+
+def test_a_decision_leads_to_the_next_pair_and_a_missing_one_is_an_error_on_the_form(client_as, extract, run_match):
+    *_, ewa, eva = extract("bcc-council-tax", [ANNA, ANNA | {"forename": "ANA", "date_of_birth": "1988-09-15", "address": "3 ELM RD"},
+                                               EWA, EWA | {"forename": "EVA", "date_of_birth": "1979-04-22", "address": "8 OAK RD"}])
+    run = run_match()
+    first = ClericalPair.objects.get()
+    second = ClericalPair.objects.create(run=run, record_low=ewa, record_high=eva, match_probability=first.match_probability / 2)
+    client = client_as("data-quality-officer")
+    url = reverse("matching:review_pair", args=[first.pk])
+    page = client.get(url).content.decode()
+    assert "Pair 1 of 2 to review" in page and reverse("matching:review_pair", args=[second.pk]) in page  # skip link
+
+    missing = client.post(url, {})
+    body = missing.content.decode()
+    assert missing.status_code == 200 and "govuk-error-summary" in body and 'id="outcome-error"' in body
+    assert "Choose whether the two records are the same person" in body and "govuk-notification-banner" not in body
+    assert not ReviewDecision.objects.exists()
+
+    decided = client.post(url, {"outcome": "not_match"})
+    assert decided.status_code == 302 and decided.url == reverse("matching:review_pair", args=[second.pk])
+    following = client.get(decided.url).content.decode()
+    assert "Pair 1 of 1 to review" in following and f"Decision on pair {first.pk} recorded" in following
+
+    last = client.post(decided.url, {"outcome": "match"})
+    assert last.url == reverse("matching:review_queue")
+    assert ReviewDecision.objects.count() == 2
