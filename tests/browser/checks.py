@@ -26,6 +26,15 @@ def shot(page, name):
     page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
 
 
+def shot_narrow(page, name):
+    """A screenshot at 320 px wide, to see the reflowed layout."""
+    page.set_viewport_size({"width": REFLOW_WIDTH, "height": 640})
+    try:
+        shot(page, name)
+    finally:
+        page.set_viewport_size(DESKTOP)
+
+
 def assert_accessible(page):
     violations = axe_violations(page)
     assert violations == [], "\n".join(

@@ -10,7 +10,7 @@ from apps.audit.models import AuditEvent
 from apps.people.models import PersonAlias
 from apps.sources.models import Dataset
 from tests import factories
-from tests.browser.checks import assert_accessible, check_page
+from tests.browser.checks import assert_accessible, check_page, shot_narrow
 from tests.browser.conftest import login, logout
 from tests.conftest import PASSWORD
 
@@ -37,12 +37,14 @@ def test_key_worker_journey(browser_page, live_server, make_user):
     page.wait_for_selector("text=found")
     assert page.locator("table.govuk-table").get_by_text("SMITH, Jack").count() == 1
     check_page(page, "01-search")
+    shot_narrow(page, "21-search-320px")
 
     page.click("text=SMITH, Jack")
     page.wait_for_selector("h1:has-text('Jack')")
     assert page.get_by_text("Child Persistently Absent").count() >= 1
     assert page.get_by_text("Risk of NEET").count() >= 1
     check_page(page, "02-person")
+    shot_narrow(page, "22-person-320px")
 
     page.click("text=School and attendance")
     page.wait_for_selector("caption:has-text('Monthly attendance')")
