@@ -96,6 +96,7 @@ MIDDLEWARE = [
     "apps.accounts.middleware.SessionTimeoutMiddleware",
     "apps.accounts.middleware.SecondFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "django_htmx.middleware.HtmxMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "axes.middleware.AxesMiddleware",
 ]

@@ -89,7 +89,7 @@ def criteria_compute(
         cost += catalogue.costs.get(definition_id, Decimal(0))
         category = definition.category
         if definition.kind == IndicatorDefinition.Kind.RISK:
-            value = Decimal(value or 0)
+            value = Decimal(str(value or 0))  # via str: a float from the database is not expanded to 50 digits
             max_risk = max(max_risk, value)
             risks.append({"risk": definition.code, "name": definition.name, "section": category.section.code,
                           "person_id": person_id, "value": str(value)})

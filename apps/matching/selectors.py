@@ -64,6 +64,22 @@ def review_pairs(*, user):
     return ClericalPair.objects.filter(_reviewable_by(user)).select_related("record_low__dataset", "record_high__dataset")
 
 
+@dataclass(frozen=True)
+class QueuePlace:
+    """Where a pair stands in the reviewer's queue: "pair 12 of 186", and which pair comes after it."""
+
+    position: int
+    total: int
+    next_pk: int | None  # the following pair (the first one after the last), None when it is the only one
+
+
+def review_place(*, user, pair: ClericalPair) -> QueuePlace:
+    ids = list(review_pairs(user=user).values_list("pk", flat=True))
+    index = ids.index(pair.pk)
+    others = ids[index + 1:] + ids[:index]
+    return QueuePlace(position=index + 1, total=len(ids), next_pk=others[0] if others else None)
+
+
 def review_queue(*, user, limit: int = 50):
     """Queued pairs without a decision, most likely matches first."""
     return review_pairs(user=user)[:limit]

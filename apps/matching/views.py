@@ -7,11 +7,13 @@ from django.db import transaction
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
+from django.views.decorators.vary import vary_on_headers
 
 from apps.accounts import access as acl
 from apps.audit.services import audit_record
 
 from . import selectors, services
+from .forms import ReviewDecisionForm
 from .models import MatchRun, ReviewDecision
 from .tasks import match_run_task
 
@@ -35,10 +37,12 @@ def run_start(request):
     return redirect("matching:run", pk=run.pk)
 
 
+@vary_on_headers("HX-Request", "HX-History-Restore-Request")
 @acl.require_capability(acl.MATCHING_REVIEW)
 def run(request, pk: int):
     match_run = get_object_or_404(MatchRun, pk=pk)
-    template = "matching/_run_status.html" if request.headers.get("HX-Request") else "matching/run.html"
+    fragment = request.htmx and not request.htmx.history_restore_request
+    template = "matching/_run_status.html" if fragment else "matching/run.html"
     return render(request, template, {"run": match_run})
 
 
@@ -55,21 +59,29 @@ def review_queue(request):
 
 @acl.require_capability(acl.MATCHING_REVIEW)
 def review_pair(request, pk: int):
+    """One pair side by side. A decision leads straight to the next pair in the queue (the list when none is left);
+    a missing decision is shown as an error on the form."""
     pair = selectors.review_pairs(user=request.user).filter(pk=pk).first()
     if pair is None:
         raise Http404("Page not found")
     show_score = request.session.get(SHOW_SCORE_SESSION_KEY, False)
-    if request.method == "POST":
-        outcome = request.POST.get("outcome", "")
-        if outcome not in ReviewDecision.Outcome.values:
-            messages.error(request, "Choose whether the two records are the same person.")
+    place = selectors.review_place(user=request.user, pair=pair)
+    form = ReviewDecisionForm(request.POST if request.method == "POST" else None)
+    if form.is_valid():
+        try:
+            services.review_decision_record(pair=pair, outcome=form.cleaned_data["outcome"], user=request.user,
+                                            score_shown=show_score, request=request)
+        except services.MatchingError as exc:
+            form.add_error("outcome", str(exc))
         else:
-            services.review_decision_record(pair=pair, outcome=outcome, user=request.user, score_shown=show_score, request=request)
-            messages.success(request, "Decision recorded. Later match runs will follow it.")
-            return redirect("matching:review_queue")
+            messages.success(request, f"Decision on pair {pk} recorded. Later match runs will follow it.")
+            if place.next_pk is None:
+                return redirect("matching:review_queue")
+            return redirect("matching:review_pair", pk=place.next_pk)
     audit_record(action="view_record", request=request, subject_type="source_record_pair", subject_id=f"{pair.record_low_id}-{pair.record_high_id}",
                  record_ids=[pair.record_low_id, pair.record_high_id], purpose="clerical review")
     return render(
         request, "matching/review_pair.html",
-        {"pair": pair, "fields": selectors.pair_comparison(pair), "show_score": show_score, "outcomes": ReviewDecision.Outcome.choices},
+        {"pair": pair, "fields": selectors.pair_comparison(pair), "show_score": show_score, "form": form, "place": place,
+         "outcomes": ReviewDecision.Outcome.choices},
     )

@@ -70,9 +70,9 @@ class ParsedQuery:
         if self.names:
             parts.append(f"name “{' '.join(self.names).title()}”")
         if self.dob:
-            parts.append(f"date of birth {self.dob:%d %b %Y}")
+            parts.append(f"date of birth {self.dob.day} {self.dob:%B %Y}")
         elif self.dob_year:
-            parts.append(f"born in {date(self.dob_year, self.dob_month or 1, 1):%b %Y}" if self.dob_month else f"born in {self.dob_year}")
+            parts.append(f"born in {date(self.dob_year, self.dob_month, 1):%B %Y}" if self.dob_month else f"born in {self.dob_year}")
         if self.age_min is not None:
             parts.append(f"aged {self.age_min}" if self.age_min == self.age_max else f"aged {self.age_min} to {self.age_max}")
         if self.postcode:

@@ -60,6 +60,7 @@ class SearchHit:
     score: float
     badges: list[str] = field(default_factory=list)
     family: Family | None = None
+    matched_alias: str = ""  # "Kerry Jones": the other name (from the aliases searched) that matched better than the record's own
 
     def age(self, today: date) -> int | None:
         return self.person.age_on(today)
@@ -201,13 +202,16 @@ def person_search(
         qs, exact = qs.filter(pk__in=members.values("person_id")), True
     if query.source_key:
         qs, exact = qs.filter(source_records__source_key=query.source_key, source_records__dataset_id__in=datasets), True
-    if not query.names:  # with a name, the date of birth ranks (it may be mistyped or missing) rather than filters
+    if not query.names:  # with a name, a full date of birth ranks (it may be mistyped or missing) rather than filters
         if query.dob:
             qs = qs.filter(Q(date_of_birth=query.dob) | Q(aliases__date_of_birth=query.dob, aliases__dataset_id__in=datasets))
         elif query.dob_year:
             qs = qs.filter(date_of_birth__year=query.dob_year)
             if query.dob_month:
                 qs = qs.filter(date_of_birth__month=query.dob_month)
+    elif query.dob_year and not query.dob:  # "smith 2011": a known date of birth in another year is out; unknown ranks lower
+        in_year = Q(date_of_birth__year=query.dob_year) & (Q(date_of_birth__month=query.dob_month) if query.dob_month else Q())
+        qs = qs.filter(Q(date_of_birth__isnull=True) | in_year)
     if query.age_min is not None:
         earliest, latest = _age_bounds_to_dob(query.age_min, query.age_max, today)
         qs = qs.filter(date_of_birth__gt=earliest, date_of_birth__lte=latest)
@@ -240,38 +244,39 @@ def person_search(
     candidates = list(
         qs.values_list("pk", "search_forename", "search_surname", "date_of_birth").distinct()[:MAX_CANDIDATES]
     )
-    alias_names: dict[int, list[tuple[str, str, date | None]]] = defaultdict(list)
+    alias_names: dict[int, list[tuple[str, str, date | None, str]]] = defaultdict(list)
     if query.names:
-        for pid, forename, surname, dob in PersonAlias.objects.filter(
-            person_id__anyof=[c[0] for c in candidates], dataset_id__in=datasets,
-        ).values_list(
-            "person_id", "forename", "surname", "date_of_birth"
-        ):
-            alias_names[pid].append((normalise_name(forename), normalise_name(surname), dob))
+        aliases = PersonAlias.objects.filter(person_id__anyof=[c[0] for c in candidates], dataset_id__in=datasets)
+        for pid, forename, surname, dob in aliases.values_list("person_id", "forename", "surname", "date_of_birth"):
+            alias_names[pid].append((normalise_name(forename), normalise_name(surname), dob, f"{forename} {surname}"))
     scored = []
     for pk, forename, surname, dob in candidates:
-        score = 1.0 if exact else 0.0
+        score, matched_alias = (1.0 if exact else 0.0), ""
         if query.names:
-            known = [(forename, surname, dob), *alias_names.get(pk, ())]
-            score = max(_name_score(query.names, f, s) for f, s, _ in known)
+            known = [(forename, surname, dob, ""), *alias_names.get(pk, ())]
+            name_scores = [(_name_score(query.names, f, s), label) for f, s, _, label in known]
+            score = max(n for n, _ in name_scores)
+            if name_scores[0][0] < score:  # found through another name, not the record's own
+                matched_alias = next(label for n, label in name_scores if n == score)
             if score < 0.75:
                 continue
-            score += max(_dob_score(query, d) for _, _, d in known)
+            score += max(_dob_score(query, d) for _, _, d, _ in known)
         elif query.dob and dob == query.dob:
             score += 0.2
-        scored.append((score, surname, forename, pk))
+        scored.append((score, surname, forename, pk, matched_alias))
     scored.sort(key=lambda row: (-row[0], row[1], row[2], row[3]))
     total = len(scored)
     pages = max(1, -(-total // PAGE_SIZE))
     page = min(max(1, page), pages)
     window = scored[(page - 1) * PAGE_SIZE: page * PAGE_SIZE]
-    ids = [pk for _, _, _, pk in window]
+    ids = [row[3] for row in window]
     persons = Person.objects.select_related("current_address").in_bulk(ids)
     badges = badges_for_persons(ids, access)
     families = current_family_by_person(ids, user=user, request=request)
     hits = [
-        SearchHit(person=persons[pk], score=round(score, 3), badges=badges.get(pk, []), family=families.get(pk))
-        for score, _, _, pk in window
+        SearchHit(person=persons[pk], score=round(score, 3), badges=badges.get(pk, []), family=families.get(pk),
+                  matched_alias=matched_alias)
+        for score, _, _, pk, matched_alias in window
     ]
     return SearchResult(query=query, hits=hits, total=total, page=page, pages=pages)
 

@@ -14,20 +14,19 @@ from datetime import date
 from django.http import Http404
 from django.shortcuts import render
 from django.urls import reverse
+from django.views.decorators.vary import vary_on_headers
 
 from apps.accounts import access as acl
-from apps.accounts.purpose import PURPOSES, purpose_from, purpose_in_session, purpose_remember
+from apps.accounts.models import Section
+from apps.accounts.purpose import PURPOSES, purpose_in_session, purpose_remember
 from apps.audit.models import AuditEvent
 from apps.audit.services import audit_record
 from apps.indicators.models import Badge
+from apps.schools.selectors import has_school_record
 
 from . import selectors
-from .models import Area, Family, Person
-from .query import parse_query
-
-AGE_BANDS = (("0-4", "0 to 4"), ("5-10", "5 to 10"), ("11-15", "11 to 15"), ("16-17", "16 to 17"),
-             ("18-24", "18 to 24"), ("25-120", "25 and over"))
-
+from .forms import FILTERS, SearchForm
+from .models import Family, Person
 
 def _break_glass_or_404(request, *, kind: str, pk: int):
     """A record the user may not see: the same 404 whether it is restricted or does not exist.
@@ -48,55 +47,59 @@ def _visible_person_or_redirect(request, pk: int):
     return None
 
 
+LAST_SEARCH_SESSION_KEY = "tf_last_search"
+ADULT_AGE = 18
+
+
+@vary_on_headers("HX-Request", "HX-History-Restore-Request")
 @acl.require_capability(acl.CASE_SEARCH)
 def search(request):
+    """One box, a reason and filters. Under htmx only the form and results are sent back (errors included);
+    a history-restore request, like any other, gets the whole page."""
     user_access = acl.access_for(request.user, request)
-    params = request.GET
-    raw = params.get("q", "").strip()
-    area, age_band, badge = params.get("area", ""), params.get("age_band", ""), params.get("badge", "")
     visible_badges = list(Badge.objects.filter(categories__section__code__in=user_access.sections).distinct())
+    submitted = any(name in request.GET for name in ("q", *FILTERS))
+    form = SearchForm(request.GET if submitted else None, access=user_access, badges=visible_badges)
+    remembered = _reason_of(request)
     context = {
-        "q": raw, "area": area, "age_band": age_band, "badge": badge, "areas": Area.choices, "age_bands": AGE_BANDS,
-        "badges": visible_badges, "purposes": PURPOSES, "purpose": params.get("purpose", "") or _reason_of(request),
-        "reference": params.get("reference", ""), "needs_reference": bool(user_access.active_role and user_access.active_role.purpose_requires_reference),
-        "today": date.today(),
+        "form": form, "purposes": PURPOSES, "remembered_purpose": remembered,
+        "purpose": request.GET.get("purpose", "") if submitted else remembered, "today": date.today(),
     }
-    searched = bool(raw or area or age_band or badge)
-    if searched:
-        purpose, error = purpose_from(params, user_access)
-        query = parse_query(raw)
-        if error:
-            context["purpose_error"] = error
-        elif query.is_empty and not (area or age_band or badge):
-            context["query_error"] = "Enter a name, date of birth, postcode, address or reference."
-        else:
-            try:
-                page = int(params.get("page", "1"))
-            except ValueError:
-                page = 1
-            if area and area not in Area.values:
-                area = ""
-            if age_band and age_band not in dict(AGE_BANDS):
-                age_band = ""
-            result = selectors.person_search(
-                user=request.user, request=request, access=user_access, query=query, area=area, age_band=age_band,
-                badge=badge, page=page,
-            )
-            purpose_remember(request, purpose)
-            context["result"], context["search_purpose"] = result, purpose
-    template = "people/_results.html" if request.headers.get("HX-Request") and searched else "people/search.html"
-    response = render(request, template, context)
+    if form.is_valid():
+        data = form.cleaned_data
+        result = selectors.person_search(
+            user=request.user, request=request, access=user_access, query=data["query"], area=data["area"],
+            age_band=data["age_band"], badge=data["badge"], page=data["page"],
+        )
+        purpose_remember(request, data["purpose_text"])
+        request.session[LAST_SEARCH_SESSION_KEY] = _search_querystring(request.GET, page=result.page)
+        context["result"] = result
+    fragment = request.htmx and not request.htmx.history_restore_request
+    response = render(request, "people/_search.html" if fragment else "people/search.html", context)
     if "result" in context:
         # Recorded last, inside the request's transaction: the chain lock is held only until the commit,
         # and if the write fails the rendered page is discarded and the user gets an error.
-        result = context["result"]
+        result, data = context["result"], form.cleaned_data
         audit_record(
             action=AuditEvent.Action.SEARCH, request=request, subject_type="search", record_ids=result.person_ids,
-            purpose=context["search_purpose"], result_count=result.total,
-            details={"terms": raw, "understood": result.query.describe(), "page": result.page,
-                     "filters": {"area": area, "age_band": age_band, "badge": badge}},
+            purpose=data["purpose_text"], result_count=result.total,
+            details={"terms": data["q"], "understood": result.query.describe(), "page": result.page,
+                     "filters": {name: data[name] for name in FILTERS}},
         )
     return response
+
+
+def _search_querystring(params, *, page: int) -> str:
+    """The search as a query string (what was typed, the reason, the filters and the page), for links back to it."""
+    query = params.copy()
+    query["page"] = str(page)
+    return query.urlencode()
+
+
+def _search_url(request) -> str:
+    """The last search this session ran, with its page, or the empty search page."""
+    last = request.session.get(LAST_SEARCH_SESSION_KEY, "")
+    return reverse("people:search") + (f"?{last}" if last else "")
 
 
 def _reason_of(request) -> str:
@@ -115,11 +118,30 @@ def _render_audited(request, template, context, *, action, subject_type, pk, rec
     return response
 
 
+def _sections_not_shown(access) -> list[str]:
+    """Names of the sections the role in use does not show. It depends on the role only, never on the record."""
+    return list(Section.objects.exclude(code__in=access.sections).order_by("name").values_list("name", flat=True))
+
+
+def _shows_school_tab(access, person: Person, today: date) -> bool:
+    """The School tab: for roles that see the school section, on a child's record or one with a school record.
+
+    Decided from school-section data only, which only such roles may see anyway.
+    """
+    if not access.sees("school"):
+        return False
+    age = person.age_on(today)
+    return age is None or age < ADULT_AGE or has_school_record(person_id=person.pk, dataset_ids=selectors.visible_dataset_ids(access))
+
+
 def _person_page(request, pk: int, *, template: str, tab: str, action: str, context_for):
     """One person page: visible (or break-glass), its context from a selector, rendered and audited."""
     if (response := _visible_person_or_redirect(request, pk)) is not None:
         return response
-    context = context_for(acl.access_for(request.user, request)) | {"today": date.today(), "tab": tab}
+    access, today = acl.access_for(request.user, request), date.today()
+    context = context_for(access) | {"today": today, "tab": tab, "search_url": _search_url(request),
+                                     "sections_not_shown": _sections_not_shown(access)}
+    context["school_tab"] = tab == "school" or _shows_school_tab(access, context["p"], today)
     return _render_audited(request, template, context, action=action, subject_type="person", pk=pk)
 
 
@@ -159,7 +181,8 @@ def _family_page(request, pk: int, *, template: str, tab: str, action: str):
         return _break_glass_or_404(request, kind="family", pk=pk)
     user_access = acl.access_for(request.user, request)
     detail = selectors.family_detail(user=request.user, request=request, access=user_access, pk=pk)
-    context = {"d": detail, "f": detail.family, "today": date.today(), "tab": tab}
+    context = {"d": detail, "f": detail.family, "today": date.today(), "tab": tab, "search_url": _search_url(request),
+               "sections_not_shown": _sections_not_shown(user_access)}
     if tab == "family_addresses":
         context["timeline"] = selectors.address_timeline(detail.addresses)
     return _render_audited(request, template, context, action=action, subject_type="family", pk=pk,

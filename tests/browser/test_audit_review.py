@@ -4,7 +4,7 @@ and purpose) and sees who has looked at the person. axe-core checks the reviewer
 import pytest
 
 from tests import factories
-from tests.browser.axe import axe_violations
+from tests.browser.checks import check_page
 from tests.browser.conftest import login, logout
 from tests.conftest import PASSWORD
 
@@ -12,8 +12,6 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 def test_reviewer_finds_the_search_and_the_view(browser_page, live_server, make_user):
-    from tests.browser.test_case_worker_pages import shot
-
     fam = factories.family(reference="F000456")
     child = fam["child"]
     make_user("key-worker")
@@ -35,11 +33,9 @@ def test_reviewer_finds_the_search_and_the_view(browser_page, live_server, make_
     text = table.inner_text()
     assert "Jack Smith 12/03/2011" in text and "Referral or assessment" in text
     assert "View person" in text and f"person {child.pk}" in text
-    assert axe_violations(page) == []
-    shot(page, "07-audit-events")
+    check_page(page, "07-audit-events")
 
     page.click(f"a:has-text('person {child.pk}')")
     page.wait_for_selector("h1")
     assert "key_worker" in page.locator("main").inner_text()
-    assert axe_violations(page) == []
-    shot(page, "08-audit-who-looked")
+    check_page(page, "08-audit-who-looked")

@@ -8,6 +8,7 @@ from django.urls import reverse
 
 from apps.audit.models import AuditEvent
 from apps.matching.models import ClericalPair, MatchRun, ReviewDecision
+from apps.people.templatetags.tf_format import probability
 from apps.people.models import Family, FamilyMembership, Person
 
 from .conftest import person_of
@@ -33,7 +34,7 @@ def test_reviewer_labels_a_pair_without_the_score_and_it_leaves_the_queue(client
     page = client.get(reverse("matching:review_pair", args=[pair.pk]))
     assert page.status_code == 200
     assert b"Agree" in page.content and b"Differ" in page.content
-    assert f"{pair.match_probability:.3f}".encode() not in page.content  # score hidden by default
+    assert probability(pair.match_probability).encode() not in page.content  # score hidden by default
     response = client.post(reverse("matching:review_pair", args=[pair.pk]), {"outcome": "not_match"})
     assert response.status_code == 302
     decision = ReviewDecision.objects.get()
@@ -93,3 +94,33 @@ def test_projection_builds_person_household_and_family(extract, run_match):
     run_match()  # the family keeps its reference across runs
     assert Family.objects.get().reference == family.reference
     assert MatchRun.objects.filter(status="completed").count() == 2
+
+
+EWA = dict(forename="EWA", surname="KOWALSKA", sex="F", date_of_birth="1979-04-21", postcode="BS7 9QQ", address="8 OAK ROAD")
+
+
+def test_a_decision_leads_to_the_next_pair_and_a_missing_one_is_an_error_on_the_form(client_as, extract, run_match):
+    *_, ewa, eva = extract("bcc-council-tax", [ANNA, ANNA | {"forename": "ANA", "date_of_birth": "1988-09-15", "address": "3 ELM RD"},
+                                               EWA, EWA | {"forename": "EVA", "date_of_birth": "1979-04-22", "address": "8 OAK RD"}])
+    run = run_match()
+    first = ClericalPair.objects.get()
+    second = ClericalPair.objects.create(run=run, record_low=ewa, record_high=eva, match_probability=first.match_probability / 2)
+    client = client_as("data-quality-officer")
+    url = reverse("matching:review_pair", args=[first.pk])
+    page = client.get(url).content.decode()
+    assert "Pair 1 of 2 to review" in page and reverse("matching:review_pair", args=[second.pk]) in page  # skip link
+
+    missing = client.post(url, {})
+    body = missing.content.decode()
+    assert missing.status_code == 200 and "govuk-error-summary" in body and 'id="outcome-error"' in body
+    assert "Choose whether the two records are the same person" in body and "govuk-notification-banner" not in body
+    assert not ReviewDecision.objects.exists()
+
+    decided = client.post(url, {"outcome": "not_match"})
+    assert decided.status_code == 302 and decided.url == reverse("matching:review_pair", args=[second.pk])
+    following = client.get(decided.url).content.decode()
+    assert "Pair 1 of 1 to review" in following and f"Decision on pair {first.pk} recorded" in following
+
+    last = client.post(decided.url, {"outcome": "match"})
+    assert last.url == reverse("matching:review_queue")
+    assert ReviewDecision.objects.count() == 2

@@ -1,5 +1,7 @@
 """The case-worker pages show what a practitioner needs, only what the role may see, and record every read."""
 
+from datetime import date
+
 import pytest
 from django.urls import reverse
 
@@ -50,7 +52,7 @@ def test_first_response_must_give_the_call_reference(client_as, fam):
 def test_no_results_says_what_was_searched(client_as, fam):
     body = client_as("key-worker").get(reverse("people:search"), {"q": "Zebedee 01/01/1950", **REASON}).content.decode()
     assert "No results" in body
-    assert "Zebedee" in body and "01 Jan 1950" in body
+    assert "Zebedee" in body and "1 January 1950" in body
     assert AuditEvent.objects.get(action="search").result_count == 0
 
 
@@ -64,7 +66,7 @@ def test_person_page_shows_identity_indicators_risk_and_provenance(client_as, fa
     child = fam["child"]
     response = client_as("key-worker").get(reverse("people:person", args=[child.pk]))
     body = response.content.decode()
-    assert "Jack" in body and "12/03/2011" in body
+    assert "Jack" in body and "12 March 2011" in body
     assert "Child Persistently Absent" in body
     assert "Risk of NEET" in body and "meet 3 risk factors" in body
     assert "F000123" in body
@@ -86,8 +88,8 @@ def test_school_page_shows_the_monthly_table_with_totals_and_the_90_percent_line
     body = client_as("key-worker").get(reverse("people:person_school", args=[fam["child"].pk])).content.decode()
     assert "Notton House Academy" in body and "A123456789012" in body
     assert "Education, health and care plan" in body and "SEMH" in body
-    assert "February 2025" in body and "50%" in body
-    assert ">25<" in body and ">88<" in body and "28%" in body  # totals 25 of 88 sessions
+    assert "February 2025" in body and "50.0%" in body
+    assert ">25<" in body and ">88<" in body and "28.4%" in body  # totals 25 of 88 sessions, to one decimal place
     assert "90% persistent absence line" in body
     assert AuditEvent.objects.get(action="view_attendance").subject_id == str(fam["child"].pk)
 
@@ -157,3 +159,148 @@ def test_family_eligibility_only_for_readers_of_every_section(client_as, fam):
     assert "Eligible" not in police
     assert "decided over every section" in police
     assert "Mental Health Concern" not in police and "HEALTH" not in police
+
+
+# --- the search form under htmx, its errors, and the history cache (issue 11: 5, 6) ---------------------
+
+HTMX = {"HTTP_HX_REQUEST": "true"}
+
+
+def test_htmx_search_answers_the_form_and_results_and_varies_by_hx_request(client_as, fam):
+    client = client_as("key-worker")
+    fragment = client.get(reverse("people:search"), {"q": "Jack Smith", **REASON}, **HTMX)
+    body = fragment.content.decode()
+    assert "<html" not in body and 'id="search"' in body and "SMITH, Jack" in body
+    full = client.get(reverse("people:search"), {"q": "Jack Smith", **REASON})
+    assert "<html" in full.content.decode() and "SMITH, Jack" in full.content.decode()
+    for response in (fragment, full):
+        assert {"HX-Request", "HX-History-Restore-Request"} <= {h.strip() for h in response["Vary"].split(",")}
+
+
+def test_a_history_restore_request_gets_the_whole_page(client_as, fam):
+    response = client_as("key-worker").get(
+        reverse("people:search"), {"q": "Jack Smith", **REASON}, **HTMX, HTTP_HX_HISTORY_RESTORE_REQUEST="true"
+    )
+    body = response.content.decode()
+    assert body.lstrip().startswith("<!DOCTYPE html>") and "<header" in body and "SMITH, Jack" in body
+
+
+def test_pages_turn_off_the_htmx_history_cache(client_as, fam):
+    body = client_as("key-worker").get(reverse("people:person", args=[fam["child"].pk])).content.decode()
+    assert '"historyCacheSize": 0' in body and 'hx-history="false"' in body
+
+
+@pytest.mark.parametrize("role, params, field, message", [
+    ("key-worker", {"q": "Jack Smith"}, "purpose", "Choose the reason for this search"),
+    ("key-worker", {"q": "", **REASON}, "q", "Enter a name, date of birth"),
+    ("key-worker", {"q": "   ", **REASON}, "q", "Enter a name, date of birth"),
+    ("first-response", {"q": "Smith"}, "reference", "Enter the call or referral reference"),
+    ("key-worker", {"q": "Smith", "area": "atlantis", **REASON}, "area", "Choose an area from the list"),
+])
+def test_search_errors_are_shown_with_and_without_htmx(client_as, fam, role, params, field, message):
+    client = client_as(role)
+    for headers in ({}, HTMX):
+        body = client.get(reverse("people:search"), params, **headers).content.decode()
+        assert "govuk-error-summary" in body and f'href="#{field}"' in body and message in body
+        assert f'id="{field}-error"' in body
+        assert "found</h2>" not in body
+    assert not AuditEvent.objects.filter(action="search").exists()
+
+
+def test_the_first_visit_shows_no_errors(client_as, fam):
+    body = client_as("key-worker").get(reverse("people:search")).content.decode()
+    assert "govuk-error-summary" not in body and 'id="q"' in body
+
+
+# --- search: a year narrows, another name says so, the way back keeps the search, the reason shows (11) ---
+
+def test_a_year_with_a_name_leaves_out_known_dates_of_birth_in_other_years(client_as, fam):
+    unknown = factories.person(forename="Jo", surname="Smith", dob=None)
+    body = client_as("key-worker").get(reverse("people:search"), {"q": "smith 2011", **REASON}).content.decode()
+    assert reverse("people:person", args=[fam["child"].pk]) in body  # born 2011
+    assert reverse("people:person", args=[fam["mum"].pk]) not in body  # born 1988
+    assert reverse("people:person", args=[fam["baby"].pk]) not in body  # born 2019
+    assert body.index(reverse("people:person", args=[fam["child"].pk])) < body.index(reverse("people:person", args=[unknown.pk]))
+
+
+def test_a_result_found_through_another_name_says_so_only_from_datasets_the_reader_sees(client_as, fam):
+    from apps.people.models import PersonAlias
+    from apps.sources.models import Dataset
+
+    PersonAlias.objects.create(person=fam["mum"], forename="Kerry", surname="Harwood",
+                               dataset=Dataset.objects.get(code="bcc-mental-health"))  # health: police may not see it
+    url = reverse("people:person", args=[fam["mum"].pk])
+    key_worker = client_as("key-worker").get(reverse("people:search"), {"q": "Kerry Harwood", **REASON}).content.decode()
+    assert url in key_worker and "Found under another name: Kerry Harwood" in key_worker
+    police = client_as("police-safeguarding").get(reverse("people:search"), {"q": "Kerry Harwood", **REASON}).content.decode()
+    assert url not in police and "Harwood" not in police.replace('value="Kerry Harwood"', "").replace("“Kerry Harwood”", "")
+
+
+def test_the_breadcrumb_back_to_search_keeps_the_query_and_page(client_as, fam):
+    client = client_as("key-worker")
+    client.get(reverse("people:search"), {"q": "Smith", **REASON, "page": "1"})
+    for name in ("people:person", "people:person_school", "people:person_addresses"):
+        body = client.get(reverse(name, args=[fam["child"].pk])).content.decode()
+        assert 'href="/people/?q=Smith&amp;purpose=Safeguarding+enquiry&amp;page=1"' in body
+    assert "q=Smith" in client.get(reverse("people:family", args=[fam["family"].pk])).content.decode()
+
+
+def test_the_remembered_reason_is_shown_as_such(client_as, fam):
+    client = client_as("key-worker")
+    assert "Kept from your last search" not in client.get(reverse("people:search")).content.decode()
+    client.get(reverse("people:search"), {"q": "Smith", **REASON})
+    body = client.get(reverse("people:search")).content.decode()
+    assert '<option value="Safeguarding enquiry" selected>' in body
+    assert 'id="purpose-hint"' in body and "Kept from your last search" in body
+
+
+# --- what the role does not show, and the School tab (12) ---------------------------------------------------
+
+def test_the_person_and_family_pages_say_which_sections_the_role_does_not_show(client_as, fam):
+    for url in (reverse("people:person", args=[fam["mum"].pk]), reverse("people:person_addresses", args=[fam["mum"].pk]),
+                reverse("people:family", args=[fam["family"].pk])):
+        police = client_as("police-safeguarding").get(url).content.decode()
+        assert police.count('id="sections-not-shown"') == 1
+        notice = police.split('id="sections-not-shown">')[1].split("</div>")[0]
+        assert "Health" in notice and "School Attendance and Exclusion" in notice and "Crime" not in notice
+        assert 'id="sections-not-shown"' not in client_as("key-worker").get(url).content.decode()
+
+
+def test_the_notice_depends_on_the_role_only(client_as, fam):
+    """The same words whatever the person: it reveals nothing about them."""
+    client = client_as("police-safeguarding")
+
+    def notice(pk):
+        return client.get(reverse("people:person", args=[pk])).content.decode().split('id="sections-not-shown">')[1].split("</div>")[0]
+
+    assert notice(fam["mum"].pk) == notice(fam["child"].pk) == notice(fam["baby"].pk)
+
+
+def test_the_school_tab_shows_only_to_roles_with_the_section_and_for_a_child_or_a_school_record(client_as, fam):
+    from apps.schools.models import SENStatus
+    from apps.sources.models import Dataset
+
+    school_link = 'href="{}"'.format
+    key_worker = client_as("key-worker")
+    child, mum = fam["child"], fam["mum"]
+    assert school_link(reverse("people:person_school", args=[child.pk])) in key_worker.get(reverse("people:person", args=[child.pk])).content.decode()
+    assert school_link(reverse("people:person_school", args=[mum.pk])) not in key_worker.get(reverse("people:person", args=[mum.pk])).content.decode()
+    SENStatus.objects.create(person=mum, status="K", recorded_on=date(2006, 1, 1), dataset=Dataset.objects.get(code="dfe-sen"))
+    assert school_link(reverse("people:person_school", args=[mum.pk])) in key_worker.get(reverse("people:person", args=[mum.pk])).content.decode()
+    police = client_as("police-safeguarding").get(reverse("people:person", args=[child.pk])).content.decode()
+    assert school_link(reverse("people:person_school", args=[child.pk])) not in police
+    assert client_as("police-safeguarding").get(reverse("people:person_school", args=[child.pk])).status_code == 404
+
+
+# --- numbers and dates as people read them (10) ----------------------------------------------------------------
+
+def test_numbers_and_dates_are_formatted(client_as, fam):
+    from apps.indicators.models import PersonIndicator
+
+    PersonIndicator.objects.filter(person=fam["child"], definition__code="risk-of-neet").update(value="80.22")
+    client = client_as("key-worker")
+    person = client.get(reverse("people:person", args=[fam["child"].pk])).content.decode()
+    assert "12 March 2011" in person and ">80<" in person and "80.22" not in person
+    assert "99.9%" in person  # match probability 0.999 of the attendance record
+    school = client.get(reverse("people:person_school", args=[fam["child"].pk])).content.decode()
+    assert "score 80," in school and "28.4%" in school and "1 September 2018" in school

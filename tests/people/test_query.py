@@ -66,7 +66,7 @@ def test_house_number_and_street_is_an_address():
 
 def test_describe_says_what_was_searched():
     q = parse_query("Bill Smith 12/03/2011 BS5", today=TODAY)
-    assert q.describe() == ["name “Bill Smith”", "date of birth 12 Mar 2011", "postcode BS5"]
+    assert q.describe() == ["name “Bill Smith”", "date of birth 12 March 2011", "postcode BS5"]
 
 
 def test_empty():

@@ -28,11 +28,6 @@ def age_on(person, day):
 
 
 @register.filter
-def percent(value):
-    return "–" if value is None else f"{value:.0f}%"
-
-
-@register.filter
 def get(mapping, key):
     return mapping.get(key) if mapping else None
 
@@ -62,7 +57,7 @@ def attendance_chart(months):
             '<rect x="{}" y="{}" width="{}" height="{}" fill="{}"><title>{}: {}%</title></rect>'
             '<text x="{}" y="{}" font-size="11" text-anchor="middle" fill="#0b0c0c">{}</text>',
             f"{x + 2:.1f}", f"{y(pct):.1f}", f"{max(bar_w - 4, 1):.1f}", f"{plot_h * pct / 100:.1f}", colour,
-            m.month.strftime("%B %Y"), f"{pct:.0f}", f"{x + bar_w / 2:.1f}", height - bottom + 14, m.month.strftime("%b %y"),
+            m.month.strftime("%B %Y"), f"{pct:.1f}", f"{x + bar_w / 2:.1f}", height - bottom + 14, m.month.strftime("%b %y"),
         ))
     ticks = format_html_join("", '<text x="{}" y="{}" font-size="11" text-anchor="end" fill="#0b0c0c">{}%</text>',
                              ((left - 4, f"{y(p) + 4:.1f}", p) for p in (0, 50, 100)))
