@@ -30,13 +30,16 @@ CHAIN_LOCK_KEY = 0x7F_A0D1_7C4A1
 MIN_RETENTION_DAYS = 30
 
 
-def audit_privileges_sql(role: str) -> list[str]:
-    """``role`` (a quoted role name or ``CURRENT_USER``) may read and append the audit log and run retention."""
+def audit_privileges_sql(role: str, schema: str = "") -> list[str]:
+    """``role`` (a quoted role name or ``CURRENT_USER``) may read and append the audit log and run retention.
+
+    ``schema``: a quoted schema name; none, the search path's."""
+    s = f"{schema}." if schema else ""
     return [
-        f"REVOKE ALL ON {', '.join(AUDIT_TABLES)} FROM {role}",
-        f"GRANT SELECT, INSERT ON audit_auditevent TO {role}",
-        f"GRANT SELECT ON audit_chainhead, audit_retentioncheckpoint TO {role}",
-        f"GRANT EXECUTE ON FUNCTION {RETENTION_FUNCTION} TO {role}",
+        f"REVOKE ALL ON {', '.join(s + table for table in AUDIT_TABLES)} FROM {role}",
+        f"GRANT SELECT, INSERT ON {s}audit_auditevent TO {role}",
+        f"GRANT SELECT ON {s}audit_chainhead, {s}audit_retentioncheckpoint TO {role}",
+        f"GRANT EXECUTE ON FUNCTION {s}{RETENTION_FUNCTION} TO {role}",
     ]
 
 
@@ -49,5 +52,5 @@ def app_role_sql(role: str, schema: str) -> list[str]:
         f"GRANT USAGE ON SCHEMA {schema} TO {role}",
         f"GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA {schema} TO {role}",
         f"GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA {schema} TO {role}",
-        *audit_privileges_sql(role),
+        *audit_privileges_sql(role, schema),
     ]

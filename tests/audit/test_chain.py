@@ -19,6 +19,10 @@ from apps.audit.services import GENESIS_HASH, audit_chain_verify, audit_record, 
 from apps.audit.tasks import audit_retention_task, audit_verify_task
 
 
+def vars_of(event: AuditEvent) -> dict:
+    return {f.attname: getattr(event, f.attname) for f in AuditEvent._meta.concrete_fields if f.attname != "id"}
+
+
 def _chain(n: int) -> list[AuditEvent]:
     return [
         audit_record(action=AuditEvent.Action.SEARCH, details={"query": f"name {i}"}, result_count=i, record_ids=[i])
@@ -82,6 +86,24 @@ class TestVerifier:
         assert (first.seq, second.seq) == (1, 2)
         assert audit_chain_verify().ok
 
+    def test_a_run_of_rows_written_in_one_statement_is_checked_as_a_run(self):
+        """A bulk write (COPY, bulk_create) continues the chain as one run, or is refused whole."""
+        seq, prev = 0, GENESIS_HASH
+        rows = []
+        for i in range(3):
+            seq += 1
+            row = AuditEvent(occurred_at=timezone.now(), action=AuditEvent.Action.SEARCH, seq=seq, result_count=i,
+                             prev_hash=prev)
+            row.hash = prev = event_hash(prev_hash=prev, fields=vars_of(row))
+            rows.append(row)
+        broken = [AuditEvent(**{**vars_of(r), "prev_hash": ("e" * 64 if r.seq == 3 else r.prev_hash)}) for r in rows]
+        with pytest.raises(DatabaseError, match="continue the chain"), transaction.atomic():
+            AuditEvent.objects.bulk_create(broken)
+        assert not AuditEvent.objects.exists()
+        AuditEvent.objects.bulk_create(rows)
+        report = audit_chain_verify()
+        assert report.ok and report.rows_checked == 3
+
     @pytest.mark.parametrize("change", ["skip a position", "link elsewhere"])
     def test_the_database_refuses_a_row_that_does_not_continue_the_chain(self, change):
         first = audit_record(action=AuditEvent.Action.SEARCH)
@@ -90,7 +112,7 @@ class TestVerifier:
         if change == "skip a position":
             fields["seq"] = 3
         else:
-            prev = GENESIS_HASH
+            prev = "f" * 64  # links to a row that is not the newest
         with pytest.raises(DatabaseError, match="continue the chain"), transaction.atomic():
             AuditEvent.objects.create(prev_hash=prev, hash=event_hash(prev_hash=prev, fields=fields), **fields)
         assert audit_chain_verify().ok

@@ -10,6 +10,7 @@ the role again.
 
 from __future__ import annotations
 
+import io
 import uuid
 from contextlib import contextmanager
 from datetime import timedelta
@@ -35,26 +36,32 @@ def _execute(sql: str, params=None):
         return cursor.fetchall() if cursor.description else None
 
 
-def _new_role(grants) -> str:
+def _new_role() -> str:
     name = f"tf_test_app_{uuid.uuid4().hex[:12]}"
     _execute(f"CREATE ROLE {name} NOLOGIN")
-    schema = connection.ops.quote_name(_execute("SELECT current_schema()")[0][0])
-    for statement in grants(name, schema):
-        _execute(statement)
     return name
 
 
 @pytest.fixture
 def app_role() -> str:
-    """A role with the application's documented privileges."""
-    return _new_role(dbroles.app_role_sql)
+    """A role given exactly what ``manage.py audit_db_grants`` prints for the DBA to run."""
+    name = _new_role()
+    out = io.StringIO()
+    call_command("audit_db_grants", role=name, stdout=out)
+    statements = [line for line in out.getvalue().splitlines() if line and not line.startswith("--")]
+    assert statements and all(line.endswith(";") for line in statements)
+    for statement in statements:
+        _execute(statement)
+    return name
 
 
 @pytest.fixture
 def careless_role() -> str:
     """A role a careless DBA gave everything on every table: the triggers still hold."""
-    return _new_role(lambda role, schema: [f"GRANT ALL PRIVILEGES ON ALL TABLES IN SCHEMA {schema} TO {role}",
-                                           f"GRANT EXECUTE ON FUNCTION {dbroles.RETENTION_FUNCTION} TO {role}"])
+    name = _new_role()
+    _execute(f"GRANT ALL PRIVILEGES ON ALL TABLES IN SCHEMA {_execute('SELECT current_schema()')[0][0]} TO {name}")
+    _execute(f"GRANT EXECUTE ON FUNCTION {dbroles.RETENTION_FUNCTION} TO {name}")
+    return name
 
 
 @contextmanager
@@ -155,3 +162,10 @@ def test_a_record_written_as_the_application_role_still_moves_the_head_and_raise
                              details={"reason": "Child missing tonight"})
         assert Alert.objects.filter(kind=Alert.Kind.BREAK_GLASS, event_id=event.pk).exists()
         assert audit_chain_verify().ok
+
+
+def test_the_grants_command_warns_about_a_role_that_could_get_round_it(app_role):
+    _execute(f"GRANT {dbroles.OWNER_ROLE} TO {app_role}")
+    err = io.StringIO()
+    call_command("audit_db_grants", role=app_role, stdout=io.StringIO(), stderr=err)
+    assert f"REVOKE {dbroles.OWNER_ROLE} FROM {app_role}" in err.getvalue()

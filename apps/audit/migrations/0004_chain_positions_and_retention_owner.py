@@ -6,8 +6,9 @@ Chain continuity:
   its hash; existing rows are numbered in id order and keep their hashes
   (``ChainHead.legacy_through_seq`` says up to where the older formula applies);
 * ``audit_chainhead`` holds the newest position and hash. An INSERT trigger
-  refuses a row that does not continue the chain and moves the head on, so a
-  row cut off the end is found as well as one taken from the middle;
+  (once per statement, so a bulk COPY is checked as one run) refuses rows that
+  do not continue the chain and moves the head on, so a row cut off the end is
+  found as well as one taken from the middle;
 * ``audit_retentioncheckpoint`` records each retention purge: the chain now
   starts after its ``last_seq``, linking to its ``last_hash``.
 
@@ -95,25 +96,44 @@ def _postgresql_install(schema: str) -> list[str]:
         f"""
         CREATE OR REPLACE FUNCTION {s}.audit_auditevent_chain_append() RETURNS trigger
         LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+        -- Once per INSERT statement (one row from audit_record, many from a COPY): the new rows must
+        -- continue the chain from the head, every position once and each row linked to the one before.
         DECLARE
-            expected_seq bigint;
-            expected_prev text;
+            head_seq bigint;
+            head_hash text;
+            n bigint;
+            run_first bigint;
+            run_last bigint;
+            broken bigint;
+            new_last_id bigint;
+            new_last_hash text;
         BEGIN
-            SELECT last_seq + 1, last_hash INTO expected_seq, expected_prev
-            FROM {s}.audit_chainhead WHERE id = 1 FOR UPDATE;
+            SELECT h.last_seq, h.last_hash INTO head_seq, head_hash FROM {s}.audit_chainhead AS h WHERE h.id = 1 FOR UPDATE;
             IF NOT FOUND THEN
-                expected_seq := 1;
-                expected_prev := '{GENESIS_HASH}';
+                head_seq := 0;
+                head_hash := '{GENESIS_HASH}';
             END IF;
-            IF NEW.seq IS DISTINCT FROM expected_seq OR NEW.prev_hash IS DISTINCT FROM expected_prev THEN
+            SELECT count(*), min(seq), max(seq) INTO n, run_first, run_last FROM inserted;
+            IF n = 0 THEN
+                RETURN NULL;
+            END IF;
+            IF run_first IS DISTINCT FROM head_seq + 1 OR run_last - run_first + 1 <> n THEN
                 RAISE EXCEPTION 'audit_auditevent: a new event must continue the chain at position % (got %)',
-                    expected_seq, NEW.seq USING ERRCODE = 'integrity_constraint_violation';
+                    head_seq + 1, run_first USING ERRCODE = 'integrity_constraint_violation';
             END IF;
+            SELECT i.seq INTO broken FROM inserted AS i LEFT JOIN inserted AS p ON p.seq = i.seq - 1
+            WHERE i.prev_hash IS DISTINCT FROM (CASE WHEN i.seq = run_first THEN head_hash ELSE p.hash END)
+            ORDER BY i.seq LIMIT 1;
+            IF FOUND THEN
+                RAISE EXCEPTION 'audit_auditevent: a new event must continue the chain (position % does not link)',
+                    broken USING ERRCODE = 'integrity_constraint_violation';
+            END IF;
+            SELECT i.id, i.hash INTO new_last_id, new_last_hash FROM inserted AS i WHERE i.seq = run_last;
             INSERT INTO {s}.audit_chainhead (id, last_seq, last_hash, last_event_id, legacy_through_seq)
-            VALUES (1, NEW.seq, NEW.hash, NEW.id, 0)
+            VALUES (1, run_last, new_last_hash, new_last_id, 0)
             ON CONFLICT (id) DO UPDATE
                 SET last_seq = EXCLUDED.last_seq, last_hash = EXCLUDED.last_hash, last_event_id = EXCLUDED.last_event_id;
-            RETURN NEW;
+            RETURN NULL;
         END;
         $$;
         """,
@@ -156,8 +176,8 @@ def _postgresql_install(schema: str) -> list[str]:
         FOR EACH ROW EXECUTE FUNCTION {s}.audit_refuse_change('DELETE');
         """,
         f"""
-        CREATE TRIGGER audit_auditevent_chain_append BEFORE INSERT ON {s}.audit_auditevent
-        FOR EACH ROW EXECUTE FUNCTION {s}.audit_auditevent_chain_append();
+        CREATE TRIGGER audit_auditevent_chain_append AFTER INSERT ON {s}.audit_auditevent
+        REFERENCING NEW TABLE AS inserted FOR EACH STATEMENT EXECUTE FUNCTION {s}.audit_auditevent_chain_append();
         """,
         f"""
         CREATE TRIGGER audit_chainhead_append_only BEFORE UPDATE OR DELETE ON {s}.audit_chainhead
@@ -180,7 +200,7 @@ def _postgresql_install(schema: str) -> list[str]:
         ),
         f"REVOKE ALL ON {', '.join(f'{s}.{t}' for t in dbroles.AUDIT_TABLES)} FROM PUBLIC;",
         f"REVOKE ALL ON FUNCTION {s}.{dbroles.RETENTION_FUNCTION} FROM PUBLIC;",
-        *dbroles.audit_privileges_sql("CURRENT_USER"),
+        *dbroles.audit_privileges_sql("CURRENT_USER", s),
     ]
 
 
