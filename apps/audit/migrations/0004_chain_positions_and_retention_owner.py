@@ -27,8 +27,9 @@ Who may delete (PostgreSQL):
   head and checkpoints and EXECUTE on the function: no UPDATE, DELETE or
   TRUNCATE (``apps.audit.dbroles``; docs/operations.md for the DBA).
 
-Creating the role needs a superuser or CREATEROLE, and handing the tables to it
-needs membership of it: a DBA can create the role beforehand (see the error).
+Creating the role needs a superuser or CREATEROLE; handing the tables to it
+needs membership of it, and it gets USAGE and CREATE on the schema (a new owner
+must be able to create there): a DBA can prepare both beforehand (see the error).
 The role is shared by every database in the cluster, so reversing this
 migration leaves it in place.
 
@@ -192,6 +193,8 @@ def _postgresql_install(schema: str) -> list[str]:
             f"FOR EACH STATEMENT EXECUTE FUNCTION {s}.audit_refuse_truncate();"
             for table in dbroles.AUDIT_TABLES
         ),
+        # A new owner must be able to create in the schema (PostgreSQL's rule for ALTER ... OWNER TO).
+        f"GRANT USAGE, CREATE ON SCHEMA {s} TO {OWNER};",
         *(f"ALTER TABLE {s}.{table} OWNER TO {OWNER};" for table in dbroles.AUDIT_TABLES),
         *(
             f"ALTER FUNCTION {s}.{function} OWNER TO {OWNER};"
@@ -341,6 +344,7 @@ def install(apps, schema_editor):
             f"Run this migration as a superuser, or have the DBA first run\n"
             f"    CREATE ROLE {OWNER} NOLOGIN;\n"
             f"    GRANT {OWNER} TO <the role that runs migrations>;\n"
+            f"    GRANT USAGE, CREATE ON SCHEMA <the schema> TO {OWNER};\n"
             "and keep the application's own role out of it (docs/operations.md)."
         ) from exc
 
