@@ -5,9 +5,10 @@
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/tf_audit_bench .venv/bin/python benchmarks/audit_reviewer.py --events 2000000
 
 Seeding appends ``--events`` events (skipped when the log already holds that
-many) through COPY, with every hash computed in Python exactly as
-``audit_record`` computes it, continuing the existing chain: the seeded log is
-a real, verifiable chain, not a precomputed one. 600 users read over the last
+many) through COPY, with every position and hash computed in Python exactly as
+``audit_record`` computes them, continuing the existing chain (the database's
+INSERT trigger checks each row and moves the chain head on, as for any write):
+the seeded log is a real, verifiable chain, not a precomputed one. 600 users read over the last
 365 days with a realistic mix of actions; timestamps rise with the id.
 
 Then it prints, for each reviewer page, the median and worst of ``--repeat``
@@ -44,13 +45,13 @@ from django.utils import timezone  # noqa: E402
 from apps.accounts.models import Role  # noqa: E402
 from apps.accounts.services import demo_user_create  # noqa: E402
 from apps.audit.models import AuditEvent  # noqa: E402
-from apps.audit.services import GENESIS_HASH, _lock_chain, audit_alerts_compute, audit_record, event_hash  # noqa: E402
+from apps.audit.services import _lock_chain, audit_alerts_compute, audit_record, chain_head, event_hash  # noqa: E402
 
 USERS = 600
 ACTIONS = [("search", 40), ("view_person", 30), ("view_family", 15), ("view_attendance", 6), ("view_addresses", 6),
            ("export", 1), ("login", 2)]
 ROLES = ["key-worker", "social-worker", "first-response", "police-safeguarding"]
-COLUMNS = ("occurred_at", "user_id_snapshot", "username", "role", "session_ref", "ip_address", "user_agent", "action",
+COLUMNS = ("seq", "occurred_at", "user_id_snapshot", "username", "role", "session_ref", "ip_address", "user_agent", "action",
            "subject_type", "subject_id", "record_ids", "purpose", "details", "result_count", "prev_hash", "hash")
 
 
@@ -75,7 +76,7 @@ def seed(total: int, chunk: int = 100_000) -> None:
     began = time.perf_counter()
     with transaction.atomic():
         _lock_chain()
-        prev = AuditEvent.objects.order_by("-id").values_list("hash", flat=True).first() or GENESIS_HASH
+        seq, prev = chain_head()
         done = 0
         while done < todo:
             buffer = io.StringIO()
@@ -97,8 +98,9 @@ def seed(total: int, chunk: int = 100_000) -> None:
                     subject_id = str(rng.randrange(1, 54_001))
                 else:
                     subject_type, subject_id = "user", str(100_000 + user)
+                seq += 1
                 fields = {
-                    "occurred_at": start + step * i, "user_id_snapshot": 100_000 + user, "username": f"worker{user:04d}",
+                    "seq": seq, "occurred_at": start + step * i, "user_id_snapshot": 100_000 + user, "username": f"worker{user:04d}",
                     "role": ROLES[user % len(ROLES)], "session_ref": f"{user:064x}", "ip_address": f"10.0.{user % 250}.{user % 200}",
                     "user_agent": "Mozilla/5.0 (benchmark)", "action": action, "subject_type": subject_type,
                     "subject_id": subject_id, "record_ids": record_ids,
@@ -107,7 +109,7 @@ def seed(total: int, chunk: int = 100_000) -> None:
                 }
                 digest = event_hash(prev_hash=prev, fields=fields)
                 row = [fields[c] for c in COLUMNS[:-2]] + [prev, digest]
-                row[0] = row[0].isoformat()
+                row[1] = row[1].isoformat()
                 buffer.write("\t".join(_copy_value(v) for v in row) + "\n")
                 prev = digest
             buffer.seek(0)
@@ -117,7 +119,8 @@ def seed(total: int, chunk: int = 100_000) -> None:
             print(f"  seeded {existing + done:,} / {total:,}", end="\r", flush=True)
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE audit_auditevent")
-    print(f"seed: added {todo:,} events in {time.perf_counter() - began:.1f} s (hashes chained in Python, COPY)")
+    print(f"seed: added {todo:,} events in {time.perf_counter() - began:.1f} s (hashes chained in Python, COPY, "
+          "each row checked by the chain trigger)")
 
 
 def time_request(client: Client, label: str, url: str, params: dict | None, repeat: int, *, stream=False) -> None:

@@ -1,9 +1,12 @@
 """The audit log: append-only and hash-chained.
 
-Rows are only ever inserted, through ``apps.audit.services.audit_record``; a
-database trigger (see migrations) refuses UPDATE and DELETE except for the
-retention job. Each row's ``hash`` covers its own fields and the previous
-row's hash, so any edit or deletion breaks the chain at that row.
+Rows are only ever inserted, through ``apps.audit.services.audit_record``.
+Each row has a position in the chain (``seq``: 1, 2, 3, ... with no gaps) and
+its ``hash`` covers its own fields, its position and the previous row's hash,
+so any edit or deletion is found at that position. Database triggers (see the
+``0004`` migration) refuse UPDATE and DELETE; on PostgreSQL only the retention
+function, owned by a separate role, may delete, and it records where the
+retained chain now starts (``RetentionCheckpoint``).
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ class AuditEvent(models.Model):
         VIEW_ADDRESSES = "view_addresses", "View address history"
         VIEW_RECORD = "view_record", "View other record"
         EXPORT = "export", "Export"
+        AUDIT_EXPORT = "audit_export", "Audit log exported"
         LOGIN = "login", "Sign in"
         LOGOUT = "logout", "Sign out"
         LOGIN_FAILED = "login_failed", "Failed sign in"
@@ -40,6 +44,7 @@ class AuditEvent(models.Model):
         ADMIN_VIEW = "admin_view", "Admin page viewed"
         ADMIN_CHANGE = "admin_change", "Admin change"
 
+    seq = models.BigIntegerField(unique=True, help_text="Position in the chain: 1, 2, 3, ... with no gaps")
     occurred_at = models.DateTimeField(db_index=True)
     user_id_snapshot = models.BigIntegerField(null=True, blank=True, help_text="auth user id")
     username = models.CharField(max_length=150, blank=True)
@@ -131,11 +136,12 @@ class Alert(models.Model):
 
 
 class RetentionWindow(models.Model):
-    """One row that the SQLite delete trigger reads: rows older than ``delete_before`` may go.
+    """SQLite only: one row that the delete trigger reads: rows older than ``delete_before`` may go.
 
-    Only the retention service sets it, and clears it again inside the same
-    transaction. PostgreSQL uses a transaction-local setting instead (see the
-    ``0002`` migration), so this row stays empty there.
+    The retention service sets it and clears it again inside the same
+    transaction. SQLite has no roles, so any connection to the file could set
+    it too: on SQLite the triggers stop bugs and casual edits, not an attacker.
+    PostgreSQL does not use it (deletion there is the retention function's alone).
     """
 
     id = models.PositiveSmallIntegerField(primary_key=True, default=1)
@@ -156,3 +162,49 @@ class ChainCheckpoint(models.Model):
 
     class Meta:
         ordering = ["-verified_at", "-id"]
+
+
+class ChainHead(models.Model):
+    """The newest position and hash of the chain, kept by the database itself.
+
+    An INSERT trigger on the audit table checks that each new row continues the
+    chain (position ``last_seq + 1``, linking to ``last_hash``) and moves the
+    head on. On PostgreSQL only the audit owner role may change this row, so
+    the application cannot cut the newest rows off and rewind the head to hide
+    it: the verifier compares the rows with the head.
+
+    ``legacy_through_seq``: rows up to this position were written before the
+    position was part of the hash (they are verified with the older formula).
+    """
+
+    id = models.PositiveSmallIntegerField(primary_key=True, default=1)
+    last_seq = models.BigIntegerField()
+    last_hash = models.CharField(max_length=64)
+    last_event_id = models.BigIntegerField(null=True, blank=True)
+    legacy_through_seq = models.BigIntegerField(default=0)
+
+    class Meta:
+        constraints = [models.CheckConstraint(name="single_chain_head", condition=models.Q(id=1))]
+
+
+class RetentionCheckpoint(models.Model):
+    """Where the retained chain starts after a retention purge: written by the purge, never changed.
+
+    On PostgreSQL only the retention function (owned by the audit owner role)
+    can insert here, in the same transaction as its DELETE; the application's
+    role may only read. The verifier starts the chain at ``last_seq + 1``,
+    linking to ``last_hash``; any other missing row is a gap.
+    """
+
+    purged_at = models.DateTimeField()
+    cutoff = models.DateTimeField(help_text="Rows older than this were due for deletion")
+    first_seq = models.BigIntegerField(null=True, blank=True, help_text="First position deleted")
+    last_seq = models.BigIntegerField(help_text="Last position deleted: the chain now starts after it")
+    last_event_id = models.BigIntegerField(null=True, blank=True)
+    last_hash = models.CharField(max_length=64)
+    last_occurred_at = models.DateTimeField(null=True, blank=True)
+    deleted = models.BigIntegerField()
+    db_user = models.CharField(max_length=150, blank=True, help_text="The database session that ran the purge")
+
+    class Meta:
+        ordering = ["-last_seq"]

@@ -1,9 +1,10 @@
 """Writing the audit log. The one recording path for every search, view, export and access change.
 
-* ``audit_record``: append one event to the hash chain, in the caller's transaction.
-* ``audit_chain_verify``: recompute the chain, streaming; raise an alert on a break.
+* ``audit_record``: append one event to the hash chain, in the caller's transaction, and
+  raise the alerts that must not wait (break-glass, a restricted record read) with it.
+* ``audit_chain_verify``: recompute the chain, streaming; find altered, missing and cut-off rows.
 * ``audit_retention_purge``: the only path the database lets delete audit rows.
-* ``audit_alerts_compute`` / ``audit_alert_review``: reviewer alerts.
+* ``audit_alerts_compute`` / ``audit_alert_review``: the scheduled alerts, and a reviewer's review.
 """
 
 from __future__ import annotations
@@ -25,25 +26,27 @@ from django.db.models import Count
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 
-from .models import Alert, AuditEvent, ChainCheckpoint, RetentionWindow
+from .dbroles import CHAIN_LOCK_KEY, MIN_RETENTION_DAYS
+from .models import Alert, AuditEvent, ChainCheckpoint, ChainHead, RetentionCheckpoint, RetentionWindow
 
 logger = logging.getLogger(__name__)
 
 GENESIS_HASH = "0" * 64
-# Any constant: serialises chain appends across concurrent PostgreSQL transactions.
-_CHAIN_LOCK_KEY = 0x7F_A0D1_7C4A1
 
 HASHED_FIELDS = (
-    "occurred_at", "user_id_snapshot", "username", "role", "session_ref", "ip_address", "user_agent",
+    "seq", "occurred_at", "user_id_snapshot", "username", "role", "session_ref", "ip_address", "user_agent",
     "action", "subject_type", "subject_id", "record_ids", "purpose", "details", "result_count",
 )
+# Rows written before positions existed (up to ChainHead.legacy_through_seq) were hashed without one.
+LEGACY_HASHED_FIELDS = HASHED_FIELDS[1:]
 
 # Volume alert: a day above VOLUME_FACTOR x the user's 30-day median and above VOLUME_FLOOR.
 VOLUME_FACTOR = 3
 VOLUME_FLOOR = 50
 
-# Actions that read personal data: the ones volume and out-of-hours alerts count.
-DATA_ACCESS_ACTIONS = (
+# Actions that read personal data: the ones volume and out-of-hours alerts count. An audit
+# reviewer's queries and exports of the audit log (audit_query, audit_export) read none.
+PERSONAL_DATA_READS = (
     AuditEvent.Action.SEARCH,
     AuditEvent.Action.VIEW_PERSON,
     AuditEvent.Action.VIEW_FAMILY,
@@ -51,13 +54,21 @@ DATA_ACCESS_ACTIONS = (
     AuditEvent.Action.VIEW_ADDRESSES,
     AuditEvent.Action.VIEW_RECORD,
     AuditEvent.Action.EXPORT,
-    AuditEvent.Action.BREAK_GLASS,
+)
+# Reads of a person's or family's case record: done while it is restricted, they raise an alert at once.
+# Not view_record: the custodian's restriction page and the clerical review of source records.
+CASE_RECORD_READS = (
+    AuditEvent.Action.VIEW_PERSON,
+    AuditEvent.Action.VIEW_FAMILY,
+    AuditEvent.Action.VIEW_ATTENDANCE,
+    AuditEvent.Action.VIEW_ADDRESSES,
+    AuditEvent.Action.EXPORT,
 )
 
 
-def event_hash(*, prev_hash: str, fields: dict) -> str:
-    """SHA-256 over the previous hash and a canonical JSON of the event's fields."""
-    canonical = {name: fields.get(name) for name in HASHED_FIELDS}
+def event_hash(*, prev_hash: str, fields: dict, legacy: bool = False) -> str:
+    """SHA-256 over the previous hash and a canonical JSON of the event's fields, its position included."""
+    canonical = {name: fields.get(name) for name in (LEGACY_HASHED_FIELDS if legacy else HASHED_FIELDS)}
     occurred = canonical["occurred_at"]
     canonical["occurred_at"] = occurred.isoformat() if hasattr(occurred, "isoformat") else occurred
     payload = json.dumps(canonical, sort_keys=True, separators=(",", ":"), default=str)
@@ -83,17 +94,27 @@ def _client_ip(request) -> str | None:
 def _lock_chain() -> None:
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_CHAIN_LOCK_KEY])
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [CHAIN_LOCK_KEY])
     # SQLite: transactions begin IMMEDIATE (settings), so writers are already serialised.
 
 
+def chain_head() -> tuple[int, str]:
+    """The newest position and hash (0 and the genesis hash for an empty log)."""
+    return ChainHead.objects.filter(id=1).values_list("last_seq", "last_hash").first() or (0, GENESIS_HASH)
+
+
 def _append(fields: dict) -> AuditEvent:
-    """Link ``fields`` to the newest row and insert them. Caller holds no lock yet."""
+    """Put ``fields`` at the next position, linked to the newest row. Caller holds no lock yet.
+
+    The database checks the position and link again (an INSERT trigger) and moves the head on.
+    """
     with transaction.atomic():
         _lock_chain()
-        last = AuditEvent.objects.order_by("-id").values_list("hash", flat=True).first()
-        prev_hash = last or GENESIS_HASH
-        return AuditEvent.objects.create(prev_hash=prev_hash, hash=event_hash(prev_hash=prev_hash, fields=fields), **fields)
+        last_seq, prev_hash = chain_head()
+        fields = {**fields, "seq": last_seq + 1}
+        event = AuditEvent.objects.create(prev_hash=prev_hash, hash=event_hash(prev_hash=prev_hash, fields=fields), **fields)
+        _raise_immediate_alerts(event)
+        return event
 
 
 def audit_record(
@@ -160,8 +181,14 @@ def audit_record(
 
 @dataclass(frozen=True)
 class ChainBreak:
-    event_id: int
+    event_id: int | None
     reason: str
+    position: int | None = None
+
+    def describe(self) -> str:
+        where = f"event {self.event_id}" if self.event_id is not None else "the end of the log"
+        at = f" (position {self.position})" if self.position is not None else ""
+        return f"{where}{at}: {self.reason}"
 
 
 @dataclass(frozen=True)
@@ -169,90 +196,113 @@ class ChainReport:
     rows_checked: int
     first_id: int | None
     last_id: int | None
-    anchored_on_retention: bool
+    first_position: int | None
+    last_position: int | None
+    anchor: RetentionCheckpoint | None  # the retention purge the chain starts after; None: the genesis hash
     broken: ChainBreak | None
 
     @property
     def ok(self) -> bool:
         return self.broken is None
 
+    @property
+    def anchored_on_retention(self) -> bool:
+        return self.anchor is not None
+
 
 _VERIFY_COLUMNS = ("id", "prev_hash", "hash", *HASHED_FIELDS)
 
 
-def _stream_events(chunk_size: int):
-    """All events in chain order, fetched in keyset-paginated chunks (constant memory)."""
-    after = 0
+def _stream_events(chunk_size: int, *, from_seq: int):
+    """Events from position ``from_seq`` on, in chain order, in keyset-paginated chunks (constant memory)."""
+    after = from_seq - 1
     while True:
-        chunk = list(
-            AuditEvent.objects.filter(id__gt=after).order_by("id").values(*_VERIFY_COLUMNS)[:chunk_size]
-        )
+        chunk = list(AuditEvent.objects.filter(seq__gt=after).order_by("seq").values(*_VERIFY_COLUMNS)[:chunk_size])
         if not chunk:
             return
         yield from chunk
-        after = chunk[-1]["id"]
+        after = chunk[-1]["seq"]
 
 
-def _retention_anchor_exists(*, first_id: int, prev_hash: str) -> bool:
-    """A retention event says it purged the row whose hash the first remaining row links to."""
-    return AuditEvent.objects.filter(
-        action=AuditEvent.Action.RETENTION,
-        details__last_deleted_hash=prev_hash,
-        details__last_deleted_id__lt=first_id,
-    ).exists()
+def _positions(first: int, last: int) -> str:
+    return f"position {first} is" if first == last else f"positions {first} to {last} are"
+
+
+def _end_break(head: ChainHead | None, *, last_position: int, last_hash: str, last_id: int | None) -> ChainBreak | None:
+    """The rows end where the database's chain head says the chain ends."""
+    if head is None:
+        return ChainBreak(last_id, "the chain head (audit_chainhead) is missing", last_position) if last_id else None
+    if head.last_seq > last_position:
+        return ChainBreak(head.last_event_id, f"{_positions(last_position + 1, head.last_seq)} missing at the end: "
+                                              "the newest rows were cut off", last_position + 1)
+    if head.last_seq < last_position or head.last_hash != last_hash:
+        return ChainBreak(last_id, "the newest row does not match the chain head (rows were rewritten)", last_position)
+    return None
+
+
+def _checkpoint_break(first_id: int | None) -> ChainBreak | None:
+    """The row the verifier last saw intact is still there, unchanged (unless retention purged it)."""
+    checkpoint = ChainCheckpoint.objects.first()
+    if checkpoint is None or (first_id is not None and checkpoint.last_event_id < first_id):
+        return None
+    kept = AuditEvent.objects.filter(id=checkpoint.last_event_id).values_list("hash", flat=True).first()
+    if kept == checkpoint.last_hash:
+        return None
+    return ChainBreak(checkpoint.last_event_id, f"was verified on {checkpoint.verified_at:%Y-%m-%d %H:%M} and is now "
+                                                "missing or altered (rows were rewritten)")
 
 
 def _check_chain(chunk_size: int) -> ChainReport:
-    rows = 0
-    first_id = last_id = None
-    expected_prev = None
-    anchored = False
-    for row in _stream_events(chunk_size):
-        if first_id is None:
-            first_id = row["id"]
-            if row["prev_hash"] != GENESIS_HASH:
-                if not _retention_anchor_exists(first_id=row["id"], prev_hash=row["prev_hash"]):
-                    return ChainReport(rows, first_id, last_id, anchored, ChainBreak(
-                        row["id"], "links to a row that is missing and no retention purge accounts for it"))
-                anchored = True
-        elif row["prev_hash"] != expected_prev:
-            return ChainReport(rows, first_id, last_id, anchored, ChainBreak(
-                row["id"], "does not link to the previous row (a row before it was deleted or altered)"))
-        if event_hash(prev_hash=row["prev_hash"], fields=row) != row["hash"]:
-            return ChainReport(rows, first_id, last_id, anchored, ChainBreak(
-                row["id"], "its contents do not match its hash (the row was altered)"))
-        expected_prev = row["hash"]
-        last_id = row["id"]
-        rows += 1
+    head = ChainHead.objects.filter(id=1).first()
+    anchor = RetentionCheckpoint.objects.order_by("-last_seq").first()
+    legacy_through = head.legacy_through_seq if head else 0
+    position = anchor.last_seq + 1 if anchor else 1
+    expected_prev = anchor.last_hash if anchor else GENESIS_HASH
+    first_position, rows, first_id, last_id = position, 0, None, None
 
-    checkpoint = ChainCheckpoint.objects.first()
-    if checkpoint is not None and (first_id is None or checkpoint.last_event_id >= first_id):
-        kept = AuditEvent.objects.filter(id=checkpoint.last_event_id).values_list("hash", flat=True).first()
-        if kept != checkpoint.last_hash:
-            return ChainReport(rows, first_id, last_id, anchored, ChainBreak(
-                checkpoint.last_event_id,
-                f"was verified on {checkpoint.verified_at:%Y-%m-%d %H:%M} and is now missing or altered "
-                "(the end of the log was cut off)"))
-    return ChainReport(rows, first_id, last_id, anchored, None)
+    def report(broken: ChainBreak | None) -> ChainReport:
+        span = (first_position, position - 1) if rows else (None, None)
+        return ChainReport(rows, first_id, last_id, *span, anchor, broken)
+
+    for row in _stream_events(chunk_size, from_seq=position):
+        if row["seq"] != position:
+            return report(ChainBreak(row["id"], f"{_positions(position, row['seq'] - 1)} missing before it: "
+                                                "deleted, and not by a retention purge", position))
+        if row["prev_hash"] != expected_prev:
+            return report(ChainBreak(row["id"], "does not link to the row before it (that row was altered or replaced)",
+                                     position))
+        if event_hash(prev_hash=row["prev_hash"], fields=row, legacy=row["seq"] <= legacy_through) != row["hash"]:
+            return report(ChainBreak(row["id"], "its contents do not match its hash (the row was altered)", position))
+        first_id = first_id or row["id"]
+        last_id, expected_prev = row["id"], row["hash"]
+        rows += 1
+        position += 1
+    return report(_end_break(head, last_position=position - 1, last_hash=expected_prev, last_id=last_id)
+                  or _checkpoint_break(first_id))
 
 
 def audit_chain_verify(*, chunk_size: int = 5000) -> ChainReport:
-    """Recompute the whole chain in id order. On a break, log an error and raise
-    an alert naming the first broken row; when intact, move the checkpoint on."""
+    """Recompute the whole chain in order of position: every row present, linked and unaltered,
+    from the last retention purge (or the genesis hash) to the database's chain head.
+
+    On a break, log an error and raise an alert naming the first broken row and its position;
+    when intact, move the checkpoint on."""
     report = _check_chain(chunk_size)
     now = timezone.now()
     if report.broken is not None:
-        logger.error("Audit chain broken at event %s: %s", report.broken.event_id, report.broken.reason)
+        broken = report.broken
+        logger.error("Audit chain broken at %s", broken.describe())
         with transaction.atomic():
             Alert.objects.get_or_create(
-                dedupe_key=f"chain_break:{report.broken.event_id}",
+                dedupe_key=f"chain_break:{broken.event_id}:{broken.position}",
                 defaults={
                     "kind": Alert.Kind.CHAIN_BREAK,
                     "raised_at": now,
                     "occurred_at": now,
-                    "event_id": report.broken.event_id,
-                    "summary": f"Audit chain broken at event {report.broken.event_id}: {report.broken.reason}",
-                    "details": {"rows_checked": report.rows_checked},
+                    "event_id": broken.event_id,
+                    "summary": f"Audit chain broken at {broken.describe()}"[:300],
+                    "details": {"rows_checked": report.rows_checked, "position": broken.position,
+                                "reason": broken.reason},
                 },
             )
     elif report.last_id is not None:
@@ -266,70 +316,68 @@ def audit_chain_verify(*, chunk_size: int = 5000) -> ChainReport:
 # --- retention ------------------------------------------------------------------------
 
 
-def _open_retention_window(cutoff: datetime) -> None:
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute(
-                "SELECT set_config('thinkfamily.audit_retention', 'on', true), "
-                "set_config('thinkfamily.audit_retention_before', %s, true)",
-                [cutoff.isoformat()],
-            )
-    else:
-        RetentionWindow.objects.update_or_create(id=1, defaults={"delete_before": cutoff})
+def _purge_postgresql(cutoff: datetime) -> RetentionCheckpoint | None:
+    """The database function owned by the audit owner role deletes and writes the checkpoint (migration 0004)."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT audit_retention_purge(%s)", [cutoff])
+        checkpoint_id = cursor.fetchone()[0]
+    return None if checkpoint_id is None else RetentionCheckpoint.objects.get(pk=checkpoint_id)
 
 
-def _close_retention_window() -> None:
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute(
-                "SELECT set_config('thinkfamily.audit_retention', 'off', true), "
-                "set_config('thinkfamily.audit_retention_before', '', true)"
-            )
-    else:
-        RetentionWindow.objects.update_or_create(id=1, defaults={"delete_before": None})
+def _purge_sqlite(cutoff: datetime) -> RetentionCheckpoint | None:
+    """The same rule as the PostgreSQL function, through the retention window the delete trigger reads."""
+    boundary = AuditEvent.objects.filter(occurred_at__gte=cutoff).order_by("seq").values_list("seq", flat=True).first()
+    doomed = AuditEvent.objects.all() if boundary is None else AuditEvent.objects.filter(seq__lt=boundary)
+    last = doomed.order_by("-seq").values("id", "seq", "hash", "occurred_at").first()
+    if last is None:
+        return None
+    first_seq = doomed.order_by("seq").values_list("seq", flat=True).first()
+    RetentionWindow.objects.update_or_create(id=1, defaults={"delete_before": cutoff})
+    deleted = AuditEvent.objects.filter(seq__lte=last["seq"]).delete()[0]
+    RetentionWindow.objects.update_or_create(id=1, defaults={"delete_before": None})
+    return RetentionCheckpoint.objects.create(
+        purged_at=timezone.now(), cutoff=cutoff, first_seq=first_seq, last_seq=last["seq"], last_event_id=last["id"],
+        last_hash=last["hash"], last_occurred_at=last["occurred_at"], deleted=deleted, db_user="",
+    )
 
 
 @transaction.atomic
-def audit_retention_purge(*, retention_days: int | None = None, now: datetime | None = None) -> AuditEvent | None:
+def audit_retention_purge(*, retention_days: int | None = None) -> AuditEvent | None:
     """Delete the events older than the retention period and record that it did.
 
     Deletes a prefix of the chain: every row before the oldest row still inside
-    the period, so the remaining rows form one unbroken chain whose first row
-    links to the last deleted row, whose hash the retention event keeps.
+    the period, so what remains is one unbroken chain. The purge leaves a
+    ``RetentionCheckpoint`` (the last deleted position and hash), where the
+    verifier starts the chain, and a ``retention`` event in the chain itself.
+    On PostgreSQL the database function does the deleting, the only code that
+    may; it refuses a cut-off less than ``MIN_RETENTION_DAYS`` ago.
     Returns the retention event, or None when nothing was old enough.
     """
     retention_days = settings.AUDIT_RETENTION_DAYS if retention_days is None else retention_days
-    if retention_days < 1:
-        raise ValueError("retention_days must be at least 1")
-    now = now or timezone.now()
-    cutoff = now - timedelta(days=retention_days)
+    if retention_days < MIN_RETENTION_DAYS:
+        raise ValueError(f"retention_days must be at least {MIN_RETENTION_DAYS}")
+    cutoff = timezone.now() - timedelta(days=retention_days)
     _lock_chain()
-    boundary = AuditEvent.objects.filter(occurred_at__gte=cutoff).order_by("id").values_list("id", flat=True).first()
-    doomed = AuditEvent.objects.filter(occurred_at__lt=cutoff)
-    if boundary is not None:
-        doomed = doomed.filter(id__lt=boundary)
-    last = doomed.order_by("-id").values("id", "hash", "occurred_at").first()
-    if last is None:
+    checkpoint = (_purge_postgresql if connection.vendor == "postgresql" else _purge_sqlite)(cutoff)
+    if checkpoint is None:
         return None
-    first_id = doomed.order_by("id").values_list("id", flat=True).first()
-    _open_retention_window(cutoff)
-    deleted = AuditEvent.objects.filter(id__lte=last["id"]).delete()[0]
-    _close_retention_window()
     event = audit_record(
         action=AuditEvent.Action.RETENTION,
         subject_type="audit",
         details={
-            "deleted": deleted,
+            "deleted": checkpoint.deleted,
             "retention_days": retention_days,
             "cutoff": cutoff.isoformat(),
-            "first_deleted_id": first_id,
-            "last_deleted_id": last["id"],
-            "last_deleted_hash": last["hash"],
-            "last_deleted_occurred_at": last["occurred_at"].isoformat(),
+            "checkpoint": checkpoint.pk,
+            "first_deleted_position": checkpoint.first_seq,
+            "last_deleted_position": checkpoint.last_seq,
+            "last_deleted_id": checkpoint.last_event_id,
+            "last_deleted_hash": checkpoint.last_hash,
+            "last_deleted_occurred_at": checkpoint.last_occurred_at.isoformat(),
         },
-        result_count=deleted,
+        result_count=checkpoint.deleted,
     )
-    logger.info("Audit retention removed %s events older than %s", deleted, cutoff.isoformat())
+    logger.info("Audit retention removed %s events older than %s", checkpoint.deleted, cutoff.isoformat())
     return event
 
 
@@ -346,46 +394,61 @@ def _is_out_of_hours(dt: datetime) -> bool:
     return local.weekday() >= 5 or not (start <= local.hour < end)
 
 
+def _long_date(day: date) -> str:
+    return f"{day:%A} {day.day} {day:%B %Y}"
+
+
 def _alert(*, kind: str, key: str, now: datetime, occurred_at: datetime, summary: str, **fields) -> Alert:
     return Alert(kind=kind, dedupe_key=f"{kind}:{key}", raised_at=now, occurred_at=occurred_at, summary=summary, **fields)
 
 
-def _event_alerts(events: list[dict], now: datetime) -> list[Alert]:
-    """Per-event alerts: break-glass and restricted records; per user-day: out of hours."""
-    from apps.people.models import Family, Person
+def _is_restricted(kind: str, pk: str) -> bool:
+    from apps.people.restriction import RESTRICTABLE  # people's services record through this module
 
-    alerts = []
-    out_of_hours: dict[tuple[int, date], list[dict]] = defaultdict(list)
-    person_ids = {e["subject_id"] for e in events if e["subject_type"] == "person" and e["subject_id"].isdigit()}
-    family_ids = {e["subject_id"] for e in events if e["subject_type"] == "family" and e["subject_id"].isdigit()}
-    restricted = {
-        ("person", str(pk)) for pk in Person.objects.filter(pk__in=person_ids, is_restricted=True).values_list("pk", flat=True)
-    } | {
-        ("family", str(pk)) for pk in Family.objects.filter(pk__in=family_ids, is_restricted=True).values_list("pk", flat=True)
-    }
+    if kind not in RESTRICTABLE or not pk.isdigit():
+        return False
+    return RESTRICTABLE[kind][0].objects.filter(pk=int(pk), is_restricted=True).exists()
+
+
+def _raise_immediate_alerts(event: AuditEvent) -> None:
+    """Break-glass, and a case record read while it is restricted: raised with the event, in its transaction.
+
+    Whether the record is restricted is read now, as the event is written, so a
+    view from before the record was restricted (or after it was lifted) is none.
+    """
+    about = {"user_id_snapshot": event.user_id_snapshot, "username": event.username, "event_id": event.pk,
+             "subject_type": event.subject_type, "subject_id": event.subject_id}
+    record = f"{event.subject_type} {event.subject_id}"
+    if event.action == AuditEvent.Action.BREAK_GLASS:
+        alert = _alert(kind=Alert.Kind.BREAK_GLASS, key=str(event.pk), now=event.occurred_at,
+                       occurred_at=event.occurred_at, summary=f"{event.username} broke the glass on {record}",
+                       details={"reason": event.purpose or event.details.get("reason", ""),
+                                "until": event.details.get("expires_at")}, **about)
+    elif event.action in CASE_RECORD_READS and _is_restricted(event.subject_type, event.subject_id):
+        alert = _alert(kind=Alert.Kind.RESTRICTED, key=str(event.pk), now=event.occurred_at,
+                       occurred_at=event.occurred_at, summary=f"{event.username} opened restricted {record}",
+                       details={"action": event.action}, **about)
+    else:
+        return
+    alert.save()
+
+
+def _out_of_hours_alerts(events: list[dict], now: datetime) -> list[Alert]:
+    """Reads of personal data outside working hours: one alert per user and day."""
+    per_day: dict[tuple[int, date], list[dict]] = defaultdict(list)
     for e in events:
-        who = {"user_id_snapshot": e["user_id_snapshot"], "username": e["username"], "event_id": e["id"],
-               "subject_type": e["subject_type"], "subject_id": e["subject_id"]}
-        if e["action"] == AuditEvent.Action.BREAK_GLASS:
-            reason = e["purpose"] or e["details"].get("reason", "")
-            alerts.append(_alert(
-                kind=Alert.Kind.BREAK_GLASS, key=str(e["id"]), now=now, occurred_at=e["occurred_at"],
-                summary=f"{e['username']} broke the glass on {e['subject_type']} {e['subject_id']}",
-                details={"reason": reason}, **who))
-        elif (e["subject_type"], e["subject_id"]) in restricted:
-            alerts.append(_alert(
-                kind=Alert.Kind.RESTRICTED, key=str(e["id"]), now=now, occurred_at=e["occurred_at"],
-                summary=f"{e['username']} opened restricted {e['subject_type']} {e['subject_id']}",
-                details={"action": e["action"]}, **who))
         if e["user_id_snapshot"] is not None and _is_out_of_hours(e["occurred_at"]):
-            out_of_hours[(e["user_id_snapshot"], _local(e["occurred_at"]).date())].append(e)
-    for (user_id, day), day_events in out_of_hours.items():
-        first = day_events[0]
+            per_day[(e["user_id_snapshot"], _local(e["occurred_at"]).date())].append(e)
+    alerts = []
+    for (user_id, day), day_events in per_day.items():
+        first, last, n = day_events[0], day_events[-1], len(day_events)
         alerts.append(_alert(
             kind=Alert.Kind.OUT_OF_HOURS, key=f"{user_id}:{day.isoformat()}", now=now, occurred_at=first["occurred_at"],
             user_id_snapshot=user_id, username=first["username"], event_id=first["id"],
-            summary=f"{first['username']} read personal data out of hours on {day:%A %d %B %Y} ({len(day_events)} events)",
-            details={"day": day.isoformat(), "count": len(day_events), "event_ids": [e["id"] for e in day_events[:50]]}))
+            summary=f"{first['username']} read personal data out of hours on {_long_date(day)} "
+                    f"({n} event{'s' if n != 1 else ''})",
+            details={"day": day.isoformat(), "count": n, "first_at": first["occurred_at"].isoformat(),
+                     "last_at": last["occurred_at"].isoformat(), "event_ids": [e["id"] for e in day_events[:50]]}))
     return alerts
 
 
@@ -424,7 +487,7 @@ def _volume_alerts(*, since: datetime, until: datetime, now: datetime) -> list[A
     daily = (
         AuditEvent.objects.filter(
             occurred_at__gte=history_start, occurred_at__lt=until,
-            action__in=DATA_ACCESS_ACTIONS, user_id_snapshot__isnull=False,
+            action__in=PERSONAL_DATA_READS, user_id_snapshot__isnull=False,
         )
         .annotate(day=TruncDate("occurred_at", tzinfo=tz))
         .values("user_id_snapshot", "username", "day")
@@ -446,26 +509,27 @@ def _volume_alerts(*, since: datetime, until: datetime, now: datetime) -> list[A
                 alerts.append(_alert(
                     kind=Alert.Kind.VOLUME, key=f"{user_id}:{day.isoformat()}", now=now, occurred_at=start,
                     user_id_snapshot=user_id, username=usernames[user_id],
-                    summary=f"{usernames[user_id]} made {n} reads on {day:%d %B %Y}; their 30-day median is {usual:g}",
+                    summary=f"{usernames[user_id]} made {n} reads on {_long_date(day)}; their 30-day median is {usual:g}",
                     details={"day": day.isoformat(), "count": n, "median_30_days": usual}))
     return alerts
 
 
 def audit_alerts_compute(*, since: datetime | None = None, until: datetime | None = None) -> int:
-    """Scan events in [since, until) (default: the last two days) into alerts. Idempotent.
+    """Scan reads of personal data in [since, until) (default: the last two days) for the
+    scheduled alerts: out of hours, same surname, unusual volume. Idempotent.
 
-    Returns how many new alerts were raised.
+    Break-glass and restricted-record alerts are not here: ``audit_record`` raises
+    them with the event. Returns how many new alerts were raised.
     """
     now = timezone.now()
     until = until or now
     since = since or until - timedelta(days=2)
     events = list(
-        AuditEvent.objects.filter(occurred_at__gte=since, occurred_at__lt=until, action__in=DATA_ACCESS_ACTIONS)
-        .order_by("id")
-        .values("id", "occurred_at", "user_id_snapshot", "username", "action", "subject_type", "subject_id",
-                "purpose", "details")
+        AuditEvent.objects.filter(occurred_at__gte=since, occurred_at__lt=until, action__in=PERSONAL_DATA_READS)
+        .order_by("seq")
+        .values("id", "occurred_at", "user_id_snapshot", "username", "action", "subject_type", "subject_id")
     )
-    candidates = _event_alerts(events, now) + _shared_surname_alerts(events, now)
+    candidates = _out_of_hours_alerts(events, now) + _shared_surname_alerts(events, now)
     candidates += _volume_alerts(since=since, until=until, now=now)
     with transaction.atomic():
         existing = set(

@@ -1,5 +1,5 @@
 """Reviewer pages. Every query a reviewer makes is itself audited (``audit_query``),
-every export is audited (``export``), and every alert review (``alert_review``).
+every export of the audit log (``audit_export``), and every alert review (``alert_review``).
 Other roles get 404 (``require_capability``)."""
 
 from __future__ import annotations
@@ -7,6 +7,7 @@ from __future__ import annotations
 import csv
 from datetime import timedelta
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
@@ -18,7 +19,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from apps.accounts.access import AUDIT_REVIEW, require_capability
 
-from . import selectors, services
+from . import selectors, services, tasks
 from .forms import ActivityRangeForm, AlertFilterForm, AlertReviewForm, EventFilterForm
 from .models import Alert, AuditEvent
 from .services import audit_record
@@ -106,7 +107,7 @@ def export_csv(request):
     filters = form.filters() if form.is_bound else selectors.EventFilters()
     queryset = selectors.audit_events(filters)
     audit_record(
-        action=AuditEvent.Action.EXPORT, request=request, subject_type="audit",
+        action=AuditEvent.Action.AUDIT_EXPORT, request=request, subject_type="audit",
         details={"format": "csv", "of": "audit_events", "filters": filters.as_details()},
         result_count=queryset.count(),
     )
@@ -184,7 +185,17 @@ def alerts(request):
         details={"page": "alerts", "status": status, "kind": kind, "page_number": page.number},
         result_count=page.paginator.count,
     )
-    return render(request, "audit/alerts.html", {"form": form, "page": page, "query": _query_string_without_page(request)})
+    return render(request, "audit/alerts.html", {
+        "form": form, "page": page, "query": _query_string_without_page(request), "scan_minutes": _scan_minutes(),
+    })
+
+
+def _scan_minutes() -> int | None:
+    """How often beat runs the alert scan (``CELERY_BEAT_SCHEDULE``), in minutes, if it is a fixed interval."""
+    for entry in settings.CELERY_BEAT_SCHEDULE.values():
+        if entry["task"] == tasks.audit_alerts_task.name and isinstance(entry["schedule"], timedelta):
+            return int(entry["schedule"].total_seconds() // 60)
+    return None
 
 
 @require_POST

@@ -13,7 +13,7 @@ from django.utils import timezone
 from apps.audit.models import AuditEvent
 from apps.audit.services import audit_record
 
-_triggers = importlib.import_module("apps.audit.migrations.0003_append_only_triggers")
+_triggers = importlib.import_module("apps.audit.migrations.0004_chain_positions_and_retention_owner")
 
 
 @pytest.fixture
@@ -30,7 +30,8 @@ def record_at():
 
 @contextmanager
 def append_only_triggers_off():
-    """What an attacker with DDL rights could do: switch the append-only triggers off."""
+    """What a superuser (or anyone with DDL rights on the audit table) could do behind the application's back:
+    switch the append-only triggers off, and with them the one that keeps the chain head."""
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             cursor.execute("ALTER TABLE audit_auditevent DISABLE TRIGGER USER")

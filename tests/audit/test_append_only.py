@@ -1,4 +1,6 @@
-"""The database itself refuses to change or remove audit rows (PostgreSQL and SQLite)."""
+"""The database itself refuses to change or remove audit rows (PostgreSQL and SQLite), for any session.
+
+The application's own role on PostgreSQL: tests/audit/test_database_roles.py."""
 
 from __future__ import annotations
 
@@ -8,7 +10,7 @@ import pytest
 from django.db import DatabaseError, connection, transaction
 from django.utils import timezone
 
-from apps.audit.models import AuditEvent, RetentionWindow
+from apps.audit.models import AuditEvent, RetentionCheckpoint, RetentionWindow
 from apps.audit.services import audit_record
 
 pytestmark = pytest.mark.django_db
@@ -45,37 +47,54 @@ def test_raw_sql_delete_of_all_rows_is_refused(event):
     assert AuditEvent.objects.count() == 2
 
 
-def _open_window(cutoff):
-    """Exactly what the retention service does to open the delete window."""
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute(
-                "SELECT set_config('thinkfamily.audit_retention', 'on', true), "
-                "set_config('thinkfamily.audit_retention_before', %s, true)",
-                [cutoff.isoformat()],
-            )
-    else:
-        RetentionWindow.objects.update_or_create(id=1, defaults={"delete_before": cutoff})
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="the retention settings were PostgreSQL's")
+def test_a_session_that_sets_the_old_retention_settings_still_cannot_delete(record_at):
+    """Setting ``thinkfamily.audit_retention`` and a cut-off once opened a delete window; now nothing does."""
+    old = record_at(timezone.now() - timedelta(days=4000))
+    with pytest.raises(DatabaseError, match="append-only"), transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT set_config('thinkfamily.audit_retention', 'on', true), "
+            "set_config('thinkfamily.audit_retention_before', %s, true)",
+            [timezone.now().isoformat()],
+        )
+        cursor.execute("DELETE FROM audit_auditevent WHERE id = %s", [old.pk])
+    assert AuditEvent.objects.filter(pk=old.pk).exists()
 
 
-def test_the_retention_window_never_lets_a_recent_row_go(event):
-    cutoff = timezone.now() - timedelta(days=30)
-    with pytest.raises(DatabaseError, match="append-only"), transaction.atomic():
-        _open_window(cutoff)
-        AuditEvent.objects.filter(pk=event.pk).delete()
-    assert AuditEvent.objects.filter(pk=event.pk).exists()
+@pytest.mark.skipif(connection.vendor != "sqlite", reason="SQLite's retention window")
+class TestSqliteRetentionWindow:
+    """SQLite has no roles: the window row is the retention service's, and any connection could open it.
+    What the triggers still guarantee is that it never lets a recent row go, nor any UPDATE."""
+
+    def test_the_window_never_lets_a_recent_row_go(self, event):
+        RetentionWindow.objects.update_or_create(id=1, defaults={"delete_before": timezone.now() - timedelta(days=30)})
+        with pytest.raises(DatabaseError, match="append-only"), transaction.atomic():
+            AuditEvent.objects.filter(pk=event.pk).delete()
+        assert AuditEvent.objects.filter(pk=event.pk).exists()
+
+    def test_the_window_never_allows_update(self, event):
+        RetentionWindow.objects.update_or_create(id=1, defaults={"delete_before": timezone.now() + timedelta(days=1)})
+        with pytest.raises(DatabaseError, match="append-only"), transaction.atomic():
+            AuditEvent.objects.filter(pk=event.pk).update(purpose="rewritten")
 
 
-def test_the_retention_window_never_allows_update(event):
-    with pytest.raises(DatabaseError, match="append-only"), transaction.atomic():
-        _open_window(timezone.now() + timedelta(days=1))
-        AuditEvent.objects.filter(pk=event.pk).update(purpose="rewritten")
+@pytest.mark.parametrize("statement", ["UPDATE audit_retentioncheckpoint SET last_seq = 0",
+                                       "DELETE FROM audit_retentioncheckpoint"])
+def test_retention_checkpoints_cannot_be_changed_or_removed(record_at, statement):
+    from apps.audit.services import audit_retention_purge
+
+    record_at(timezone.now() - timedelta(days=40))
+    audit_retention_purge(retention_days=30)
+    with pytest.raises(DatabaseError, match="append-only"), transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(statement)
+    assert RetentionCheckpoint.objects.get().last_seq == 1
 
 
 @pytest.mark.django_db(transaction=True)
 def test_flushing_the_whole_database_still_works(event):
-    """Transactional tests empty the database between tests (TRUNCATE / flush): the triggers allow that."""
+    """Transactional tests empty the database between tests (a superuser's TRUNCATE / flush): the triggers allow that."""
     from django.core.management import call_command
 
     call_command("flush", interactive=False, verbosity=0)
     assert not AuditEvent.objects.exists()
+    assert audit_record(action=AuditEvent.Action.SEARCH).seq == 1  # the chain starts again, head and all

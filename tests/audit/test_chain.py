@@ -1,4 +1,5 @@
-"""The hash chain: tampering is found and named; retention keeps it verifiable; concurrent writers never fork it."""
+"""The hash chain: tampering is found and named with its position; a missing row (middle or end) is a gap;
+retention keeps it verifiable; concurrent writers never fork it."""
 
 from __future__ import annotations
 
@@ -9,12 +10,17 @@ from datetime import timedelta
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
-from django.db import close_old_connections, connection, connections
+from django.db import DatabaseError, close_old_connections, connection, connections, transaction
 from django.utils import timezone
 
-from apps.audit.models import Alert, AuditEvent
-from apps.audit.services import GENESIS_HASH, audit_chain_verify, audit_record, audit_retention_purge
+from apps.audit.dbroles import MIN_RETENTION_DAYS
+from apps.audit.models import Alert, AuditEvent, RetentionCheckpoint
+from apps.audit.services import GENESIS_HASH, audit_chain_verify, audit_record, audit_retention_purge, event_hash
 from apps.audit.tasks import audit_retention_task, audit_verify_task
+
+
+def vars_of(event: AuditEvent) -> dict:
+    return {f.attname: getattr(event, f.attname) for f in AuditEvent._meta.concrete_fields if f.attname != "id"}
 
 
 def _chain(n: int) -> list[AuditEvent]:
@@ -31,6 +37,7 @@ class TestVerifier:
         report = audit_chain_verify(chunk_size=2)
         assert report.ok
         assert (report.rows_checked, report.first_id, report.last_id) == (7, events[0].pk, events[-1].pk)
+        assert [e.seq for e in events] == [1, 2, 3, 4, 5, 6, 7]
         assert events[0].prev_hash == GENESIS_HASH
         assert not Alert.objects.exists()
 
@@ -48,12 +55,67 @@ class TestVerifier:
         assert "altered" in alert.summary
         assert any(r.levelno == logging.ERROR and str(events[2].pk) in r.getMessage() for r in caplog.records)
 
-    def test_a_deleted_row_breaks_the_chain_at_the_row_after_it(self, tamper):
+    def test_a_row_deleted_from_the_middle_is_a_gap_named_by_its_position(self, tamper):
+        """Deleted behind the application's back (triggers off, as a superuser could): found, with where it was."""
         events = _chain(5)
         with tamper():
             AuditEvent.objects.filter(pk=events[1].pk).delete()
         report = audit_chain_verify()
-        assert report.broken.event_id == events[2].pk
+        assert (report.broken.event_id, report.broken.position) == (events[2].pk, 2)
+        assert "position 2 is missing" in report.broken.reason
+        with pytest.raises(CommandError, match=f"BROKEN at event {events[2].pk} \\(position 2\\): position 2 is missing"):
+            call_command("audit_verify")
+
+    def test_the_last_row_deleted_is_found_although_nothing_was_verified_before(self, tamper):
+        """No earlier verification to compare with: the database's chain head still knows the newest position."""
+        events = _chain(4)
+        with tamper():
+            AuditEvent.objects.filter(pk=events[-1].pk).delete()
+        report = audit_chain_verify()
+        assert (report.broken.event_id, report.broken.position) == (events[-1].pk, 4)
+        assert "position 4 is missing at the end" in report.broken.reason
+        assert Alert.objects.get(kind=Alert.Kind.CHAIN_BREAK).event_id == events[-1].pk
+
+    def test_ids_skipped_by_rolled_back_writes_are_not_gaps(self):
+        """A failed request rolls its audit row back; the id may be used up, the position is not."""
+        first = audit_record(action=AuditEvent.Action.SEARCH)
+        with pytest.raises(RuntimeError), transaction.atomic():
+            audit_record(action=AuditEvent.Action.SEARCH)
+            raise RuntimeError("the request failed after its audit write")
+        second = audit_record(action=AuditEvent.Action.SEARCH)
+        assert (first.seq, second.seq) == (1, 2)
+        assert audit_chain_verify().ok
+
+    def test_a_run_of_rows_written_in_one_statement_is_checked_as_a_run(self):
+        """A bulk write (COPY, bulk_create) continues the chain as one run, or is refused whole."""
+        seq, prev = 0, GENESIS_HASH
+        rows = []
+        for i in range(3):
+            seq += 1
+            row = AuditEvent(occurred_at=timezone.now(), action=AuditEvent.Action.SEARCH, seq=seq, result_count=i,
+                             prev_hash=prev)
+            row.hash = prev = event_hash(prev_hash=prev, fields=vars_of(row))
+            rows.append(row)
+        broken = [AuditEvent(**{**vars_of(r), "prev_hash": ("e" * 64 if r.seq == 3 else r.prev_hash)}) for r in rows]
+        with pytest.raises(DatabaseError, match="continue the chain"), transaction.atomic():
+            AuditEvent.objects.bulk_create(broken)
+        assert not AuditEvent.objects.exists()
+        AuditEvent.objects.bulk_create(rows)
+        report = audit_chain_verify()
+        assert report.ok and report.rows_checked == 3
+
+    @pytest.mark.parametrize("change", ["skip a position", "link elsewhere"])
+    def test_the_database_refuses_a_row_that_does_not_continue_the_chain(self, change):
+        first = audit_record(action=AuditEvent.Action.SEARCH)
+        fields = {"occurred_at": timezone.now(), "action": AuditEvent.Action.SEARCH, "seq": 2}
+        prev = first.hash
+        if change == "skip a position":
+            fields["seq"] = 3
+        else:
+            prev = "f" * 64  # links to a row that is not the newest
+        with pytest.raises(DatabaseError, match="continue the chain"), transaction.atomic():
+            AuditEvent.objects.create(prev_hash=prev, hash=event_hash(prev_hash=prev, fields=fields), **fields)
+        assert audit_chain_verify().ok
 
     def test_deleting_the_oldest_rows_without_retention_is_found(self, tamper):
         events = _chain(4)
@@ -67,13 +129,11 @@ class TestVerifier:
         with tamper():
             AuditEvent.objects.filter(pk__gte=events[2].pk).delete()
         report = audit_chain_verify()
-        assert report.broken.event_id == events[3].pk
-        assert "cut off" in report.broken.reason
+        assert (report.broken.event_id, report.broken.position) == (events[3].pk, 3)
+        assert "positions 3 to 4 are missing at the end" in report.broken.reason and "cut off" in report.broken.reason
 
     def test_a_rehashed_forgery_still_breaks_at_the_checkpoint(self, tamper):
         """Rewriting a row and recomputing every later hash leaves the checkpointed hash behind."""
-        from apps.audit.services import event_hash
-
         events = _chain(3)
         assert audit_chain_verify().ok
         with tamper():
@@ -104,12 +164,13 @@ class TestVerifier:
     def test_the_command_reports_an_intact_chain(self, capsys):
         _chain(3)
         call_command("audit_verify")
-        assert "Audit chain intact: 3 events" in capsys.readouterr().out
+        out = capsys.readouterr().out
+        assert "Audit chain intact: 3 events (positions 1..3" in out and "the genesis hash" in out
 
 
 @pytest.mark.django_db
 class TestRetention:
-    def test_only_rows_past_the_period_go_and_the_rest_still_verifies(self, record_at, settings):
+    def test_only_rows_past_the_period_go_and_the_rest_still_verifies(self, record_at, settings, capsys):
         settings.AUDIT_RETENTION_DAYS = 365
         now = timezone.now()
         old = [record_at(now - timedelta(days=400 + i), subject_type="person", subject_id=i) for i in range(3)]
@@ -118,20 +179,25 @@ class TestRetention:
         removed = audit_retention_task()
 
         assert removed == 3
-        remaining = list(AuditEvent.objects.order_by("id"))
+        remaining = list(AuditEvent.objects.order_by("seq"))
         assert [e.pk for e in remaining[:2]] == [e.pk for e in young]
         retention = remaining[-1]
         assert retention.action == AuditEvent.Action.RETENTION
-        assert retention.details["deleted"] == 3
-        assert retention.details["last_deleted_id"] == old[-1].pk
-        assert retention.details["last_deleted_hash"] == old[-1].hash
+        assert (retention.details["deleted"], retention.details["last_deleted_position"]) == (3, 3)
+        checkpoint = RetentionCheckpoint.objects.get()
+        assert (checkpoint.first_seq, checkpoint.last_seq, checkpoint.last_event_id, checkpoint.last_hash) == (
+            1, 3, old[-1].pk, old[-1].hash)
         report = audit_chain_verify()
         assert report.ok and report.anchored_on_retention and report.rows_checked == 3
+        assert (report.first_position, report.last_position) == (4, 6)
+        call_command("audit_verify")
+        assert "anchored on the retention purge" in capsys.readouterr().out
 
     def test_nothing_old_enough_means_nothing_deleted_and_nothing_recorded(self, record_at):
         record_at(timezone.now() - timedelta(days=10))
         assert audit_retention_purge(retention_days=30) is None
         assert AuditEvent.objects.count() == 1
+        assert not RetentionCheckpoint.objects.exists()
 
     def test_a_purge_keeps_a_contiguous_prefix_when_clocks_overlap(self, record_at):
         """A row written after a younger one is kept, so the chain stays whole."""
@@ -144,19 +210,36 @@ class TestRetention:
         assert AuditEvent.objects.filter(pk=straggler.pk).exists()
         assert audit_chain_verify().ok
 
-    def test_a_forged_purge_without_its_retention_event_is_found(self, record_at, tamper):
-        now = timezone.now()
-        old = record_at(now - timedelta(days=40))
-        kept = record_at(now - timedelta(days=1))
-        audit_retention_purge(retention_days=30)
-        with tamper():
-            AuditEvent.objects.filter(action=AuditEvent.Action.RETENTION).delete()
-        assert audit_chain_verify().broken.event_id == kept.pk
-        assert old.pk < kept.pk
+    def test_a_purge_of_every_row_still_leaves_a_chain_that_verifies(self, record_at):
+        old = [record_at(timezone.now() - timedelta(days=50 + i)) for i in range(2)]
+        event = audit_retention_purge(retention_days=30)
+        assert list(AuditEvent.objects.values_list("pk", flat=True)) == [event.pk]
+        assert (event.seq, event.prev_hash) == (3, old[-1].hash)  # the chain goes on where it was
+        assert audit_chain_verify().ok
 
-    def test_retention_is_refused_a_period_under_a_day(self):
-        with pytest.raises(ValueError, match="at least 1"):
-            audit_retention_purge(retention_days=0)
+    def test_after_a_purge_a_row_deleted_in_the_middle_is_still_a_gap(self, record_at, tamper):
+        now = timezone.now()
+        record_at(now - timedelta(days=40))
+        kept = [record_at(now - timedelta(days=d)) for d in (3, 2, 1)]
+        audit_retention_purge(retention_days=30)
+        assert audit_chain_verify().ok
+        with tamper():
+            AuditEvent.objects.filter(pk=kept[1].pk).delete()
+        report = audit_chain_verify()
+        assert (report.broken.event_id, report.broken.position) == (kept[2].pk, 3)
+
+    def test_deleting_the_retention_event_itself_is_found(self, record_at, tamper):
+        now = timezone.now()
+        record_at(now - timedelta(days=40))
+        record_at(now - timedelta(days=1))
+        event = audit_retention_purge(retention_days=30)
+        with tamper():
+            AuditEvent.objects.filter(pk=event.pk).delete()
+        assert audit_chain_verify().broken.event_id == event.pk
+
+    def test_retention_is_refused_a_period_under_the_minimum(self):
+        with pytest.raises(ValueError, match=f"at least {MIN_RETENTION_DAYS}"):
+            audit_retention_purge(retention_days=MIN_RETENTION_DAYS - 1)
 
 
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="needs concurrent PostgreSQL connections")

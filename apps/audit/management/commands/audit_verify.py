@@ -15,13 +15,17 @@ class Command(BaseCommand):
         report = audit_chain_verify(chunk_size=chunk_size)
         if not report.ok:
             raise CommandError(
-                f"Audit chain BROKEN at event {report.broken.event_id}: {report.broken.reason} "
+                f"Audit chain BROKEN at {report.broken.describe()} "
                 f"({report.rows_checked} rows verified before it). An alert has been raised."
             )
         if report.rows_checked == 0:
             self.stdout.write(self.style.SUCCESS("Audit log is empty: nothing to verify."))
             return
-        anchor = "a retention purge" if report.anchored_on_retention else "the genesis hash"
+        anchor = (
+            f"the retention purge of {report.anchor.purged_at:%Y-%m-%d %H:%M}"
+            if report.anchor else "the genesis hash"
+        )
         self.stdout.write(self.style.SUCCESS(
-            f"Audit chain intact: {report.rows_checked} events (ids {report.first_id}..{report.last_id}), anchored on {anchor}."
+            f"Audit chain intact: {report.rows_checked} events (positions {report.first_position}..{report.last_position}, "
+            f"ids {report.first_id}..{report.last_id}), anchored on {anchor}, ending at the chain head."
         ))
