@@ -420,10 +420,13 @@ def _raise_immediate_alerts(event: AuditEvent) -> None:
              "subject_type": event.subject_type, "subject_id": event.subject_id}
     record = f"{event.subject_type} {event.subject_id}"
     if event.action == AuditEvent.Action.BREAK_GLASS:
+        opened = event.details.get("opened", True)  # False: a reason given for an id with nothing restricted behind it
+        summary = f"{event.username} broke the glass on {record}" if opened else (
+            f"{event.username} tried to break the glass on {record}, where nothing restricted was opened")
         alert = _alert(kind=Alert.Kind.BREAK_GLASS, key=str(event.pk), now=event.occurred_at,
-                       occurred_at=event.occurred_at, summary=f"{event.username} broke the glass on {record}",
+                       occurred_at=event.occurred_at, summary=summary,
                        details={"reason": event.purpose or event.details.get("reason", ""),
-                                "until": event.details.get("expires_at")}, **about)
+                                "until": event.details.get("expires_at"), "opened": opened}, **about)
     elif event.action in CASE_RECORD_READS and _is_restricted(event.subject_type, event.subject_id):
         alert = _alert(kind=Alert.Kind.RESTRICTED, key=str(event.pk), now=event.occurred_at,
                        occurred_at=event.occurred_at, summary=f"{event.username} opened restricted {record}",

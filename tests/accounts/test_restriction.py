@@ -7,7 +7,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from apps.accounts.access import visible_families, visible_persons
-from apps.audit.models import AuditEvent
+from apps.audit.models import Alert, AuditEvent
+from apps.audit.templatetags.audit_tags import alert_lines
 from apps.people.models import BreakGlass
 from apps.people.restriction import record_name_user
 from tests.normalise import normalise
@@ -140,6 +141,10 @@ def test_no_existence_oracle_for_missing_or_restricted_records(client_as, users,
     attempt = AuditEvent.objects.get(action="break_glass")
     assert (attempt.subject_id, attempt.details["opened"]) == ("987654", False)
     assert not BreakGlass.objects.exists()
+    # the reviewers are told at once, and told that nothing was opened
+    alert = Alert.objects.get(kind=Alert.Kind.BREAK_GLASS)
+    assert alert_lines(alert) == ["Tried to break the glass on person 987654, where there was no restricted record "
+                                  "to open: reason 'Referral CR-2026-0042 names this person'"]
 
 
 def test_an_unrestricted_record_sends_the_user_to_it(client_as, person):

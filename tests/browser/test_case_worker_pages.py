@@ -85,7 +85,7 @@ def test_search_errors_show_under_htmx(browser_page, live_server, make_user):
     summary.wait_for()
     assert "Choose the reason for this search" in summary.inner_text()
     assert page.locator("#purpose-error").is_visible()
-    assert page.evaluate("document.activeElement.classList.contains('govuk-error-summary')")
+    page.wait_for_function("document.activeElement.classList.contains('govuk-error-summary')")  # moved after the swap settles
     assert page.locator("h1").count() == 1 and page.locator("#search").count() == 1
     check_page(page, "18-search-error")
 

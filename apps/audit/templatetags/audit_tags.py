@@ -72,6 +72,9 @@ def alert_lines(alert: Alert) -> list[str]:
     d = alert.details or {}
     record = f"{alert.subject_type} {alert.subject_id}"
     if alert.kind == Alert.Kind.BREAK_GLASS:
+        if d.get("opened") is False:
+            return [f"Tried to break the glass on {record}, where there was no restricted record to open: "
+                    f"reason '{d.get('reason', '')}'"]
         until = f", until {readable_time(d['until'])}" if d.get("until") else ""
         return [f"Broke the glass on {record}: reason '{d.get('reason', '')}'{until}"]
     if alert.kind == Alert.Kind.RESTRICTED:
