@@ -20,6 +20,7 @@ SHOW_SCORE_SESSION_KEY = "matching_show_score"
 
 @acl.require_capability(acl.MATCHING_REVIEW)
 def runs(request):
+    services.match_runs_dead_mark()
     return render(request, "matching/runs.html", {"runs": selectors.match_runs(), "queued": selectors.review_queue_count(user=request.user)})
 
 
@@ -37,6 +38,7 @@ def run_start(request):
 
 @acl.require_capability(acl.MATCHING_REVIEW)
 def run(request, pk: int):
+    services.match_runs_dead_mark()
     match_run = get_object_or_404(MatchRun, pk=pk)
     template = "matching/_run_status.html" if request.headers.get("HX-Request") else "matching/run.html"
     return render(request, template, {"run": match_run})

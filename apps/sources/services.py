@@ -24,9 +24,7 @@ import contextlib
 import hashlib
 import io
 import logging
-import os
 import pickle
-import socket
 import tempfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -38,6 +36,7 @@ from django.utils import timezone
 
 from apps.audit.models import AuditEvent
 from apps.audit.services import audit_record
+from thinkfamily import worker_lock
 
 from .catalogue import DATASETS_BY_CODE
 from .models import Dataset, ImportBatch, SourceRecord
@@ -145,10 +144,6 @@ def _sha256(handle) -> str:
     return digest.hexdigest()
 
 
-def _worker_name() -> str:
-    return f"{socket.gethostname()}:{os.getpid()}"
-
-
 def import_batch_create(*, dataset: Dataset, filename: str, uploaded_by=None) -> ImportBatch:
     """A PENDING batch for an uploaded file, so the uploader has a page to watch while the task runs."""
     return ImportBatch.objects.create(dataset=dataset, filename=Path(filename).name[:300], uploaded_by=uploaded_by)
@@ -179,7 +174,7 @@ def import_batch_load(
         batch.checksum = checksum
         batch.status = ImportBatch.Status.VALIDATING
         batch.started_at = timezone.now()
-        batch.worker = _worker_name()
+        batch.worker = worker_lock.worker_name()
         batch.save()
         reporter = _Progress(batch, progress)
         with _load_lock(batch):
@@ -433,46 +428,14 @@ def _records_delete(*, batch_ids: list[int]) -> None:
 # --- stopped loads -----------------------------------------------------------------
 
 
-@contextlib.contextmanager
 def _load_lock(batch: ImportBatch):
-    """Hold a PostgreSQL session lock named after the batch while loading it.
+    """Held by the process loading ``batch`` while it loads (``thinkfamily.worker_lock``).
 
     If the process dies, the database drops its connection and the lock with
     it: that is how ``import_batches_interrupted_mark`` tells a stopped load
-    from a slow one. SQLite needs no lock: its loads run on this host, and the
-    process id in ``batch.worker`` is checked instead.
+    from a slow one. SQLite checks the process id in ``batch.worker`` instead.
     """
-    if connection.vendor != "postgresql":
-        yield
-        return
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_advisory_lock(%s, %s)", [_LOAD_LOCK_NAMESPACE, batch.pk])
-    try:
-        yield
-    finally:
-        with contextlib.suppress(DatabaseError):  # a lost connection has already dropped the lock
-            with connection.cursor() as cursor:
-                cursor.execute("SELECT pg_advisory_unlock(%s, %s)", [_LOAD_LOCK_NAMESPACE, batch.pk])
-
-
-def _worker_alive(batch: ImportBatch) -> bool:
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_try_advisory_lock(%s, %s)", [_LOAD_LOCK_NAMESPACE, batch.pk])
-            free = cursor.fetchone()[0]
-            if free:
-                cursor.execute("SELECT pg_advisory_unlock(%s, %s)", [_LOAD_LOCK_NAMESPACE, batch.pk])
-        return not free
-    host, _, pid = batch.worker.rpartition(":")
-    if host != socket.gethostname() or not pid.isdigit():
-        return True  # cannot tell from here: assume it is still working
-    try:
-        os.kill(int(pid), 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
+    return worker_lock.lock_held(_LOAD_LOCK_NAMESPACE, batch.pk)
 
 
 def import_batches_interrupted_mark() -> list[ImportBatch]:
@@ -481,17 +444,18 @@ def import_batches_interrupted_mark() -> list[ImportBatch]:
     Its transaction was rolled back by the database when the process died, so
     the dataset is as it was; this records why the batch never finished.
     """
-    stopped = [
-        batch
-        for batch in ImportBatch.objects.filter(
-            status__in=[ImportBatch.Status.VALIDATING, ImportBatch.Status.LOADING]
-        ).select_related("dataset", "uploaded_by")
-        if batch.worker and not _worker_alive(batch)
-    ]
-    for batch in stopped:
-        _batch_fail(
-            batch,
-            reason=f"The load was interrupted: the process {batch.worker} stopped (killed, crashed or lost its database connection) "
-            "before the batch was committed",
-        )
+    stopped = []
+    for batch in ImportBatch.objects.filter(
+        status__in=[ImportBatch.Status.VALIDATING, ImportBatch.Status.LOADING]
+    ).select_related("dataset", "uploaded_by"):
+        if not batch.worker:
+            continue
+        with worker_lock.unless_worker_alive(_LOAD_LOCK_NAMESPACE, batch.pk, worker=batch.worker) as dead:
+            if dead:
+                _batch_fail(
+                    batch,
+                    reason=f"The load was interrupted: the process {batch.worker} stopped (killed, crashed or lost its "
+                    "database connection) before the batch was committed",
+                )
+                stopped.append(batch)
     return stopped

@@ -3,14 +3,9 @@ nothing from it is written, and nothing loaded earlier is lost."""
 
 from __future__ import annotations
 
-import contextlib
 import csv
 import datetime as dt
 import io
-import os
-import socket
-import subprocess
-import sys
 
 import pytest
 from django.core.management import call_command
@@ -23,6 +18,7 @@ from apps.sources.catalogue import DATASETS_BY_CODE
 from apps.sources.models import Dataset, ImportBatch, SourceRecord
 from apps.sources.services import import_batch_load, import_batches_interrupted_mark
 from apps.sources.validation import EXCLUDED_REASON, PROBLEMS_LISTED
+from tests.worker_locks import dead_worker, live_worker, lock_held_by_another_session
 
 DATASET = "asc-offenders"  # police: dd/mm/yyyy dates, NI numbers
 
@@ -365,12 +361,11 @@ def test_keyboard_interrupt_is_recorded_and_re_raised(earlier, tmp_path, monkeyp
 
 
 def test_load_whose_process_died_is_marked_failed(earlier, tmp_path):
-    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True, check=True)
     stopped = ImportBatch.objects.create(
         dataset=Dataset.objects.get(code=DATASET),
         filename="killed.csv",
         status=ImportBatch.Status.LOADING,
-        worker=f"{socket.gethostname()}:{dead.stdout.strip()}",
+        worker=dead_worker(),
     )
 
     assert import_batches_interrupted_mark() == [stopped]
@@ -380,28 +375,14 @@ def test_load_whose_process_died_is_marked_failed(earlier, tmp_path):
     assert_refused_and_unchanged(stopped, earlier)
 
 
-@contextlib.contextmanager
-def lock_held_by_another_session(batch):
-    """PostgreSQL: take the batch's load lock on a second connection, as a worker loading it would."""
-    if connection.vendor != "postgresql":
-        yield
-        return
-    other = connection.get_new_connection(connection.get_connection_params())
-    try:
-        other.cursor().execute("SELECT pg_advisory_lock(%s, %s)", [services._LOAD_LOCK_NAMESPACE, batch.pk])
-        yield
-    finally:
-        other.close()
-
-
 def test_a_load_still_running_is_not_marked_failed(db):
     running = ImportBatch.objects.create(
         dataset=Dataset.objects.get(code=DATASET),
         filename="running.csv",
         status=ImportBatch.Status.LOADING,
-        worker=f"{socket.gethostname()}:{os.getpid()}",  # this test's own, living, process
+        worker=live_worker(),
     )
-    with lock_held_by_another_session(running):
+    with lock_held_by_another_session(services._LOAD_LOCK_NAMESPACE, running.pk):
         assert import_batches_interrupted_mark() == []
     running.refresh_from_db()
     assert running.status == ImportBatch.Status.LOADING
