@@ -13,7 +13,7 @@ from django.core.management.base import CommandError
 from django.db import DatabaseError, connection
 
 from apps.audit.models import AuditEvent
-from apps.sources import services
+from apps.sources import services, validation
 from apps.sources.catalogue import DATASETS_BY_CODE
 from apps.sources.models import Dataset, ImportBatch, SourceRecord
 from apps.sources.services import import_batch_load, import_batches_interrupted_mark
@@ -206,6 +206,66 @@ def test_extra_unknown_column(earlier, tmp_path):
     batch = load(tmp_path, extract_bytes(rows=3, header=header))
 
     assert reasons(batch) == [(0, "favourite_colour", "unknown column: asc-offenders extracts do not have it")]
+    assert_refused_and_unchanged(batch, earlier)
+
+
+@pytest.mark.parametrize("separator, named", [(";", "semicolons (;)"), ("\t", "tabs")])
+def test_a_file_with_the_wrong_separator_is_named_as_such(earlier, tmp_path, separator, named):
+    content = extract_bytes(rows=3).decode().replace(",", separator).encode()
+    batch = load(tmp_path, content)
+
+    assert reasons(batch) == [(0, "", f"the separator looks wrong: the header's column names are separated by {named}, "
+                                     "not commas (save or export the file as CSV, comma-separated)")]
+    assert_refused_and_unchanged(batch, earlier)
+
+
+def test_a_badly_escaped_quote_mid_file_is_named_with_its_row_and_column(earlier, tmp_path):
+    content = extract_bytes(rows=6).replace(b"K0000003,  ann ,", b'K0000003,"ann "Nan" ",', 1)
+    assert b'"ann "Nan" "' in content
+    batch = load(tmp_path, content)
+
+    assert reasons(batch) == [(3, "forename", 'unbalanced quote starting in row 3, column forename: a quote inside a quoted '
+                                            'value must be doubled ("") or the value left unquoted; the rows after it were not read')]
+    assert_refused_and_unchanged(batch, earlier)
+
+
+def test_a_quote_never_closed_mid_file_is_an_unbalanced_quote_not_a_truncated_file(earlier, tmp_path):
+    unquoted = extract_bytes(rows=6).replace(b'"Flat 4a, 12 High St"', b"Flat 4a 12 High St")  # no other quote after it
+    content = unquoted.replace(b"K0000002,  ann ,", b'K0000002,"ann ,', 1)
+    batch = load(tmp_path, content)
+
+    [(row, column, reason)] = reasons(batch)
+    assert (row, column) == (2, "forename")
+    assert reason == ("unbalanced quote starting in row 2, column forename: the quoted value is never closed, so the rest "
+                      "of the file (5 lines) was read into it")
+    assert "truncated" not in reason
+    assert_refused_and_unchanged(batch, earlier)
+
+
+def test_a_quote_that_swallows_lines_until_another_quote_is_named(earlier, tmp_path):
+    """A stray opening quote closed by another stray quote rows later: one long "value" spanning the rows between."""
+    unquoted = extract_bytes(rows=6).replace(b'"Flat 4a, 12 High St"', b"Flat 4a 12 High St")
+    content = unquoted.replace(b"K0000002,  ann ,", b'K0000002,"ann ,', 1)
+    for closing in (b'K0000005,ann",', b'K0000005,ann" ,'):  # read as a row of too few fields; a CSV error
+        batch = load(tmp_path, content.replace(b"K0000005,  ann ,", closing, 1))
+
+        [(row, column, reason)] = reasons(batch)
+        assert (row, column) == (2, "forename")
+        assert reason.startswith("unbalanced quote starting in row 2, column forename: the quoted value runs over line breaks")
+        assert_refused_and_unchanged(batch, earlier)
+
+
+def test_duplicates_are_found_when_the_keys_no_longer_fit_in_memory(earlier, tmp_path, monkeypatch):
+    """Record keys spill to disk past a bound; a duplicate of a spilled key is still found, with its first row."""
+    monkeypatch.setattr(validation.SeenKeys.__init__, "__kwdefaults__", {"memory_keys": 50, "bloom_bytes": 64})
+    batch = load(tmp_path, extract_bytes(rows=400, changes={390: {"source_key": "K0000007"}, 395: {"source_key": "K0000398"}}))
+
+    assert reasons(batch) == [
+        (390, "source_key", "duplicate record: the same source_key with the same event_type, event_date, reference "
+                            "is in an earlier row (row 7)"),
+        (398, "source_key", "duplicate record: the same source_key with the same event_type, event_date, reference "
+                            "is in an earlier row (row 395)"),
+    ]
     assert_refused_and_unchanged(batch, earlier)
 
 
