@@ -446,3 +446,22 @@ def test_a_load_still_running_is_not_marked_failed(db):
         assert import_batches_interrupted_mark() == []
     running.refresh_from_db()
     assert running.status == ImportBatch.Status.LOADING
+
+
+def test_the_command_makes_an_earlier_extract_current_again(db, tmp_path):
+    first = extract_bytes(rows=3, key_prefix="A")
+    earlier = load(tmp_path, first, name="first.csv")
+    load(tmp_path, extract_bytes(rows=2, key_prefix="B"), name="second.csv")
+    path = tmp_path / "first-again.csv"
+    path.write_bytes(first)
+
+    out = io.StringIO()
+    call_command("import_extract", DATASET, str(path), stdout=out)
+    assert "not in use" in out.getvalue() and "Duplicate" in out.getvalue()
+    assert {r[2][0] for r in snapshot()} == {"B"}
+
+    call_command("import_extract", DATASET, str(path), "--make-current", stdout=out)
+    made = ImportBatch.objects.latest("pk")
+    assert (made.status, made.is_current, made.reinstates_id) == (ImportBatch.Status.LOADED, True, earlier.pk)
+    assert {r[2] for r in snapshot()} == {"A0000001", "A0000002", "A0000003"}
+    assert earlier.checksum == made.checksum

@@ -36,15 +36,19 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("dataset", help="Dataset code, e.g. asc-offenders (see docs/data-formats.md)")
         parser.add_argument("file", type=Path, help="The CSV extract")
+        parser.add_argument(
+            "--make-current", action="store_true",
+            help="The file is an earlier extract that is not in use any more: load it again to make it current",
+        )
 
-    def handle(self, *args, dataset, file, **options):
+    def handle(self, *args, dataset, file, make_current=False, **options):
         try:
             target = Dataset.objects.get(code=dataset)
         except Dataset.DoesNotExist:
             raise CommandError(f"Unknown dataset {dataset!r}: see docs/data-formats.md for the 35 codes") from None
         if not file.is_file():
             raise CommandError(f"No such file: {file}")
-        batch = import_batch_load(dataset=target, path_or_file=file, progress=self._progress)
+        batch = import_batch_load(dataset=target, path_or_file=file, progress=self._progress, make_current_again=make_current)
         self.stdout.write("")
         report = "\n".join(batch_report_lines(batch))
         if batch.status == ImportBatch.Status.FAILED:
