@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from django.db.models import Q
 
+from apps.accounts.access import visible_persons
 from apps.sources.models import SourceRecord
 
 from .models import ClericalPair, MatchRun
@@ -86,3 +87,22 @@ def pair_comparison(pair: ClericalPair) -> list[FieldComparison]:
     """The two records side by side, field by field; the source row is compared as sent."""
     left, right = pair.record_low, pair.record_high
     return [FieldComparison(label, _value(left, f), _value(right, f)) for f, label in COMPARED_FIELDS]
+
+
+def family_lead_professional(*, family, user, request=None, access) -> str:
+    """The lead professional a reader may see for ``family``: "" when none (pages say "None assigned").
+
+    Projection keeps every open early-help episode of the family's members in
+    ``Family.lead_professionals``, most recent first. The reader gets the first
+    one whose section (the early-help dataset's) their role sees and whose person
+    they may see (a restricted member's episode only for users named on them or
+    who broke the glass), so the answer is the one they would get if what they
+    may not see did not exist. ``access`` is ``apps.accounts.access.access_for(user, request)``.
+    """
+    entries = [e for e in family.lead_professionals or () if access.sees(e.get("section"))]
+    if not entries:
+        return ""
+    visible = set(
+        visible_persons(user, request).filter(pk__in={e["person"] for e in entries}).values_list("pk", flat=True)
+    )
+    return next((e["name"] for e in entries if e["person"] in visible), "")

@@ -44,7 +44,8 @@ EXCLUDED_REASON = (
 )
 
 DATE_COLUMNS = frozenset(
-    {"date_of_birth", "event_date", "date_from", "date_to", "custody_start", "expected_release", "recorded_on", "start_date"}
+    {"date_of_birth", "event_date", "date_from", "date_to", "custody_start", "expected_release", "recorded_on", "start_date",
+     "closed_on"}
 )
 MONTH_COLUMNS = frozenset({"month"})
 COUNT_COLUMNS = frozenset({"sessions_attended", "sessions_possible", "sessions"})
@@ -84,7 +85,7 @@ ADDRESS_KEYS_CACHED = 100_000  # normalised addresses remembered while reading a
 QUALITY_COLUMNS = tuple(c for c in IDENTITY_COLUMNS if c not in {"source_key", "middle_names"})
 # The columns the row checks and the staged record read by name.
 _FIELDS_READ = frozenset(IDENTITY_COLUMNS) | {
-    "event_type", "date_from", "date_to", "sessions_attended", "sessions_possible", *FACT_DATE_COLUMN.values(),
+    "event_type", "date_from", "date_to", "closed_on", "sessions_attended", "sessions_possible", *FACT_DATE_COLUMN.values(),
 }
 
 _SURROGATES = re.compile("[\udc80-\udcff]")  # bytes that were not UTF-8 (decoded with surrogateescape)
@@ -466,6 +467,9 @@ class ExtractValidator:
         start, end = values[at["date_from"]], values[at["date_to"]]
         if start is not None and end is not None and end < start:
             problems.add(row_number, "date_to", "date_to is before date_from")
+        opened, closed = values[at["event_date"]], values[at["closed_on"]]
+        if opened is not None and closed is not None and closed < opened:
+            problems.add(row_number, "closed_on", "closed_on is before event_date")
         attended, possible = values[at["sessions_attended"]], values[at["sessions_possible"]]
         if attended is not None and possible is not None and attended > possible:
             problems.add(row_number, "sessions_attended", "more sessions attended than possible")
