@@ -4,10 +4,13 @@
 ``import_extract`` command, the upload page and its Celery task):
 
 1. SHA-256 of the file; the same file as an earlier loaded batch of the
-   dataset is recorded as DUPLICATE and changes nothing.
+   dataset is recorded as DUPLICATE and changes nothing. When that earlier
+   extract is not in use any more, the batch says so, and the custodian can
+   make it current again (``import_batch_make_current``: the file is loaded
+   again like any other).
 2. Validation of the whole file before anything is written
-   (``apps.sources.validation``); good rows are normalised and staged in a
-   temporary file. Any problem refuses the whole file.
+   (``apps.sources.validation``), read as a stream in bounded memory; good rows
+   are normalised and staged in a temporary file. Any problem refuses the whole file.
 3. One transaction: the staged rows are bulk-written (COPY on PostgreSQL,
    ``executemany`` of one INSERT on SQLite), the dataset's earlier rows are deleted and the
    new batch becomes current. Until it commits, readers see the old rows.
