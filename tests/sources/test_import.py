@@ -458,6 +458,7 @@ def test_the_command_makes_an_earlier_extract_current_again(db, tmp_path):
     out = io.StringIO()
     call_command("import_extract", DATASET, str(path), stdout=out)
     assert "not in use" in out.getvalue() and "Duplicate" in out.getvalue()
+    assert f"import_extract --make-current {DATASET} {path}" in out.getvalue()
     assert {r[2][0] for r in snapshot()} == {"B"}
 
     call_command("import_extract", DATASET, str(path), "--make-current", stdout=out)

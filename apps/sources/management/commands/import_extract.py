@@ -7,7 +7,7 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 
 from apps.sources.models import Dataset, ImportBatch
-from apps.sources.services import import_batch_load
+from apps.sources.services import import_batch_load, reinstatable_twin
 from apps.sources.validation import Problem
 
 
@@ -55,6 +55,8 @@ class Command(BaseCommand):
             raise CommandError(f"Refused: nothing was loaded.\n{report}")
         style = self.style.SUCCESS if batch.status == ImportBatch.Status.LOADED else self.style.WARNING
         self.stdout.write(style(report))
+        if reinstatable_twin(batch) is not None:
+            self.stdout.write(f"  To make it the current extract again: manage.py import_extract --make-current {dataset} {file}")
 
     def _progress(self, stage: str, count: int) -> None:
         if self.stdout.isatty():  # one line, rewritten in place
