@@ -66,6 +66,9 @@ def family(*, reference=None, lead_professional="Claire Mackey") -> dict:
     household = Household.objects.create(address=home, date_from=date(2019, 1, 1))
     fam = Family.objects.create(reference=reference or f"F{next(_seq):06d}", household=household, lead_professional=lead_professional)
     mum = person(forename="Kerry", surname="Smith", dob=date(1988, 6, 1), sex="F", addr=home)
+    if lead_professional:  # as projection keeps it: the open early-help episode, its person and section
+        fam.lead_professionals = [{"name": lead_professional, "person": mum.pk, "section": "service-involvement"}]
+        fam.save(update_fields=["lead_professionals"])
     child = person(forename="Jack", surname="Smith", dob=date(2011, 3, 12), sex="M", addr=home, upn="A123456789012")
     baby = person(forename="Lily", surname="Smith", dob=date(2019, 1, 20), sex="F", addr=home)
     for p, role, rel in ((mum, "parent", "mother"), (child, "child", "son"), (baby, "child", "daughter")):

@@ -182,6 +182,7 @@ class RefreshRun(models.Model):
     no_longer_eligible = models.JSONField(default=list, blank=True)
     counts = models.JSONField(default=dict, blank=True)
     error = models.TextField(blank=True)
+    worker = models.CharField(max_length=120, blank=True, help_text="host:pid of the process running the refresh")
 
     class Meta:
         ordering = ["-started_at"]

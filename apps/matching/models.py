@@ -38,6 +38,10 @@ class MatchRun(models.Model):
     counts = models.JSONField(default=dict, blank=True, help_text="Records, profiles, pairs, clusters, persons, merges, splits")
     timings = models.JSONField(default=dict, blank=True, help_text="Seconds per stage")
     failure_reason = models.TextField(blank=True)
+    worker = models.CharField(
+        max_length=120, blank=True,
+        help_text="host:pid of the process that took the run; blank while it waits in the task queue",
+    )
 
     class Meta:
         ordering = ["-created_at"]

@@ -19,7 +19,11 @@
   or today if it is still current). Members are children, parents (adults at
   least 15 years older than the youngest child) and other adults; the lead adult
   is the oldest parent. Relationships: parent/child, partner between parents,
-  sibling between children.
+  sibling between children. **Lead professional**: from the early-help extract
+  (``ehm-episodes``): every open episode of a member (no ``closed_on``, or one
+  after today; for a household that has ended, one that began before it ended),
+  most recent first (then the latest record), in ``Family.lead_professionals``;
+  ``Family.lead_professional`` is the first of an unrestricted member.
 * **School**, **Enrolment**, **SENStatus**, **AttendanceMonth**, **Exclusion** from
   school facts, and **PersonIndicator** for events whose ``event_type`` is the code
   of an event-kind ``IndicatorDefinition`` (the source records are linked to it).
@@ -58,6 +62,7 @@ from .bulk import bulk_insert, bulk_update
 from .names import phonetic, search_key
 
 BATCH = 2000
+EARLY_HELP_DATASET, EARLY_HELP_EPISODE = "ehm-episodes", "early-help-episode"
 CHUNK_PERSONS = 20_000  # persons whose records are held in memory at once
 ADULT_AGE = 18
 PARENT_GAP_YEARS = 15
@@ -438,12 +443,18 @@ def _households(address_ids: set[int] | None) -> dict[str, int]:
 
     families, memberships, relationships = [], [], []
     existing = dict(Family.objects.filter(reference__in=[_reference(h) for h, *_ in plans]).values_list("reference", "pk"))
+    episodes = _early_help_episodes(today)
+    restricted = set(Person.objects.filter(pk__in={p for _, residents, _, _ in plans for p in residents}, is_restricted=True)
+                     .values_list("pk", flat=True)) if plans else set()
     for household, residents, ages, children in plans:
         reference = _reference(household)
         family = Family(pk=existing.get(reference), reference=reference, household_id=household.pk, status=Family.Status.OPEN if household.date_to is None else Family.Status.CLOSED)
+        family.lead_professionals = _family_episodes(household, residents, episodes)
+        family.lead_professional = next((e["name"] for e in family.lead_professionals if e["person"] not in restricted), "")
         families.append(family)
     Family.objects.bulk_create([f for f in families if f.pk is None], batch_size=BATCH)
-    bulk_update(Family, [f for f in families if f.pk is not None and f.reference in existing], ["household", "status"])
+    bulk_update(Family, [f for f in families if f.pk is not None and f.reference in existing],
+                ["household", "status", "lead_professional", "lead_professionals"])
     if families and any(f.pk is None for f in families):
         ids = dict(Family.objects.filter(reference__in=[f.reference for f in families]).values_list("reference", "pk"))
         for f in families:
@@ -479,6 +490,38 @@ def _households(address_ids: set[int] | None) -> dict[str, int]:
     gone = old_refs - {f.reference for f in families}
     Family.objects.filter(reference__in=gone).update(status=Family.Status.CLOSED)
     return {"households": len(households), "families": len(families), "memberships": len(memberships)}
+
+
+def _early_help_episodes(today: dt.date) -> dict[int, list[dict]]:
+    """Open early-help episodes with a lead professional, by person: {person: [entry]}.
+
+    An entry is ``{name, person, since, section, record}``: the lead professional
+    as the extract gives it (name and team), the episode's start, the section
+    that may see it (the dataset's) and the source record.
+    """
+    dataset = Dataset.objects.filter(code=EARLY_HELP_DATASET).select_related("section").first()
+    if dataset is None:
+        return {}
+    by_person: dict[int, list[dict]] = defaultdict(list)
+    rows = SourceRecord.objects.filter(
+        batch__is_current=True, dataset=dataset, fact_type=EARLY_HELP_EPISODE, person__isnull=False, fact_date__isnull=False
+    ).order_by().values_list("id", "person_id", "fact_date", "fact")
+    for record, person, since, fact in rows.iterator(chunk_size=BATCH):
+        name = ((fact or {}).get("lead_professional") or "").strip()
+        closed = _date((fact or {}).get("closed_on"))
+        if name and (closed is None or closed > today) and since <= today:
+            by_person[person].append(
+                {"name": name[:200], "person": person, "since": since.isoformat(), "section": dataset.section.code,
+                 "record": record}
+            )
+    return by_person
+
+
+def _family_episodes(household: Household, residents: dict, episodes: dict[int, list[dict]]) -> list[dict]:
+    """The open episodes of a family's members, most recent first (then the latest record): deterministic."""
+    ended = household.date_to.isoformat() if household.date_to else None
+    found = [e for p in residents for e in episodes.get(p, ()) if ended is None or e["since"] <= ended]
+    return sorted(found, key=lambda e: (e["since"], e["record"]), reverse=True)
 
 
 def _reference(household: Household) -> str:

@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
-from django.db import transaction
+import logging
+
+from django.db import connection, transaction
+from django.utils import timezone
 
 from apps.audit.services import audit_record
 from apps.sources.models import Dataset, SourceRecord
+from thinkfamily import worker_lock
 
 from .models import ClericalPair, MatchRun, ReviewDecision
 from .pipeline import MatchingConfig, run_execute
+
+logger = logging.getLogger(__name__)
 
 
 class MatchingError(Exception):
@@ -19,11 +25,56 @@ def last_full_run() -> MatchRun | None:
     return MatchRun.objects.filter(kind=MatchRun.Kind.FULL, status=MatchRun.Status.COMPLETED).order_by("-pk").first()
 
 
+# pg_advisory_lock(namespace, run id) is held by the process that took a run, for the run's whole life;
+# (namespace, 0) serialises requests for a new run.
+_RUN_LOCK_NAMESPACE = 0x1F0B
+DEAD_RUN_REASON = "worker stopped: no process holds the run's lock"
+
+
+def match_runs_dead_mark(*, queued_too: bool = False) -> list[MatchRun]:
+    """Mark FAILED every waiting or running run that no process works on any more; return them.
+
+    A process that takes a run holds its lock until the run ends
+    (``thinkfamily.worker_lock``); a killed process drops it. A run still in
+    the Celery queue (waiting, taken by no process) cannot be judged that way,
+    since its message may yet be delivered: it is marked only with
+    ``queued_too`` (a new run is being requested and will replace it; should
+    its message arrive later, the worker finds the run failed and skips it).
+    Pages that list runs call this without ``queued_too``.
+    """
+    stopped = []
+    for run in MatchRun.objects.filter(status__in=[MatchRun.Status.PENDING, MatchRun.Status.RUNNING]).order_by("pk"):
+        if run.status == MatchRun.Status.PENDING and not run.worker and not queued_too:
+            continue
+        with worker_lock.unless_worker_alive(_RUN_LOCK_NAMESPACE, run.pk, worker=run.worker) as dead:
+            if not dead:
+                continue
+            if run.status == MatchRun.Status.RUNNING:
+                detail = f"it was at stage {run.stage or 'start'} in process {run.worker}"
+            elif run.worker:
+                detail = f"process {run.worker} stopped before the run started"
+            else:
+                detail = "no worker had taken it from the task queue when another run was requested, which replaces it"
+            reason = f"{DEAD_RUN_REASON} ({detail})."
+            marked = MatchRun.objects.filter(pk=run.pk, status=run.status).update(
+                status=MatchRun.Status.FAILED, failure_reason=reason, finished_at=timezone.now()
+            )
+            if marked:
+                logger.warning("Match run %s marked failed: %s", run.pk, reason)
+                run.status, run.failure_reason = MatchRun.Status.FAILED, reason
+                stopped.append(run)
+    return stopped
+
+
 def match_run_create(*, kind: str = MatchRun.Kind.FULL, dataset: Dataset | None = None, user=None,
-                     model: dict | None = None) -> MatchRun:
+                     model: dict | None = None, take: bool = False) -> MatchRun:
     """Queue a run. Incremental runs need a dataset and reuse the last full run's model.
 
     ``model``: a Splink model JSON to use instead of training (full runs) or of the last full run's.
+    Runs left waiting or running by a process that died are marked failed first
+    (``match_runs_dead_mark``); a live one refuses the new run. ``take``: this
+    process will execute the run itself and holds its lock from now on
+    (``match_run_start``), so that dying before it starts is seen too.
     """
     config = MatchingConfig.from_settings()
     if kind == MatchRun.Kind.INCREMENTAL:
@@ -34,19 +85,48 @@ def match_run_create(*, kind: str = MatchRun.Kind.FULL, dataset: Dataset | None 
             if previous is None:
                 raise MatchingError("No completed full run yet: run a full match first (manage.py match).")
             model = previous.model
-    if MatchRun.objects.filter(status__in=[MatchRun.Status.PENDING, MatchRun.Status.RUNNING]).exists():
-        raise MatchingError("A match run is already waiting or running.")
-    return MatchRun.objects.create(
-        kind=kind, dataset=dataset, started_by=user, model=model or {},
-        match_threshold=config.match_threshold, review_threshold=config.review_threshold,
-    )
+    with transaction.atomic():
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:  # one request at a time decides, until it commits
+                cursor.execute("SELECT pg_advisory_xact_lock(%s, 0)", [_RUN_LOCK_NAMESPACE])
+        match_runs_dead_mark(queued_too=True)
+        if MatchRun.objects.filter(status__in=[MatchRun.Status.PENDING, MatchRun.Status.RUNNING]).exists():
+            raise MatchingError("A match run is already waiting or running.")
+        run = MatchRun.objects.create(
+            kind=kind, dataset=dataset, started_by=user, model=model or {},
+            match_threshold=config.match_threshold, review_threshold=config.review_threshold,
+            worker=worker_lock.worker_name() if take else "",
+        )
+        if take:
+            worker_lock.lock_acquire(_RUN_LOCK_NAMESPACE, run.pk)
+    return run
 
 
 def match_run_execute(*, run: MatchRun) -> MatchRun:
-    """Run a queued run to completion (the Celery task and ``manage.py match`` call this)."""
-    if run.status != MatchRun.Status.PENDING:
-        raise MatchingError(f"Match run {run.pk} is {run.get_status_display().lower()}, not waiting to start.")
-    return run_execute(run)
+    """Run a queued run to completion (the Celery task and ``manage.py match`` call this).
+
+    The run is taken (waiting -> running) under its lock, which is held until it
+    ends; a run that is not waiting any more (another worker took it, or it was
+    marked failed) raises ``MatchingError``.
+    """
+    with worker_lock.lock_held(_RUN_LOCK_NAMESPACE, run.pk):
+        taken = MatchRun.objects.filter(pk=run.pk, status=MatchRun.Status.PENDING).update(
+            status=MatchRun.Status.RUNNING, started_at=timezone.now(), worker=worker_lock.worker_name()
+        )
+        if not taken:
+            run.refresh_from_db()
+            raise MatchingError(f"Match run {run.pk} is {run.get_status_display().lower()}, not waiting to start.")
+        return run_execute(run)
+
+
+def match_run_start(*, kind: str = MatchRun.Kind.FULL, dataset: Dataset | None = None, user=None,
+                    model: dict | None = None) -> MatchRun:
+    """Create a run and execute it in this process (the command, the nightly and after-import tasks)."""
+    run = match_run_create(kind=kind, dataset=dataset, user=user, model=model, take=True)
+    try:
+        return match_run_execute(run=run)
+    finally:
+        worker_lock.lock_release(_RUN_LOCK_NAMESPACE, run.pk)
 
 
 @transaction.atomic

@@ -18,8 +18,15 @@ def _refresh_after(run: MatchRun) -> None:
 
 @shared_task(name="apps.matching.tasks.match_run_task")
 def match_run_task(run_id: int) -> str:
-    """Execute a queued match run, then refresh the indicators."""
-    run = services.match_run_execute(run=MatchRun.objects.get(pk=run_id))
+    """Execute a queued match run, then refresh the indicators.
+
+    A run that is not waiting any more (a redelivered message, or a run that a
+    later request replaced while it sat in the queue) is skipped.
+    """
+    try:
+        run = services.match_run_execute(run=MatchRun.objects.get(pk=run_id))
+    except services.MatchingError as exc:
+        return f"skipped: {exc}"
     _refresh_after(run)
     return run.status
 
@@ -30,10 +37,9 @@ def link_new_extract_task(dataset_id: int) -> str:
     from apps.sources.models import Dataset
 
     try:
-        run = services.match_run_create(kind=MatchRun.Kind.INCREMENTAL, dataset=Dataset.objects.get(pk=dataset_id))
+        run = services.match_run_start(kind=MatchRun.Kind.INCREMENTAL, dataset=Dataset.objects.get(pk=dataset_id))
     except services.MatchingError as exc:
         return f"skipped: {exc}"
-    run = services.match_run_execute(run=run)
     _refresh_after(run)
     return run.status
 
@@ -42,9 +48,8 @@ def link_new_extract_task(dataset_id: int) -> str:
 def nightly_full_match_task() -> str:
     """The nightly full re-run (train, predict, cluster, project); skipped if a run is in progress."""
     try:
-        run = services.match_run_create(kind=MatchRun.Kind.FULL)
+        run = services.match_run_start(kind=MatchRun.Kind.FULL)
     except services.MatchingError as exc:
         return f"skipped: {exc}"
-    run = services.match_run_execute(run=run)
     _refresh_after(run)
     return run.status

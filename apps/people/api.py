@@ -104,7 +104,7 @@ def family(request, pk: int):
     return Response({
         "id": detail.family.pk,
         "reference": detail.family.reference,
-        "lead_professional": detail.family.lead_professional,
+        "lead_professional": detail.lead_professional or None,
         "badges": detail.badges,
         "headline_problems_met": [p.code for p in detail.met_problems],
         "members": [

@@ -150,7 +150,17 @@ class Family(models.Model):
 
     reference = models.CharField(max_length=20, unique=True, help_text="Family reference, e.g. F000123")
     household = models.ForeignKey(Household, null=True, blank=True, on_delete=models.SET_NULL, related_name="families")
-    lead_professional = models.CharField(max_length=200, blank=True)
+    lead_professional = models.CharField(
+        max_length=200, blank=True,
+        help_text="Projected: the lead professional of the most recent open early-help episode of an unrestricted "
+        "member. Pages must show apps.people.selectors.family_lead_professional (the reader's sections and "
+        "restrictions), not this field.",
+    )
+    lead_professionals = models.JSONField(
+        default=list, blank=True,
+        help_text="Projected: every open early-help episode of a member, most recent first: "
+        "{name, person, since, section, record}",
+    )
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.OPEN)
     is_restricted = models.BooleanField(default=False)
     restriction_reason = models.CharField(max_length=200, blank=True)

@@ -391,6 +391,7 @@ class FamilyDetail:
     headline_problems: list[tuple]  # [(HeadlineProblem, [badge codes that meet it]), ...] from visible sections
     family_indicators: list[dict]  # [{"category", "indicators", "members"}, ...] from visible sections
     sees_everything: bool
+    lead_professional: str  # as this reader may see it ("" when none)
     addresses: list[AddressHistory]
     other_families: list[Family]
 
@@ -410,6 +411,25 @@ class FamilyDetail:
                 seen.add(spell.address_id)
                 result.append(spell.address)
         return result
+
+
+def family_lead_professional(*, family, user, request=None, access) -> str:
+    """The lead professional a reader may see for ``family``: "" when none (pages say "None assigned").
+
+    Projection keeps every open early-help episode of the family's members in
+    ``Family.lead_professionals``, most recent first. The reader gets the first
+    one whose section (the early-help dataset's) their role sees and whose person
+    they may see (a restricted member's episode only for users named on them or
+    who broke the glass), so the answer is the one they would get if what they
+    may not see did not exist. ``access`` is ``apps.accounts.access.access_for(user, request)``.
+    """
+    entries = [e for e in family.lead_professionals or () if access.sees(e.get("section"))]
+    if not entries:
+        return ""
+    visible = set(
+        visible_persons(user, request).filter(pk__in={e["person"] for e in entries}).values_list("pk", flat=True)
+    )
+    return next((e["name"] for e in entries if e["person"] in visible), "")
 
 
 def family_detail(*, user, request=None, access: Access, pk: int) -> FamilyDetail:
@@ -464,6 +484,7 @@ def family_detail(*, user, request=None, access: Access, pk: int) -> FamilyDetai
     return FamilyDetail(
         family=family, members=members, criteria=criteria, headline_problems=problems, family_indicators=family_indicators,
         sees_everything=sees_everything, addresses=addresses, other_families=other_families,
+        lead_professional=family_lead_professional(family=family, user=user, request=request, access=access),
     )
 
 

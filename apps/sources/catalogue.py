@@ -190,7 +190,7 @@ DATASETS: tuple[DatasetSpec, ...] = (
                              "ehm-referral-financial", "ehm-referral-school", "ehm-referral-service"),
                 date_format=UK_DATE),
     DatasetSpec("ehm-episodes", "Early help episodes and lead professionals", "EHM", "service-involvement", "service-involvement", (2, 8, 9, 10), "event",
-                cadence="weekly", trust_rank=35, fact_columns=_EVENT + ("lead_professional",), required=_EVENT_REQUIRED,
+                cadence="weekly", trust_rank=35, fact_columns=_EVENT + ("lead_professional", "closed_on"), required=_EVENT_REQUIRED,
                 event_types=("early-help-episode",), date_format=UK_DATE),
 )
 

@@ -97,6 +97,10 @@ class ImportBatch(models.Model):
     worker = models.CharField(
         max_length=120, blank=True, help_text="host:pid of the process validating or loading it, to tell a stopped load"
     )
+    reinstates = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+        help_text="The earlier batch of the same file that this load makes the dataset's current extract again",
+    )
 
     class Meta:
         ordering = ["-created_at"]

@@ -12,7 +12,7 @@ from django.core.cache import cache
 from django.utils import timezone
 
 from .models import Dataset, ImportBatch
-from .services import progress_cache_key
+from .services import held_file_path, progress_cache_key, reinstatable_twin
 from .validation import QUALITY_COLUMNS
 
 IN_PROGRESS = (ImportBatch.Status.PENDING, ImportBatch.Status.VALIDATING, ImportBatch.Status.LOADING)
@@ -37,6 +37,23 @@ def import_batch_progress(*, batch: ImportBatch) -> dict:
     figures["in_progress"] = figures["status"] in IN_PROGRESS
     figures["status_label"] = ImportBatch.Status(figures["status"]).label
     return figures
+
+
+@dataclass(frozen=True)
+class KnownExtract:
+    """A DUPLICATE batch whose file is an earlier extract that is not in use any more."""
+
+    earlier: ImportBatch  # the batch that loaded the same file before
+    current: ImportBatch | None  # the batch in use now
+    file_kept: bool  # the upload is kept, so it can be made current again from the page
+
+
+def known_extract(*, batch: ImportBatch) -> KnownExtract | None:
+    earlier = reinstatable_twin(batch)
+    if earlier is None:
+        return None
+    current = ImportBatch.objects.filter(dataset_id=batch.dataset_id, is_current=True).first()
+    return KnownExtract(earlier=earlier, current=current, file_kept=held_file_path(batch).exists())
 
 
 def missing_identifiers(batch: ImportBatch) -> list[tuple[str, int, float | None]]:

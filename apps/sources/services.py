@@ -4,10 +4,13 @@
 ``import_extract`` command, the upload page and its Celery task):
 
 1. SHA-256 of the file; the same file as an earlier loaded batch of the
-   dataset is recorded as DUPLICATE and changes nothing.
+   dataset is recorded as DUPLICATE and changes nothing. When that earlier
+   extract is not in use any more, the batch says so, and the custodian can
+   make it current again (``import_batch_make_current``: the file is loaded
+   again like any other).
 2. Validation of the whole file before anything is written
-   (``apps.sources.validation``); good rows are normalised and staged in a
-   temporary file. Any problem refuses the whole file.
+   (``apps.sources.validation``), read as a stream in bounded memory; good rows
+   are normalised and staged in a temporary file. Any problem refuses the whole file.
 3. One transaction: the staged rows are bulk-written (COPY on PostgreSQL,
    ``executemany`` of one INSERT on SQLite), the dataset's earlier rows are deleted and the
    new batch becomes current. Until it commits, readers see the old rows.
@@ -24,20 +27,22 @@ import contextlib
 import hashlib
 import io
 import logging
-import os
 import pickle
-import socket
 import tempfile
+import time
+import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import orjson
+from django.conf import settings
 from django.core.cache import cache
 from django.db import DatabaseError, connection, models, transaction
 from django.utils import timezone
 
 from apps.audit.models import AuditEvent
 from apps.audit.services import audit_record
+from thinkfamily import worker_lock
 
 from .catalogue import DATASETS_BY_CODE
 from .models import Dataset, ImportBatch, SourceRecord
@@ -49,6 +54,11 @@ logger = logging.getLogger(__name__)
 RECORD_COLUMNS = ("dataset_id", "batch_id") + ROW_FIELDS
 STAGE_CHUNK_ROWS = 10_000  # also the rows per COPY statement and per progress step
 PROGRESS_TIMEOUT = 24 * 3600
+# Uploads wait here for their load; a duplicate of an extract not in use is kept in HELD_DIR for
+# "make this extract current again", at most HELD_FILE_DAYS (settings.IMPORT_HELD_FILE_DAYS).
+UPLOAD_DIR = Path(settings.VAR_DIR) / "uploads"
+HELD_DIR = UPLOAD_DIR / "held"
+HELD_FILE_DAYS = 7
 # pg_advisory_lock(namespace, batch id) is held by the session loading a batch.
 _LOAD_LOCK_NAMESPACE = 0x1F0A
 
@@ -145,10 +155,6 @@ def _sha256(handle) -> str:
     return digest.hexdigest()
 
 
-def _worker_name() -> str:
-    return f"{socket.gethostname()}:{os.getpid()}"
-
-
 def import_batch_create(*, dataset: Dataset, filename: str, uploaded_by=None) -> ImportBatch:
     """A PENDING batch for an uploaded file, so the uploader has a page to watch while the task runs."""
     return ImportBatch.objects.create(dataset=dataset, filename=Path(filename).name[:300], uploaded_by=uploaded_by)
@@ -161,6 +167,7 @@ def import_batch_load(
     uploaded_by=None,
     progress: ProgressCallback | None = None,
     batch: ImportBatch | None = None,
+    make_current_again: bool = False,
 ) -> ImportBatch:
     """Validate and load one extract of ``dataset``; return its batch with the outcome.
 
@@ -169,9 +176,12 @@ def import_batch_load(
     PENDING batch (the upload page makes one); otherwise one is created. The
     outcome is on the batch: LOADED, DUPLICATE or FAILED with the problems or
     the reason. Never raises for bad input; an interruption (KeyboardInterrupt,
-    SystemExit) is recorded on the batch and re-raised.
+    SystemExit) is recorded on the batch and re-raised. ``make_current_again``:
+    the file is an earlier extract that is not in use any more, and is loaded
+    again to become current (still DUPLICATE if it is in use already).
     """
     import_batches_interrupted_mark()
+    held_files_expire()
     with _binary(path_or_file) as (handle, name):
         checksum = _sha256(handle)
         if batch is None:
@@ -179,12 +189,12 @@ def import_batch_load(
         batch.checksum = checksum
         batch.status = ImportBatch.Status.VALIDATING
         batch.started_at = timezone.now()
-        batch.worker = _worker_name()
+        batch.worker = worker_lock.worker_name()
         batch.save()
         reporter = _Progress(batch, progress)
         with _load_lock(batch):
             try:
-                _load(batch=batch, dataset=dataset, handle=handle, reporter=reporter)
+                _load(batch=batch, dataset=dataset, handle=handle, reporter=reporter, again=make_current_again)
             except BaseException as exc:
                 logger.exception("Import of batch %s (%s) failed", batch.pk, dataset.code)
                 _batch_fail(batch, reason=f"The load stopped: {exc.__class__.__name__}: {exc}".strip().rstrip(":"))
@@ -195,15 +205,17 @@ def import_batch_load(
     return batch
 
 
-def _load(*, batch: ImportBatch, dataset: Dataset, handle, reporter: _Progress) -> None:
+def _load(*, batch: ImportBatch, dataset: Dataset, handle, reporter: _Progress, again: bool) -> None:
     spec = DATASETS_BY_CODE.get(dataset.code)
     if spec is None or excluded_name(dataset.code):
         reason = EXCLUDED_REASON if spec is not None else "this dataset is not in the import catalogue"
         _batch_refuse(batch, errors=[{"row": None, "column": "", "reason": reason}], counts={"(file)": {reason: 1}}, reason=reason)
         return
-    if (earlier := _loaded_twin(batch)) is not None:
+    if (earlier := _loaded_twin(batch, again=again)) is not None:
         _batch_duplicate(batch, earlier)
         return
+    if again and batch.reinstates_id is None:  # the command's door: name the earlier batch of this file
+        batch.reinstates = reinstatable_twin(batch, status_known=True)
     stage = _records_stage(batch)
     try:
         result = ExtractValidator(spec).validate(handle, sink=stage.add, on_progress=reporter.validated)
@@ -227,7 +239,7 @@ def _load(*, batch: ImportBatch, dataset: Dataset, handle, reporter: _Progress) 
         reporter.loaded(0)
         with transaction.atomic():
             Dataset.objects.select_for_update().get(pk=dataset.pk)  # one load of a dataset at a time
-            if (earlier := _loaded_twin(batch)) is not None:  # the same file finished meanwhile
+            if (earlier := _loaded_twin(batch, again=again)) is not None:  # the same file finished meanwhile
                 _batch_duplicate(batch, earlier)
                 return
             loaded = _records_write(stage=stage, on_progress=reporter.loaded)
@@ -245,21 +257,35 @@ def _load(*, batch: ImportBatch, dataset: Dataset, handle, reporter: _Progress) 
         stage.close()
 
 
-def _loaded_twin(batch: ImportBatch) -> ImportBatch | None:
-    """An earlier LOADED batch of the same dataset with the same checksum."""
-    return (
-        ImportBatch.objects.filter(dataset_id=batch.dataset_id, checksum=batch.checksum, status=ImportBatch.Status.LOADED)
-        .exclude(pk=batch.pk)
-        .order_by("created_at")
-        .first()
-    )
+def _loaded_twin(batch: ImportBatch, *, again: bool = False) -> ImportBatch | None:
+    """An earlier LOADED batch of the same dataset with the same checksum: the one in use if there is one.
+
+    ``again`` (making an earlier extract current again): only the one in use counts.
+    """
+    twins = ImportBatch.objects.filter(
+        dataset_id=batch.dataset_id, checksum=batch.checksum, status=ImportBatch.Status.LOADED
+    ).exclude(pk=batch.pk)
+    if again:
+        twins = twins.filter(is_current=True)
+    return twins.order_by("-is_current", "created_at").first()
+
+
+def _when(batch: ImportBatch) -> str:
+    return timezone.localtime(batch.finished_at).strftime("%d/%m/%Y %H:%M") if batch.finished_at else "earlier"
 
 
 def _batch_duplicate(batch: ImportBatch, earlier: ImportBatch) -> None:
     batch.status = ImportBatch.Status.DUPLICATE
     batch.finished_at = timezone.now()
-    loaded_on = timezone.localtime(earlier.finished_at).strftime("%d/%m/%Y %H:%M") if earlier.finished_at else "earlier"
-    batch.failure_reason = f"The same file (SHA-256) was loaded as batch {earlier.pk} on {loaded_on}; nothing changed."
+    said = f"The same file (SHA-256) was loaded as batch {earlier.pk} on {_when(earlier)}"
+    if earlier.is_current:
+        batch.failure_reason = f"{said} and is the dataset's current extract; nothing changed."
+    else:
+        current = ImportBatch.objects.filter(dataset_id=batch.dataset_id, is_current=True).first()
+        in_use = (f"batch {current.pk} ({current.filename}, loaded {_when(current)}) is the dataset's current extract"
+                  if current else "the dataset has no current extract")
+        batch.failure_reason = (f"{said}, but that extract is not in use: {in_use}. Nothing changed. The file is known, "
+                                "not new: it can be made the current extract again.")
     batch.save()
     _audit(batch)
 
@@ -306,10 +332,105 @@ def _audit(batch: ImportBatch, *, replaced: list[int] = ()) -> None:
             "rows_loaded": batch.rows_loaded,
             "rows_rejected": batch.rows_rejected,
             "replaced_batches": list(replaced),
+            "makes_current_again": batch.reinstates_id,
             "failure_reason": batch.failure_reason,
         },
         result_count=batch.rows_loaded,
     )
+
+
+# --- an earlier extract made current again ------------------------------------------
+
+
+class ImportActionError(Exception):
+    """An import action cannot be done; the message says why."""
+
+
+def held_file_path(batch: ImportBatch) -> Path:
+    """Where an uploaded file that duplicates an extract not in use is kept, for "make current again"."""
+    return HELD_DIR / f"{batch.pk}.csv"
+
+
+def upload_path(batch: ImportBatch) -> Path:
+    """Where an upload waits for its load (the task removes it once the batch has an outcome)."""
+    return UPLOAD_DIR / f"{batch.pk}-{uuid.uuid4().hex}.csv"
+
+
+def import_batch_file_keep(*, batch: ImportBatch, path: Path) -> bool:
+    """After a load: keep the uploaded file of a DUPLICATE whose extract is not in use (for "make current
+    again", ``HELD_FILE_DAYS`` at most); remove it otherwise. Returns whether it was kept."""
+    if batch.status == ImportBatch.Status.DUPLICATE and reinstatable_twin(batch) is not None and path.exists():
+        HELD_DIR.mkdir(parents=True, exist_ok=True)
+        path.replace(held_file_path(batch))
+        return True
+    path.unlink(missing_ok=True)
+    return False
+
+
+def reinstatable_twin(batch: ImportBatch, *, status_known: bool = False) -> ImportBatch | None:
+    """For a DUPLICATE batch: the earlier loaded batch of the same file, if that extract is not in use.
+
+    ``status_known``: ``batch`` is being loaded to make that extract current again (not a DUPLICATE).
+    """
+    if batch.status != ImportBatch.Status.DUPLICATE and not status_known:
+        return None
+    twins = ImportBatch.objects.filter(
+        dataset_id=batch.dataset_id, checksum=batch.checksum, status=ImportBatch.Status.LOADED
+    ).exclude(pk=batch.pk)
+    if twins.filter(is_current=True).exists():
+        return None
+    return twins.order_by("-finished_at", "-pk").first()
+
+
+def held_files_expire(*, days: int | None = None) -> int:
+    """Remove held files older than ``HELD_FILE_DAYS``: they are copies of agencies' extracts."""
+    days = getattr(settings, "IMPORT_HELD_FILE_DAYS", HELD_FILE_DAYS) if days is None else days
+    cutoff = time.time() - 24 * 3600 * days
+    removed = 0
+    for path in HELD_DIR.glob("*.csv") if HELD_DIR.is_dir() else ():
+        if path.stat().st_mtime < cutoff:
+            path.unlink(missing_ok=True)
+            removed += 1
+    return removed
+
+
+def import_batch_make_current(*, duplicate: ImportBatch, user, request=None) -> tuple[ImportBatch, Path]:
+    """Queue the load of a DUPLICATE batch's kept file so that it becomes the dataset's current extract again.
+
+    The earlier extract's rows were replaced when a newer one was loaded, so the
+    file is loaded again, validated and all-or-nothing like any load, into a new
+    PENDING batch that names the earlier batch it reinstates; the rows now in use
+    are replaced only when that load commits. Audited (action "import"). Returns
+    the new batch and the path of the file its load must read (the caller queues
+    ``import_batch_load_task(batch, path, make_current_again=True)`` on commit).
+    Raises ``ImportActionError`` when the file is in use already or no longer kept.
+    """
+    earlier = reinstatable_twin(duplicate)
+    if earlier is None:
+        raise ImportActionError("This file is already the dataset's current extract, or was never loaded: nothing to do.")
+    held = held_file_path(duplicate)
+    batch = import_batch_create(dataset=duplicate.dataset, filename=duplicate.filename, uploaded_by=user)
+    batch.reinstates = earlier
+    batch.save(update_fields=["reinstates"])
+    path = upload_path(batch)
+    UPLOAD_DIR.mkdir(parents=True, exist_ok=True)
+    try:
+        held.rename(path)  # atomic: a second request finds nothing to take
+    except FileNotFoundError:
+        raise ImportActionError(
+            f"The file of batch {duplicate.pk} is no longer kept (files are kept {HELD_FILE_DAYS} days, or it is being "
+            "loaded already): upload it again to make it current."
+        ) from None
+    try:
+        audit_record(
+            action=AuditEvent.Action.IMPORT, request=request, user=user, subject_type="import_batch", subject_id=batch.pk,
+            details={"request": "make current again", "dataset": duplicate.dataset.code, "filename": duplicate.filename,
+                     "checksum": duplicate.checksum, "duplicate_batch": duplicate.pk, "reinstates_batch": earlier.pk},
+        )
+    except BaseException:
+        path.rename(held)  # the request rolls back: the file stays kept for another try
+        raise
+    return batch, path
 
 
 # --- bulk writing and deleting -------------------------------------------------
@@ -433,46 +554,14 @@ def _records_delete(*, batch_ids: list[int]) -> None:
 # --- stopped loads -----------------------------------------------------------------
 
 
-@contextlib.contextmanager
 def _load_lock(batch: ImportBatch):
-    """Hold a PostgreSQL session lock named after the batch while loading it.
+    """Held by the process loading ``batch`` while it loads (``thinkfamily.worker_lock``).
 
     If the process dies, the database drops its connection and the lock with
     it: that is how ``import_batches_interrupted_mark`` tells a stopped load
-    from a slow one. SQLite needs no lock: its loads run on this host, and the
-    process id in ``batch.worker`` is checked instead.
+    from a slow one. SQLite checks the process id in ``batch.worker`` instead.
     """
-    if connection.vendor != "postgresql":
-        yield
-        return
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_advisory_lock(%s, %s)", [_LOAD_LOCK_NAMESPACE, batch.pk])
-    try:
-        yield
-    finally:
-        with contextlib.suppress(DatabaseError):  # a lost connection has already dropped the lock
-            with connection.cursor() as cursor:
-                cursor.execute("SELECT pg_advisory_unlock(%s, %s)", [_LOAD_LOCK_NAMESPACE, batch.pk])
-
-
-def _worker_alive(batch: ImportBatch) -> bool:
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_try_advisory_lock(%s, %s)", [_LOAD_LOCK_NAMESPACE, batch.pk])
-            free = cursor.fetchone()[0]
-            if free:
-                cursor.execute("SELECT pg_advisory_unlock(%s, %s)", [_LOAD_LOCK_NAMESPACE, batch.pk])
-        return not free
-    host, _, pid = batch.worker.rpartition(":")
-    if host != socket.gethostname() or not pid.isdigit():
-        return True  # cannot tell from here: assume it is still working
-    try:
-        os.kill(int(pid), 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
+    return worker_lock.lock_held(_LOAD_LOCK_NAMESPACE, batch.pk)
 
 
 def import_batches_interrupted_mark() -> list[ImportBatch]:
@@ -481,17 +570,18 @@ def import_batches_interrupted_mark() -> list[ImportBatch]:
     Its transaction was rolled back by the database when the process died, so
     the dataset is as it was; this records why the batch never finished.
     """
-    stopped = [
-        batch
-        for batch in ImportBatch.objects.filter(
-            status__in=[ImportBatch.Status.VALIDATING, ImportBatch.Status.LOADING]
-        ).select_related("dataset", "uploaded_by")
-        if batch.worker and not _worker_alive(batch)
-    ]
-    for batch in stopped:
-        _batch_fail(
-            batch,
-            reason=f"The load was interrupted: the process {batch.worker} stopped (killed, crashed or lost its database connection) "
-            "before the batch was committed",
-        )
+    stopped = []
+    for batch in ImportBatch.objects.filter(
+        status__in=[ImportBatch.Status.VALIDATING, ImportBatch.Status.LOADING]
+    ).select_related("dataset", "uploaded_by"):
+        if not batch.worker:
+            continue
+        with worker_lock.unless_worker_alive(_LOAD_LOCK_NAMESPACE, batch.pk, worker=batch.worker) as dead:
+            if dead:
+                _batch_fail(
+                    batch,
+                    reason=f"The load was interrupted: the process {batch.worker} stopped (killed, crashed or lost its "
+                    "database connection) before the batch was committed",
+                )
+                stopped.append(batch)
     return stopped

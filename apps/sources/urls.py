@@ -10,4 +10,5 @@ urlpatterns = [
     path("quality/", views.quality, name="quality"),
     path("batches/<int:pk>/", views.batch, name="batch"),
     path("batches/<int:pk>/progress/", views.batch_progress, name="batch_progress"),
+    path("batches/<int:pk>/make-current/", views.batch_make_current, name="batch_make_current"),
 ]

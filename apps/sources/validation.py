@@ -16,8 +16,11 @@ from __future__ import annotations
 import codecs
 import csv
 import datetime as dt
+import hashlib
 import io
 import re
+import sqlite3
+import tempfile
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -41,7 +44,8 @@ EXCLUDED_REASON = (
 )
 
 DATE_COLUMNS = frozenset(
-    {"date_of_birth", "event_date", "date_from", "date_to", "custody_start", "expected_release", "recorded_on", "start_date"}
+    {"date_of_birth", "event_date", "date_from", "date_to", "custody_start", "expected_release", "recorded_on", "start_date",
+     "closed_on"}
 )
 MONTH_COLUMNS = frozenset({"month"})
 COUNT_COLUMNS = frozenset({"sessions_attended", "sessions_possible", "sessions"})
@@ -76,11 +80,12 @@ RECORD_KEY = {
 }
 MAX_LENGTH = {"source_key": 80, "forename": 100, "surname": 100, "school_urn": 10}
 EARLIEST_BIRTH = dt.date(1900, 1, 1)
+ADDRESS_KEYS_CACHED = 100_000  # normalised addresses remembered while reading a file
 # Identity columns whose blanks the data-quality report counts.
 QUALITY_COLUMNS = tuple(c for c in IDENTITY_COLUMNS if c not in {"source_key", "middle_names"})
 # The columns the row checks and the staged record read by name.
 _FIELDS_READ = frozenset(IDENTITY_COLUMNS) | {
-    "event_type", "date_from", "date_to", "sessions_attended", "sessions_possible", *FACT_DATE_COLUMN.values(),
+    "event_type", "date_from", "date_to", "closed_on", "sessions_attended", "sessions_possible", *FACT_DATE_COLUMN.values(),
 }
 
 _SURROGATES = re.compile("[\udc80-\udcff]")  # bytes that were not UTF-8 (decoded with surrogateescape)
@@ -169,6 +174,62 @@ class ValidationResult:
         }
 
 
+class SeenKeys:
+    """The row each record key was first seen in, in bounded memory whatever the file's size.
+
+    Keys are kept as 16-byte BLAKE2b digests: the latest ``memory_keys`` in a
+    dict, older ones spilled to a temporary SQLite file on disk. A Bloom filter
+    of fixed size (``bloom_bytes``) over every key seen answers "never seen"
+    for almost every new key without a look at the disk; a "maybe" is settled
+    by the file. Memory stays near ``memory_keys`` entries plus the filter.
+    """
+
+    def __init__(self, *, memory_keys: int = 200_000, bloom_bytes: int = 1 << 24):
+        self.memory_keys = memory_keys
+        self._bits = bloom_bytes * 8
+        self._bloom = bytearray(bloom_bytes)
+        self._recent: dict[bytes, int] = {}
+        self._spilled: sqlite3.Connection | None = None
+        self._spill_file = None
+
+    def first_row(self, key: tuple[str, ...], row: int) -> int | None:
+        """The row ``key`` was first seen in; None (and ``row`` is remembered) when it is new."""
+        digest = hashlib.blake2b("\x1f".join(key).encode("utf-8", "surrogatepass"), digest_size=16).digest()
+        first = self._recent.get(digest)
+        if first is not None:
+            return first
+        value, bits, bloom = int.from_bytes(digest, "little"), self._bits, self._bloom
+        positions = (value % bits, (value >> 40) % bits, (value >> 80) % bits)
+        if self._spilled is not None and all(bloom[b >> 3] & (1 << (b & 7)) for b in positions):
+            found = self._spilled.execute("SELECT row FROM seen WHERE k = ?", (digest,)).fetchone()
+            if found:
+                return found[0]
+        for b in positions:
+            bloom[b >> 3] |= 1 << (b & 7)
+        self._recent[digest] = row
+        if len(self._recent) >= self.memory_keys:
+            self._spill()
+        return None
+
+    def _spill(self) -> None:
+        if self._spilled is None:
+            self._spill_file = tempfile.NamedTemporaryFile(prefix="tf-import-keys-", suffix=".sqlite3")  # noqa: SIM115
+            self._spilled = sqlite3.connect(self._spill_file.name, isolation_level=None)
+            for pragma in ("journal_mode = OFF", "synchronous = OFF", "cache_size = -8192"):
+                self._spilled.execute(f"PRAGMA {pragma}")
+            self._spilled.execute("CREATE TABLE seen (k BLOB PRIMARY KEY, row INTEGER) WITHOUT ROWID")
+        self._spilled.execute("BEGIN")
+        self._spilled.executemany("INSERT INTO seen VALUES (?, ?)", sorted(self._recent.items()))
+        self._spilled.execute("COMMIT")
+        self._recent = {}
+
+    def close(self) -> None:
+        if self._spilled is not None:
+            self._spilled.close()
+            self._spill_file.close()
+            self._spilled = None
+
+
 class ExtractValidator:
     """Checks and normalises the rows of one dataset's extract."""
 
@@ -198,25 +259,31 @@ class ExtractValidator:
         complete but nothing more is staged.
         """
         result = ValidationResult(problems=ProblemLog())
-        self._key_rows: dict[tuple, int] = {}  # record key -> the row it was first seen in
+        self._seen = SeenKeys()  # record key -> the row it was first seen in
         self._today = dt.date.today()
+        try:
+            self._validate(binary_file, result, sink, on_progress)
+        finally:
+            self._seen.close()
+        return result
+
+    def _validate(self, binary_file, result, sink, on_progress) -> None:
         problems = result.problems
-        head = binary_file.read(3)
-        if head != codecs.BOM_UTF8:
-            binary_file.seek(0)
+        start = 3 if binary_file.read(3) == codecs.BOM_UTF8 else 0
+        binary_file.seek(start)
         text = io.TextIOWrapper(binary_file, encoding="utf-8", errors="surrogateescape", newline="")
         reader = csv.reader(text, strict=True)
         try:
             header = next(reader, None)
         except csv.Error as exc:
             problems.add(0, "", f"the header cannot be read as CSV ({exc})")
-            return result
+            return
         if header is None or not any(h.strip() for h in header):
             problems.add(None, "", "the file is empty: no header and no rows")
-            return result
+            return
         columns = self._header_check(header, problems)
         if problems:
-            return result  # rows are not read when the header is wrong (or names excluded data)
+            return  # rows are not read when the header is wrong (or names excluded data)
         width = len(columns)
         self._record_key_indexes = [columns.index(c) for c in RECORD_KEY[self.spec.fact_kind] if c in columns]
         fact_key = ", ".join(columns[i] for i in self._record_key_indexes)
@@ -227,6 +294,7 @@ class ExtractValidator:
         self._layout(columns)
         previous: tuple[int, list[str]] | None = None
         row_number = 0
+        record_line = reader.line_num  # the physical line the last record read ended on
         try:
             for row in reader:
                 row_number += 1
@@ -235,8 +303,13 @@ class ExtractValidator:
                     if on_progress and previous[0] % self.progress_every == 0:
                         on_progress(previous[0])
                 previous = (row_number, row) if row else None
+                record_line = reader.line_num
         except csv.Error as exc:
-            problems.add(row_number + 1, "", f"the file ends part-way through a quoted value (truncated file?): {exc}")
+            lines_read = reader.line_num - record_line
+            text.detach()
+            binary_file.seek(start)
+            first_line = _line_of(binary_file, record_line + 1)
+            problems.add(row_number + 1, *_quote_problem(first_line, columns, row_number + 1, lines_read, exc))
         if previous is not None:
             self._row(*previous, columns, width, plan, result, sink, last=True)
         result.rows_total = row_number
@@ -246,12 +319,15 @@ class ExtractValidator:
             on_progress(row_number)
         if row_number == 0 and not problems:
             problems.add(None, "", "the file has a header but no data rows")
-        return result
 
     def _header_check(self, header: list[str], problems: ProblemLog) -> list[str]:
         columns = [h.strip().lower() for h in header]
         if any(_SURROGATES.search(c) for c in columns):
             problems.add(0, "", "the header is not UTF-8 (save the file as UTF-8)")
+            return columns
+        if (separator := self._wrong_separator(columns)) is not None:
+            problems.add(0, "", f"the separator looks wrong: the header's column names are separated by {separator}, "
+                                "not commas (save or export the file as CSV, comma-separated)")
             return columns
         for column, count in Counter(columns).items():
             if count > 1:
@@ -267,6 +343,14 @@ class ExtractValidator:
             if column not in columns:
                 problems.add(0, column, "required column missing")
         return columns
+
+    def _wrong_separator(self, columns: list[str]) -> str | None:
+        """The name of the separator the header uses instead of commas, if it is one of the usual others."""
+        for separator, name in ((";", "semicolons (;)"), ("\t", "tabs"), ("|", "vertical bars (|)")):
+            names = [n.strip() for c in columns for n in c.split(separator)]
+            if any(separator in c for c in columns) and sum(n in self.allowed for n in names) >= 2:
+                return name
+        return None
 
     def _plan(self, columns: list[str]) -> list[tuple[int, str, Callable[[str], object] | None, bool, int]]:
         """For each column: its index, name, parser (None keeps the text), whether a value is required, length limit (0: none)."""
@@ -313,6 +397,12 @@ class ExtractValidator:
     def _row(self, row_number, row, columns, width, plan, result, sink, *, last) -> None:
         problems = result.problems
         if len(row) != width:
+            broken = next((i for i, value in enumerate(row) if "\n" in value or "\r" in value), None)
+            if broken is not None:
+                column = columns[broken] if broken < width else f"field {broken + 1}"
+                problems.add(row_number, column if broken < width else "",
+                             _runaway_quote(row_number, column, row[broken]) + f" ({len(row)} fields instead of {width})")
+                return
             if last and len(row) < width:
                 reason = f"the file ends part-way through this row: {len(row)} of {width} fields (truncated file?)"
             else:
@@ -327,6 +417,11 @@ class ExtractValidator:
                         row_number, column, "not UTF-8: bytes in another encoding (e.g. Windows-1252); save the file as UTF-8"
                     )
             return
+        if "\n" in joined or "\r" in joined:  # a line break in a value that cannot have one: a quote left open
+            for index, column, parser, _, _ in plan:
+                if parser is not None and ("\n" in row[index] or "\r" in row[index]):
+                    problems.add(row_number, column, _runaway_quote(row_number, column, row[index]))
+                    return
         if "\x00" in joined:
             for column, value in zip(columns, row, strict=True):
                 if "\x00" in value:
@@ -352,7 +447,7 @@ class ExtractValidator:
         at = self._at
         if values[at["source_key"]] is not None:
             key = (values[at["source_key"]], *[row[i].strip() for i in self._record_key_indexes])
-            if (first := self._key_rows.setdefault(key, row_number)) != row_number:
+            if (first := self._seen.first_row(key, row_number)) is not None:
                 problems.add(row_number, "source_key", self._duplicate_reason, detail=f"row {first}")
         self._cross_check(row_number, values, problems)
         self._rows_checked += 1
@@ -372,6 +467,9 @@ class ExtractValidator:
         start, end = values[at["date_from"]], values[at["date_to"]]
         if start is not None and end is not None and end < start:
             problems.add(row_number, "date_to", "date_to is before date_from")
+        opened, closed = values[at["event_date"]], values[at["closed_on"]]
+        if opened is not None and closed is not None and closed < opened:
+            problems.add(row_number, "closed_on", "closed_on is before event_date")
         attended, possible = values[at["sessions_attended"]], values[at["sessions_possible"]]
         if attended is not None and possible is not None and attended > possible:
             problems.add(row_number, "sessions_attended", "more sessions attended than possible")
@@ -394,6 +492,8 @@ class ExtractValidator:
         if address:
             address_key = self._address_keys.get((address, postcode))
             if address_key is None:
+                if len(self._address_keys) >= ADDRESS_KEYS_CACHED:  # bounded memory: start again
+                    self._address_keys.clear()
                 address_key = self._address_keys[address, postcode] = normalise.address_key(address, postcode)[:200]
         else:
             address_key = ""
@@ -448,3 +548,72 @@ def _code_parser(column: str) -> Callable[[str], str]:
         return code
 
     return parse
+
+
+def _line_of(binary_file, number: int) -> str:
+    """Physical line ``number`` (1 = the header) of a file, as the CSV reader counts lines, from its current position."""
+    text = io.TextIOWrapper(binary_file, encoding="utf-8", errors="surrogateescape", newline="")
+    try:
+        for count, line in enumerate(text, start=1):
+            if count == number:
+                return line
+        return ""
+    finally:
+        text.detach()
+
+
+def _runaway_quote(row: int, column: str, value: str) -> str:
+    lines = value.count("\n") or value.count("\r")
+    return (f"unbalanced quote starting in row {row}, column {column}: the quoted value runs over line breaks "
+            f"into the {lines:,} line(s) after it")
+
+
+def _first_bad_quote(line: str) -> tuple[int, str] | None:
+    """(field index, "stray" or "open") of the first quoted value on ``line`` that breaks the CSV rules.
+
+    "stray": a quoted value followed by anything but a comma (a quote inside it
+    that was not doubled); "open": a quoted value not closed on this line.
+    """
+    line = line.rstrip("\r\n")
+    field, at = 0, 0
+    while True:
+        if line.startswith('"', at):
+            close = at + 1
+            while (close := line.find('"', close)) != -1 and line.startswith('""', close):
+                close += 2
+            if close == -1:
+                return field, "open"
+            at = close + 1
+            if at < len(line) and line[at] != ",":
+                return field, "stray"
+        else:
+            at = line.find(",", at)
+            if at == -1:
+                return None
+        if at >= len(line):
+            return None
+        field, at = field + 1, at + 1
+
+
+def _quote_problem(line: str, columns: list[str], row: int, lines_read: int, error: csv.Error) -> tuple[str, str]:
+    """(column, reason) for a record the CSV reader gave up on, from the first line of that record.
+
+    A quote inside a quoted value that was not doubled, or a quoted value never
+    closed: at the end of the file that is a truncated file; before it, an
+    unbalanced quote that swallowed the lines after it.
+    """
+    found = _first_bad_quote(line)
+    if found is None:
+        return "", f"the row cannot be read as CSV ({error}); the rows after it were not read"
+    field, kind = found
+    name = columns[field] if field < len(columns) else f"field {field + 1}"
+    column = name if field < len(columns) else ""
+    if kind == "stray":
+        return column, (f"unbalanced quote starting in row {row}, column {name}: a quote inside a quoted value must be "
+                        'doubled ("") or the value left unquoted; the rows after it were not read')
+    if "unexpected end of data" not in str(error):  # closed lines later by a quote with text after it
+        return column, f"{_runaway_quote(row, name, chr(10) * (lines_read - 1))}; the rows after it were not read"
+    if lines_read <= 1:
+        return column, f"the file ends part-way through a quoted value in column {name} (truncated file?)"
+    return column, (f"unbalanced quote starting in row {row}, column {name}: the quoted value is never closed, so the "
+                    f"rest of the file ({lines_read:,} lines) was read into it")

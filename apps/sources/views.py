@@ -2,23 +2,19 @@
 
 from __future__ import annotations
 
-import uuid
-from pathlib import Path
-
-from django.conf import settings
+from django.contrib import messages
 from django.db import transaction
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
 
-from apps.accounts.access import IMPORTS_MANAGE, require_capability
+from apps.accounts.access import ACCESS_MANAGE, IMPORTS_MANAGE, access_for, require_capability
 
 from . import selectors, services
 from .forms import ExtractUploadForm
 from .models import ImportBatch
 from .tasks import import_batch_load_task
 from .validation import QUALITY_COLUMNS
-
-UPLOAD_DIR = Path(settings.VAR_DIR) / "uploads"
 
 
 @require_capability(IMPORTS_MANAGE)
@@ -40,8 +36,8 @@ def upload(request):
         batch = services.import_batch_create(
             dataset=form.cleaned_data["dataset"], filename=upload_file.name, uploaded_by=request.user
         )
-        UPLOAD_DIR.mkdir(parents=True, exist_ok=True)
-        path = UPLOAD_DIR / f"{uuid.uuid4().hex}.csv"
+        services.UPLOAD_DIR.mkdir(parents=True, exist_ok=True)
+        path = services.upload_path(batch)
         with path.open("wb") as out:
             for chunk in upload_file.chunks():
                 out.write(chunk)
@@ -58,6 +54,11 @@ def _batch_or_404(pk: int) -> ImportBatch:
         raise Http404("Page not found") from None
 
 
+def _may_make_current(request) -> bool:
+    """Making an earlier extract current again is the data custodian's decision (imports and access management)."""
+    return access_for(request.user, request).can(ACCESS_MANAGE)
+
+
 @require_capability(IMPORTS_MANAGE)
 def batch(request, pk: int):
     services.import_batches_interrupted_mark()
@@ -69,8 +70,26 @@ def batch(request, pk: int):
             "batch": found,
             "progress": selectors.import_batch_progress(batch=found),
             "missing": selectors.missing_identifiers(found),
+            "known": selectors.known_extract(batch=found),
+            "may_make_current": _may_make_current(request),
         },
     )
+
+
+@require_POST
+@require_capability(IMPORTS_MANAGE)
+def batch_make_current(request, pk: int):
+    """POST only: load a duplicate's kept file again so that it becomes the dataset's current extract."""
+    duplicate = _batch_or_404(pk)
+    if not _may_make_current(request):
+        raise Http404("Page not found")
+    try:
+        batch, path = services.import_batch_make_current(duplicate=duplicate, user=request.user, request=request)
+    except services.ImportActionError as exc:
+        messages.error(request, str(exc))
+        return redirect("sources:batch", pk=duplicate.pk)
+    transaction.on_commit(lambda: import_batch_load_task.delay(batch.pk, str(path), make_current_again=True))
+    return redirect("sources:batch", pk=batch.pk)
 
 
 @require_capability(IMPORTS_MANAGE)

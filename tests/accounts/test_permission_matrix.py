@@ -105,6 +105,7 @@ URL_KWARGS = {
     "people_api:family": lambda o: {"pk": o["family"].pk},
     "sources:batch": lambda o: {"pk": _batch(o).pk},
     "sources:batch_progress": lambda o: {"pk": _batch(o).pk},
+    "sources:batch_make_current": lambda o: {"pk": _batch(o).pk},
     "matching:run": lambda o: {"pk": _match_run(o).pk},
     "matching:review_pair": lambda o: {"pk": _clerical_pair(o).pk},
     "audit:subject": lambda o: {"subject_type": "person", "subject_id": str(o["person"].pk)},

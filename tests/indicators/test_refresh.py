@@ -13,11 +13,15 @@ import pytest
 from django.conf import settings
 from django.core.management import CommandError, call_command
 from django.db import connection
+from django.urls import reverse
 
 from apps.indicators import refresh as refresh_module
+from apps.indicators import services as refresh_services
 from apps.indicators.models import FamilyCriteria, PersonIndicator, RefreshRun
 from apps.indicators.services import indicators_refresh
 from tests import factories
+from tests.worker_locks import dead_worker, live_worker, lock_held_by_another_session
+from thinkfamily import worker_lock
 
 AS_OF = date(2025, 3, 1)
 
@@ -138,3 +142,75 @@ def test_a_real_celery_worker_on_redis_runs_the_refresh():
     assert run.newly_eligible == [family.reference]
     assert FamilyCriteria.objects.get(family=family).is_eligible
     assert PersonIndicator.objects.filter(person=child, definition__code="child-persistently-absent").exists()
+
+
+# --- a refresh whose process died ------------------------------------------------------
+
+
+def _left_running(worker: str) -> RefreshRun:
+    """A refresh row as a killed process leaves it: "running", nobody holding its lock."""
+    return RefreshRun.objects.create(scope=RefreshRun.Scope.FULL, as_of=AS_OF, worker=worker)
+
+
+def test_a_killed_refresh_is_marked_failed_by_the_next_refresh(build):
+    family, mum, child = _troubled_family(build)
+    killed = _left_running(dead_worker())
+
+    run = indicators_refresh(as_of=AS_OF)
+
+    killed.refresh_from_db()
+    assert killed.status == RefreshRun.Status.FAILED and killed.finished_at is not None
+    assert killed.error.startswith("worker stopped: no process holds the run's lock")
+    assert run.status == RefreshRun.Status.SUCCEEDED
+    assert FamilyCriteria.objects.filter(family=family).exists()
+
+
+def test_a_killed_refresh_is_marked_failed_when_the_insights_page_shows_runs(db, client_as):
+    killed = _left_running(dead_worker())
+
+    assert client_as("analyst").get(reverse("indicators:insights")).status_code == 200
+
+    killed.refresh_from_db()
+    assert killed.status == RefreshRun.Status.FAILED
+    assert killed.error.startswith(refresh_services.DEAD_RUN_REASON)
+
+
+def test_a_live_refresh_is_not_marked_failed(build, client_as):
+    live = _left_running(live_worker())
+
+    with lock_held_by_another_session(refresh_services._RUN_LOCK_NAMESPACE, live.pk) as holder_dies:
+        client_as("analyst").get(reverse("indicators:insights"))
+        assert refresh_services.refresh_runs_dead_mark() == []
+        live.refresh_from_db()
+        assert live.status == RefreshRun.Status.RUNNING
+
+        holder_dies()  # PostgreSQL: the worker's connection ends, and its lock with it
+        if connection.vendor == "postgresql":
+            assert refresh_services.refresh_runs_dead_mark() == [live]
+
+
+def test_a_refresh_holds_its_lock_while_it_runs(build):
+    """Seen from another session (PostgreSQL) or by its process id (SQLite) while it works, the refresh is alive."""
+    _troubled_family(build)
+    seen = {}
+
+    def look(stage, **figures):
+        if stage == "cleared":
+            run = RefreshRun.objects.get(status=RefreshRun.Status.RUNNING)
+            seen["alive"] = _alive_seen_from_outside(run)
+
+    indicators_refresh(as_of=AS_OF, progress=look)
+    assert seen == {"alive": True}
+
+
+def _alive_seen_from_outside(run: RefreshRun) -> bool:
+    if connection.vendor != "postgresql":
+        with worker_lock.unless_worker_alive(refresh_services._RUN_LOCK_NAMESPACE, run.pk, worker=run.worker) as dead:
+            return not dead
+    other = connection.get_new_connection(connection.get_connection_params())
+    try:
+        cursor = other.cursor()
+        cursor.execute("SELECT pg_try_advisory_lock(%s, %s)", [refresh_services._RUN_LOCK_NAMESPACE, run.pk])
+        return not cursor.fetchone()[0]
+    finally:
+        other.close()

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import datetime as dt
 
+from django.urls import reverse
+
 from apps.people.models import Family, FamilyMembership, Household
+from apps.sources.models import SourceRecord
 
 from .conftest import person_of
 
@@ -92,3 +95,101 @@ def test_projecting_one_person_at_a_time_gives_the_same_golden_records(extract, 
     counts = project(person_ids=None, chunk_persons=1)
     assert counts["projected_persons"] == 2
     assert snapshot() == whole
+
+
+# --- the lead professional, from the early-help extract -------------------------------------------
+
+
+def _household(surname: str, postcode: str, address: str) -> dict[str, dict]:
+    """A mother and a child at one address (council tax): one family."""
+    home = {"surname": surname, "postcode": postcode, "address": address, "date_from": "2020-01-01"}
+    people = {
+        "mum": {"source_key": f"CT-{surname}-1", "forename": "SARA", "sex": "F", "date_of_birth": "1985-05-05"} | home,
+        "child": {"source_key": f"CT-{surname}-2", "forename": "TOBI", "sex": "M", "date_of_birth": "2015-08-30"} | home,
+    }
+    return people
+
+
+def _episode(person: dict, key: str, started: str, lead: str, closed: str = "") -> dict:
+    """An early-help episode row (``closed_on`` in the extract's dd/mm/yyyy)."""
+    identity = {k: person[k] for k in ("forename", "surname", "sex", "date_of_birth", "postcode", "address")}
+    return identity | {"source_key": key, "event_date": started, "reference": f"EH-{key}", "lead_professional": lead,
+                       "closed_on": closed}
+
+
+def test_families_with_an_open_early_help_episode_show_its_lead_professional(import_extract, run_match, client_as):
+    from apps.indicators.services import indicators_refresh
+
+    okafor = _household("OKAFOR", "BS5 0AA", "9 CHURCH ROAD")
+    brown = _household("BROWN", "BS6 1ZZ", "4 MILL LANE")
+    lane = _household("LANE", "BS7 2YY", "12 HIGH STREET")
+    import_extract("bcc-council-tax", [*okafor.values(), *brown.values(), *lane.values()])
+    import_extract("ehm-episodes", [
+        # Okafor: an older episode, then a newer one for the child: the newer one leads
+        _episode(okafor["mum"], "EH1", "2023-02-01", "Claire Mackey (Families in Focus)"),
+        _episode(okafor["child"], "EH2", "2024-06-03", "Dev Patel (Early Help)"),
+        # Brown: the only episode is closed
+        _episode(brown["mum"], "EH3", "2022-01-10", "Jo Hart (Youth Service)", closed="30/09/2022"),
+    ])
+    run_match()
+    indicators_refresh()
+
+    families = {f.household.address.postcode: f for f in Family.objects.select_related("household__address")}
+    assert families["BS5 0AA"].lead_professional == "Dev Patel (Early Help)"
+    assert [e["name"] for e in families["BS5 0AA"].lead_professionals] == [
+        "Dev Patel (Early Help)", "Claire Mackey (Families in Focus)"]
+    assert families["BS6 1ZZ"].lead_professional == "" and families["BS6 1ZZ"].lead_professionals == []
+    assert families["BS7 2YY"].lead_professional == ""
+
+    client = client_as("key-worker")
+    page = client.get(reverse("people:family", args=[families["BS5 0AA"].pk])).content.decode()
+    assert "Dev Patel (Early Help)" in page
+    for postcode in ("BS6 1ZZ", "BS7 2YY"):
+        page = client.get(reverse("people:family", args=[families[postcode].pk])).content.decode()
+        assert "None assigned" in page and "Jo Hart" not in page
+
+    # the same again (a second projection) gives the same answer
+    run_match()
+    assert Family.objects.get(pk=families["BS5 0AA"].pk).lead_professional == "Dev Patel (Early Help)"
+
+
+def test_the_lead_professional_follows_the_readers_sections_and_restrictions(import_extract, run_match, users):
+    from apps.accounts.access import access_for
+    from apps.people.selectors import family_lead_professional
+    from apps.people.models import Person, PersonUserObjectPermission
+
+    okafor = _household("OKAFOR", "BS5 0AA", "9 CHURCH ROAD")
+    import_extract("bcc-council-tax", list(okafor.values()))
+    import_extract("ehm-episodes", [
+        _episode(okafor["mum"], "EH1", "2023-02-01", "Claire Mackey (Families in Focus)"),
+        _episode(okafor["child"], "EH2", "2024-06-03", "Dev Patel (Early Help)"),
+    ])
+    run_match()
+    family = Family.objects.get()
+    child = SourceRecord.objects.get(source_key="CT-OKAFOR-2").person
+    key_worker, named = users["key-worker"], users["social-worker"]
+
+    def seen_by(user):
+        family.refresh_from_db()
+        return family_lead_professional(family=family, user=user, access=access_for(user))
+
+    assert seen_by(key_worker) == "Dev Patel (Early Help)"
+    Person.objects.filter(pk=child.pk).update(is_restricted=True)
+    PersonUserObjectPermission.objects.create(user=named, content_object=child, permission=_view_restricted_person())
+    # a reader not named on the restricted child gets the answer as if the child's episode did not exist
+    assert seen_by(key_worker) == "Claire Mackey (Families in Focus)"
+    assert seen_by(named) == "Dev Patel (Early Help)"
+    run_match()  # re-projected: the unfiltered field no longer names the restricted child's episode
+    assert Family.objects.get().lead_professional == "Claire Mackey (Families in Focus)"
+    # a role without the early-help section sees none
+    from dataclasses import replace
+
+    access = access_for(key_worker)
+    blind = replace(access, sections=access.sections - {"service-involvement"})
+    assert family_lead_professional(family=family, user=key_worker, access=blind) == ""
+
+
+def _view_restricted_person():
+    from django.contrib.auth.models import Permission
+
+    return Permission.objects.get(codename="view_restricted_person")

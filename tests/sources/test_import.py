@@ -3,14 +3,9 @@ nothing from it is written, and nothing loaded earlier is lost."""
 
 from __future__ import annotations
 
-import contextlib
 import csv
 import datetime as dt
 import io
-import os
-import socket
-import subprocess
-import sys
 
 import pytest
 from django.core.management import call_command
@@ -18,11 +13,12 @@ from django.core.management.base import CommandError
 from django.db import DatabaseError, connection
 
 from apps.audit.models import AuditEvent
-from apps.sources import services
+from apps.sources import services, validation
 from apps.sources.catalogue import DATASETS_BY_CODE
 from apps.sources.models import Dataset, ImportBatch, SourceRecord
 from apps.sources.services import import_batch_load, import_batches_interrupted_mark
 from apps.sources.validation import EXCLUDED_REASON, PROBLEMS_LISTED
+from tests.worker_locks import dead_worker, live_worker, lock_held_by_another_session
 
 DATASET = "asc-offenders"  # police: dd/mm/yyyy dates, NI numbers
 
@@ -213,6 +209,66 @@ def test_extra_unknown_column(earlier, tmp_path):
     assert_refused_and_unchanged(batch, earlier)
 
 
+@pytest.mark.parametrize("separator, named", [(";", "semicolons (;)"), ("\t", "tabs")])
+def test_a_file_with_the_wrong_separator_is_named_as_such(earlier, tmp_path, separator, named):
+    content = extract_bytes(rows=3).decode().replace(",", separator).encode()
+    batch = load(tmp_path, content)
+
+    assert reasons(batch) == [(0, "", f"the separator looks wrong: the header's column names are separated by {named}, "
+                                     "not commas (save or export the file as CSV, comma-separated)")]
+    assert_refused_and_unchanged(batch, earlier)
+
+
+def test_a_badly_escaped_quote_mid_file_is_named_with_its_row_and_column(earlier, tmp_path):
+    content = extract_bytes(rows=6).replace(b"K0000003,  ann ,", b'K0000003,"ann "Nan" ",', 1)
+    assert b'"ann "Nan" "' in content
+    batch = load(tmp_path, content)
+
+    assert reasons(batch) == [(3, "forename", 'unbalanced quote starting in row 3, column forename: a quote inside a quoted '
+                                            'value must be doubled ("") or the value left unquoted; the rows after it were not read')]
+    assert_refused_and_unchanged(batch, earlier)
+
+
+def test_a_quote_never_closed_mid_file_is_an_unbalanced_quote_not_a_truncated_file(earlier, tmp_path):
+    unquoted = extract_bytes(rows=6).replace(b'"Flat 4a, 12 High St"', b"Flat 4a 12 High St")  # no other quote after it
+    content = unquoted.replace(b"K0000002,  ann ,", b'K0000002,"ann ,', 1)
+    batch = load(tmp_path, content)
+
+    [(row, column, reason)] = reasons(batch)
+    assert (row, column) == (2, "forename")
+    assert reason == ("unbalanced quote starting in row 2, column forename: the quoted value is never closed, so the rest "
+                      "of the file (5 lines) was read into it")
+    assert "truncated" not in reason
+    assert_refused_and_unchanged(batch, earlier)
+
+
+def test_a_quote_that_swallows_lines_until_another_quote_is_named(earlier, tmp_path):
+    """A stray opening quote closed by another stray quote rows later: one long "value" spanning the rows between."""
+    unquoted = extract_bytes(rows=6).replace(b'"Flat 4a, 12 High St"', b"Flat 4a 12 High St")
+    content = unquoted.replace(b"K0000002,  ann ,", b'K0000002,"ann ,', 1)
+    for closing in (b'K0000005,ann",', b'K0000005,ann" ,'):  # read as a row of too few fields; a CSV error
+        batch = load(tmp_path, content.replace(b"K0000005,  ann ,", closing, 1))
+
+        [(row, column, reason)] = reasons(batch)
+        assert (row, column) == (2, "forename")
+        assert reason.startswith("unbalanced quote starting in row 2, column forename: the quoted value runs over line breaks")
+        assert_refused_and_unchanged(batch, earlier)
+
+
+def test_duplicates_are_found_when_the_keys_no_longer_fit_in_memory(earlier, tmp_path, monkeypatch):
+    """Record keys spill to disk past a bound; a duplicate of a spilled key is still found, with its first row."""
+    monkeypatch.setattr(validation.SeenKeys.__init__, "__kwdefaults__", {"memory_keys": 50, "bloom_bytes": 64})
+    batch = load(tmp_path, extract_bytes(rows=400, changes={390: {"source_key": "K0000007"}, 395: {"source_key": "K0000398"}}))
+
+    assert reasons(batch) == [
+        (390, "source_key", "duplicate record: the same source_key with the same event_type, event_date, reference "
+                            "is in an earlier row (row 7)"),
+        (398, "source_key", "duplicate record: the same source_key with the same event_type, event_date, reference "
+                            "is in an earlier row (row 395)"),
+    ]
+    assert_refused_and_unchanged(batch, earlier)
+
+
 def test_bad_date_in_row_90000_of_a_large_file(earlier, tmp_path):
     batch = load(tmp_path, extract_bytes(rows=90_000, changes={90_000: {"event_date": "31/02/2024"}}))
 
@@ -365,12 +421,11 @@ def test_keyboard_interrupt_is_recorded_and_re_raised(earlier, tmp_path, monkeyp
 
 
 def test_load_whose_process_died_is_marked_failed(earlier, tmp_path):
-    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True, check=True)
     stopped = ImportBatch.objects.create(
         dataset=Dataset.objects.get(code=DATASET),
         filename="killed.csv",
         status=ImportBatch.Status.LOADING,
-        worker=f"{socket.gethostname()}:{dead.stdout.strip()}",
+        worker=dead_worker(),
     )
 
     assert import_batches_interrupted_mark() == [stopped]
@@ -380,28 +435,34 @@ def test_load_whose_process_died_is_marked_failed(earlier, tmp_path):
     assert_refused_and_unchanged(stopped, earlier)
 
 
-@contextlib.contextmanager
-def lock_held_by_another_session(batch):
-    """PostgreSQL: take the batch's load lock on a second connection, as a worker loading it would."""
-    if connection.vendor != "postgresql":
-        yield
-        return
-    other = connection.get_new_connection(connection.get_connection_params())
-    try:
-        other.cursor().execute("SELECT pg_advisory_lock(%s, %s)", [services._LOAD_LOCK_NAMESPACE, batch.pk])
-        yield
-    finally:
-        other.close()
-
-
 def test_a_load_still_running_is_not_marked_failed(db):
     running = ImportBatch.objects.create(
         dataset=Dataset.objects.get(code=DATASET),
         filename="running.csv",
         status=ImportBatch.Status.LOADING,
-        worker=f"{socket.gethostname()}:{os.getpid()}",  # this test's own, living, process
+        worker=live_worker(),
     )
-    with lock_held_by_another_session(running):
+    with lock_held_by_another_session(services._LOAD_LOCK_NAMESPACE, running.pk):
         assert import_batches_interrupted_mark() == []
     running.refresh_from_db()
     assert running.status == ImportBatch.Status.LOADING
+
+
+def test_the_command_makes_an_earlier_extract_current_again(db, tmp_path):
+    first = extract_bytes(rows=3, key_prefix="A")
+    earlier = load(tmp_path, first, name="first.csv")
+    load(tmp_path, extract_bytes(rows=2, key_prefix="B"), name="second.csv")
+    path = tmp_path / "first-again.csv"
+    path.write_bytes(first)
+
+    out = io.StringIO()
+    call_command("import_extract", DATASET, str(path), stdout=out)
+    assert "not in use" in out.getvalue() and "Duplicate" in out.getvalue()
+    assert f"import_extract --make-current {DATASET} {path}" in out.getvalue()
+    assert {r[2][0] for r in snapshot()} == {"B"}
+
+    call_command("import_extract", DATASET, str(path), "--make-current", stdout=out)
+    made = ImportBatch.objects.latest("pk")
+    assert (made.status, made.is_current, made.reinstates_id) == (ImportBatch.Status.LOADED, True, earlier.pk)
+    assert {r[2] for r in snapshot()} == {"A0000001", "A0000002", "A0000003"}
+    assert earlier.checksum == made.checksum

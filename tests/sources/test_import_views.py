@@ -99,3 +99,93 @@ def test_quality_report_shows_each_dataset_and_missing_identifiers(client_as, dj
     page = client.get(reverse("sources:quality")).content.decode()
     assert page.count('<th scope="row" class="govuk-table__header"><a class="govuk-link"') == 35
     assert "ni_number 50.0%" in page and "Never loaded" in page
+
+
+# --- an earlier extract made current again -------------------------------------------
+
+
+@pytest.fixture
+def upload_dirs(tmp_path, monkeypatch):
+    from apps.sources import services
+
+    monkeypatch.setattr(services, "UPLOAD_DIR", tmp_path / "uploads")
+    monkeypatch.setattr(services, "HELD_DIR", tmp_path / "uploads" / "held")
+    return tmp_path / "uploads"
+
+
+def uploaded(client, content: bytes, capture) -> ImportBatch:
+    with capture(execute=True):
+        response = upload(client, content)
+    return ImportBatch.objects.get(pk=int(response["Location"].rstrip("/").split("/")[-1]))
+
+
+def keys_in_use() -> set[str]:
+    return set(SourceRecord.objects.filter(dataset__code=DATASET).values_list("source_key", flat=True))
+
+
+def test_an_earlier_extract_is_known_and_can_be_made_current_again(client_as, upload_dirs, django_capture_on_commit_callbacks):
+    from apps.audit.models import AuditEvent
+
+    custodian = client_as("data-custodian")
+    first_file, second_file = extract_bytes(rows=3, key_prefix="A"), extract_bytes(rows=4, key_prefix="B")
+    first = uploaded(custodian, first_file, django_capture_on_commit_callbacks)
+    second = uploaded(custodian, second_file, django_capture_on_commit_callbacks)
+    assert keys_in_use() == {f"B{n:07d}" for n in range(1, 5)}
+
+    again = uploaded(custodian, first_file, django_capture_on_commit_callbacks)
+
+    assert again.status == ImportBatch.Status.DUPLICATE
+    assert f"loaded as batch {first.pk}" in again.failure_reason and "not in use" in again.failure_reason
+    assert f"batch {second.pk} (offenders.csv" in again.failure_reason
+    assert keys_in_use() == {f"B{n:07d}" for n in range(1, 5)}  # nothing changed yet
+    page = custodian.get(reverse("sources:batch", args=[again.pk])).content.decode()
+    assert "A known file, not in use" in page and "Make this extract current again" in page
+    assert custodian.get(reverse("sources:batch_make_current", args=[again.pk])).status_code == 405  # POST only
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = custodian.post(reverse("sources:batch_make_current", args=[again.pk]))
+
+    made = ImportBatch.objects.latest("pk")
+    assert response["Location"] == reverse("sources:batch", args=[made.pk])
+    assert (made.status, made.is_current, made.reinstates_id) == (ImportBatch.Status.LOADED, True, first.pk)
+    assert keys_in_use() == {f"A{n:07d}" for n in range(1, 4)}
+    second.refresh_from_db()
+    assert not second.is_current and second.status == ImportBatch.Status.LOADED
+    request_event = AuditEvent.objects.get(action="import", subject_id=str(made.pk), details__request="make current again")
+    assert request_event.username == "data_custodian"
+    assert request_event.details["duplicate_batch"] == again.pk and request_event.details["reinstates_batch"] == first.pk
+    load_event = AuditEvent.objects.get(action="import", subject_id=str(made.pk), details__status="loaded")
+    assert load_event.details["makes_current_again"] == first.pk
+    assert not any(upload_dirs.rglob("*.csv"))  # the kept file went into the load and was removed
+    assert "makes the extract of" in custodian.get(reverse("sources:batch", args=[made.pk])).content.decode()
+
+    # a second press has nothing left to do
+    response = custodian.post(reverse("sources:batch_make_current", args=[again.pk]), follow=True)
+    assert "already the dataset&#x27;s current extract" in response.content.decode()
+    assert ImportBatch.objects.latest("pk") == made
+
+
+def test_only_the_custodian_may_make_an_extract_current_again(client_as, upload_dirs, django_capture_on_commit_callbacks):
+    analyst = client_as("analyst")
+    first_file = extract_bytes(rows=3, key_prefix="A")
+    uploaded(analyst, first_file, django_capture_on_commit_callbacks)
+    uploaded(analyst, extract_bytes(rows=4, key_prefix="B"), django_capture_on_commit_callbacks)
+    again = uploaded(analyst, first_file, django_capture_on_commit_callbacks)
+
+    page = analyst.get(reverse("sources:batch", args=[again.pk])).content.decode()
+    assert "A known file, not in use" in page and "Make this extract current again" not in page
+    assert analyst.post(reverse("sources:batch_make_current", args=[again.pk])).status_code == 404
+    assert keys_in_use() == {f"B{n:07d}" for n in range(1, 5)}
+
+
+def test_a_duplicate_of_the_extract_in_use_offers_nothing(client_as, upload_dirs, django_capture_on_commit_callbacks):
+    custodian = client_as("data-custodian")
+    content = extract_bytes(rows=3)
+    first = uploaded(custodian, content, django_capture_on_commit_callbacks)
+    again = uploaded(custodian, content, django_capture_on_commit_callbacks)
+
+    assert again.failure_reason.endswith(f"loaded as batch {first.pk} on "
+                                         f"{first.finished_at.astimezone().strftime('%d/%m/%Y %H:%M')} and is the dataset's "
+                                         "current extract; nothing changed.")
+    assert "Make this extract current again" not in custodian.get(reverse("sources:batch", args=[again.pk])).content.decode()
+    assert not any(upload_dirs.rglob("*.csv"))

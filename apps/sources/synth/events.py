@@ -21,7 +21,7 @@ class Event:
     day: date
     person: Person
     event_type: str
-    extra: tuple[str, ...] = ()  # further fact columns (activity, lead_professional)
+    extra: tuple = ()  # further fact columns (activity, lead_professional, closed_on): text, a date, or None (empty)
     incident: str = ""  # rows of one incident share a reference
 
 
@@ -58,7 +58,7 @@ class EventBuilder:
             return None
         return start + timedelta(days=self.rng.randrange((end - start).days + 1))
 
-    def _add(self, dataset: str, person: Person, event_type: str, day: date, extra: tuple[str, ...] = (),
+    def _add(self, dataset: str, person: Person, event_type: str, day: date, extra: tuple = (),
              incident: str = "") -> None:
         self.events[dataset].append(Event(day, person, event_type, extra, incident))
         person.flags.add(event_type)
@@ -276,8 +276,11 @@ class EventBuilder:
         if len(problems) >= 2 and household.is_family and rng.random() < 0.5:
             day = self._day()
             lead = f"{rng.choice(self._professionals)} ({rng.choice(_TEAMS)})"
+            # an episode lasts three to eighteen months; one still running on the extract date is open (no closed_on)
+            closed = day + timedelta(days=rng.randint(90, 540))
+            closed_on = closed if closed <= self.pop.as_of else None
             for person in household.current_members():
-                self._add("ehm-episodes", person, "early-help-episode", day, extra=(lead,))
+                self._add("ehm-episodes", person, "early-help-episode", day, extra=(lead, closed_on))
 
     def _referral(self, person: Person, event_type: str) -> None:
         day = self._day(person)

@@ -176,7 +176,8 @@ def dataset_rows(writer: ExtractWriter, events: EventBuilder) -> Iterator[list[s
     if spec.fact_kind == "event":
         for event in events.events.get(spec.code, ()):
             yield [*writer.person_record(event.person, event.day), fmt(event.day), event.event_type,
-                   writer.reference(event.day, event.incident), *event.extra]
+                   writer.reference(event.day, event.incident),
+                   *(fmt(x) if isinstance(x, date) else x or "" for x in event.extra)]
     elif spec.fact_kind == "custody":
         for person, start, release, establishment in events.custody:
             yield [*writer.person_record(person, start), fmt(start), fmt(release), establishment]

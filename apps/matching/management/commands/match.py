@@ -23,11 +23,10 @@ class Command(BaseCommand):
                 raise CommandError(f"Unknown dataset code {incremental!r}.")
         kind = MatchRun.Kind.INCREMENTAL if dataset else MatchRun.Kind.FULL
         try:
-            run = services.match_run_create(kind=kind, dataset=dataset)
+            run = services.match_run_start(kind=kind, dataset=dataset)
         except services.MatchingError as exc:
             raise CommandError(str(exc)) from exc
-        self.stdout.write(f"Match run {run.pk} ({run.get_kind_display()}) started.")
-        run = services.match_run_execute(run=run)
+        self.stdout.write(f"Match run {run.pk} ({run.get_kind_display()}) finished.")
         for name, seconds in run.timings.items():
             self.stdout.write(f"  {name:<14} {seconds:8.1f} s")
         for name, value in sorted(run.counts.items()):

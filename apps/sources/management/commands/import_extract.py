@@ -7,7 +7,7 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 
 from apps.sources.models import Dataset, ImportBatch
-from apps.sources.services import import_batch_load
+from apps.sources.services import import_batch_load, reinstatable_twin
 from apps.sources.validation import Problem
 
 
@@ -36,21 +36,27 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("dataset", help="Dataset code, e.g. asc-offenders (see docs/data-formats.md)")
         parser.add_argument("file", type=Path, help="The CSV extract")
+        parser.add_argument(
+            "--make-current", action="store_true",
+            help="The file is an earlier extract that is not in use any more: load it again to make it current",
+        )
 
-    def handle(self, *args, dataset, file, **options):
+    def handle(self, *args, dataset, file, make_current=False, **options):
         try:
             target = Dataset.objects.get(code=dataset)
         except Dataset.DoesNotExist:
             raise CommandError(f"Unknown dataset {dataset!r}: see docs/data-formats.md for the 35 codes") from None
         if not file.is_file():
             raise CommandError(f"No such file: {file}")
-        batch = import_batch_load(dataset=target, path_or_file=file, progress=self._progress)
+        batch = import_batch_load(dataset=target, path_or_file=file, progress=self._progress, make_current_again=make_current)
         self.stdout.write("")
         report = "\n".join(batch_report_lines(batch))
         if batch.status == ImportBatch.Status.FAILED:
             raise CommandError(f"Refused: nothing was loaded.\n{report}")
         style = self.style.SUCCESS if batch.status == ImportBatch.Status.LOADED else self.style.WARNING
         self.stdout.write(style(report))
+        if reinstatable_twin(batch) is not None:
+            self.stdout.write(f"  To make it the current extract again: manage.py import_extract --make-current {dataset} {file}")
 
     def _progress(self, stage: str, count: int) -> None:
         if self.stdout.isatty():  # one line, rewritten in place
