@@ -426,7 +426,8 @@ def _raise_immediate_alerts(event: AuditEvent) -> None:
         alert = _alert(kind=Alert.Kind.BREAK_GLASS, key=str(event.pk), now=event.occurred_at,
                        occurred_at=event.occurred_at, summary=summary,
                        details={"reason": event.purpose or event.details.get("reason", ""),
-                                "until": event.details.get("expires_at"), "opened": opened}, **about)
+                                "until": event.details.get("expires_at"), **({} if opened else {"opened": False})},
+                       **about)
     elif event.action in CASE_RECORD_READS and _is_restricted(event.subject_type, event.subject_id):
         alert = _alert(kind=Alert.Kind.RESTRICTED, key=str(event.pk), now=event.occurred_at,
                        occurred_at=event.occurred_at, summary=f"{event.username} opened restricted {record}",

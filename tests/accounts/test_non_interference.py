@@ -147,6 +147,7 @@ FILLS = {
     "audit:alert": lambda w: [{"alert_id": pk} for pk in Alert.objects.order_by("pk").values_list("pk", flat=True)],
     "sources:batch": lambda w: _pks(ImportBatch),
     "sources:batch_progress": lambda w: _pks(ImportBatch),
+    "sources:batch_make_current": lambda w: _pks(ImportBatch),
     "matching:run": lambda w: _pks(MatchRun),
     "matching:review_pair": lambda w: _pks(ClericalPair),
 }
