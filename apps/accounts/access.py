@@ -1,14 +1,14 @@
-"""The one place that decides what a user may do and see.
+"""Who the user is acting as on this request: their role, its capabilities and sections.
 
-Every page, API endpoint, export and search goes through these helpers:
+* ``access_for(user, request)``: the role in use, its capabilities (pages and actions) and its
+  sections (indicator categories and datasets);
+* ``Viewer``: the user with that access, resolved once per request by ``ViewerMiddleware``
+  (``request.viewer``) and passed alone to every selector;
+* ``require_capability`` / ``require_signed_in``: the view decorators every page wears.
 
-* ``capabilities_for(user)`` / ``require_capability`` - which pages and actions;
-* ``sections_for(user)`` - which indicator categories and datasets may be shown;
-* ``visible_persons(user)`` / ``visible_families(user)`` - which records, with
-  restricted records only for users named on them or who broke the glass.
-
-Anything a user may not see is a 404, never a 403 that confirms it exists.
-Roles come only from active grants, so an expired or revoked grant stops
+Which people and families a viewer may see is decided in ``apps.people.visibility``
+(``Person.objects.visible_to(viewer)``). Anything a user may not see is a 404, never a 403 that
+confirms it exists. Roles come only from active grants, so an expired or revoked grant stops
 working on the very next request.
 """
 
@@ -18,9 +18,7 @@ from dataclasses import dataclass, field
 from functools import wraps
 
 from django.contrib.auth.views import redirect_to_login
-from django.db.models import Q
 from django.http import Http404
-from django.utils import timezone
 
 from .models import AccessGrant, Role
 
@@ -135,64 +133,32 @@ def require_signed_in(view):
     return wrapped
 
 
-def _case_reader(user, request) -> bool:
-    access = access_for(user, request)
-    return access.can(CASE_VIEW) or access.can(CASE_SEARCH)
+@dataclass(frozen=True, eq=False)
+class Viewer:
+    """A user acting in a role on one request: what every selector is given, alone.
 
+    ``apps.people.visibility`` turns it into the records it may see; ``can`` and ``sees`` answer
+    for the role in use.
+    """
 
-def _open_restricted_ids(user, *, permission_model, break_glass_field: str):
-    """Ids of restricted records open to ``user``: named by the custodian
-    (a django-guardian direct object permission) or break-glass still in force."""
-    from apps.people.models import BreakGlass  # noqa: PLC0415 - people depends on accounts, not back
+    user: object
+    access: Access
 
-    named = permission_model.objects.filter(user=user).values("content_object_id")
-    broken = BreakGlass.objects.filter(user=user, expires_at__gt=timezone.now(), **{f"{break_glass_field}__isnull": False})
-    return named, broken.values(break_glass_field)
+    @classmethod
+    def for_request(cls, request) -> Viewer:
+        return cls(user=request.user, access=access_for(request.user, request))
 
+    @classmethod
+    def for_user(cls, user) -> Viewer:
+        """Outside a request (commands, tests): the user's first role."""
+        return cls(user=user, access=access_for(user))
 
-NOTHING = Q(pk__in=[])  # a Q that matches no row
+    @property
+    def sections(self) -> frozenset[str]:
+        return self.access.sections
 
+    def can(self, capability: str) -> bool:
+        return self.access.can(capability)
 
-def person_visibility_q(user, request=None, *, via: str = "") -> Q:
-    """THE visibility rule for people, as a Q. ``via`` reaches a person from another model
-    (``"person__"``, ``"related_person__"``) so the rule filters the joined row itself, which
-    keeps every query on its indexes at scale."""
-    from apps.people.models import PersonUserObjectPermission  # noqa: PLC0415
-
-    if not _case_reader(user, request):
-        return NOTHING
-    named, broken = _open_restricted_ids(user, permission_model=PersonUserObjectPermission, break_glass_field="person")
-    key = f"{via}id" if via else "pk"
-    return Q(**{f"{via}is_restricted": False}) | Q(**{f"{key}__in": named}) | Q(**{f"{key}__in": broken})
-
-
-def family_visibility_q(user, request=None, *, via: str = "") -> Q:
-    """THE visibility rule for families, as a Q (see ``person_visibility_q``)."""
-    from apps.people.models import FamilyUserObjectPermission  # noqa: PLC0415
-
-    if not _case_reader(user, request):
-        return NOTHING
-    named, broken = _open_restricted_ids(user, permission_model=FamilyUserObjectPermission, break_glass_field="family")
-    key = f"{via}id" if via else "pk"
-    return Q(**{f"{via}is_restricted": False}) | Q(**{f"{key}__in": named}) | Q(**{f"{key}__in": broken})
-
-
-def visible_persons(user, request=None):
-    """People the user may see: every page, search, export and API reads people from here."""
-    from apps.people.models import Person  # noqa: PLC0415
-
-    return Person.objects.filter(person_visibility_q(user, request))
-
-
-def visible_families(user, request=None):
-    """Families the user may see (see ``visible_persons``)."""
-    from apps.people.models import Family  # noqa: PLC0415
-
-    return Family.objects.filter(family_visibility_q(user, request))
-
-
-def get_visible_or_404(queryset, **lookup):
-    try:
-        return queryset.get(**lookup)
-    except queryset.model.DoesNotExist as exc:
-        raise Http404("Page not found") from exc
+    def sees(self, section_code: str | None) -> bool:
+        return self.access.sees(section_code)

@@ -1,4 +1,4 @@
-"""Forms for access requests, the custodian's decisions, restriction, break-glass and the second factor."""
+"""Forms for access requests, the custodian's decisions and the second factor."""
 
 from __future__ import annotations
 
@@ -7,7 +7,6 @@ from datetime import date, datetime, time
 from django import forms
 from django.utils import timezone
 
-from apps.people.restriction import BREAK_GLASS_REASON_MIN_LENGTH, RESTRICTABLE
 
 from .models import Role
 
@@ -65,29 +64,17 @@ class ReasonForm(forms.Form):
     reason = forms.CharField(max_length=200, error_messages={"required": "Give the reason."})
 
 
-class RestrictionLookupForm(forms.Form):
-    kind = forms.ChoiceField(choices=[(k, k.title()) for k in RESTRICTABLE], label="Record type")
-    record_id = forms.IntegerField(
-        label="Record id", min_value=1, error_messages={"required": "Enter the record id.", "invalid": "Enter a number."},
-    )
-
-
-class NameUserForm(forms.Form):
-    username = forms.CharField(max_length=150, error_messages={"required": "Enter the username."})
-
-
-class BreakGlassForm(forms.Form):
-    reason = forms.CharField(
-        min_length=BREAK_GLASS_REASON_MIN_LENGTH, max_length=1000, widget=forms.Textarea(attrs={"rows": 4}),
-        error_messages={
-            "required": "Say why you need to open this record.",
-            "min_length": f"Say why you need to open this record, in at least {BREAK_GLASS_REASON_MIN_LENGTH} characters.",
-        },
-    )
-
-
 class TokenForm(forms.Form):
     token = forms.RegexField(
         regex=r"^\d{6}$", label="Code from your authenticator app", strip=True,
         error_messages={"required": "Enter the 6-digit code.", "invalid": "The code is 6 digits."},
     )
+
+
+def add_service_errors(form, error) -> None:
+    """Put a service's ``ValidationError`` onto ``form`` (field errors where the field exists)."""
+    if hasattr(error, "error_dict"):
+        for field, errors in error.error_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, error.messages)

@@ -1,4 +1,4 @@
-"""Session timeout after inactivity and at an absolute limit; the second factor before any page."""
+"""Session timeout after inactivity and at an absolute limit; the second factor before any page; the viewer."""
 
 from __future__ import annotations
 
@@ -9,7 +9,9 @@ from django.conf import settings
 from django.contrib.auth import REDIRECT_FIELD_NAME, logout
 from django.shortcuts import redirect
 from django.urls import reverse
+from django.utils.functional import SimpleLazyObject
 
+from .access import Viewer
 from .otp import confirmed_device, second_factor_required
 
 SESSION_STARTED = "tf_session_started"
@@ -50,4 +52,15 @@ class SecondFactorMiddleware:
             if request.path not in open_paths:
                 target = "accounts:otp_verify" if confirmed_device(user) else "accounts:otp_setup"
                 return redirect(f"{reverse(target)}?{urlencode({REDIRECT_FIELD_NAME: request.get_full_path()})}")
+        return self.get_response(request)
+
+
+class ViewerMiddleware:
+    """``request.viewer``: who the request acts as (user, role, capabilities, sections), resolved once, lazily."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        request.viewer = SimpleLazyObject(lambda: Viewer.for_request(request))
         return self.get_response(request)

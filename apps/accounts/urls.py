@@ -12,12 +12,9 @@ urlpatterns = [
     path("my-access/", views.my_access, name="my_access"),
     path("second-factor/set-up/", views.otp_setup, name="otp_setup"),
     path("second-factor/", views.otp_verify, name="otp_verify"),
-    path("break-glass/<str:kind>/<int:pk>/", views.break_glass, name="break_glass"),
     path("custodian/", views.custodian, name="custodian"),
     path("custodian/requests/<int:pk>/", views.request_decide, name="request_decide"),
     path("custodian/grants/<int:pk>/revoke/", views.grant_revoke, name="grant_revoke"),
     path("custodian/roles/", views.role_matrix, name="role_matrix"),
     path("custodian/roles/<slug:slug>/second-factor/", views.role_otp, name="role_otp"),
-    path("custodian/restricted/", views.restrictions, name="restrictions"),
-    path("custodian/restricted/<str:kind>/<int:pk>/", views.restriction, name="restriction"),
 ]

@@ -1,49 +1,26 @@
-"""Sign-in, the user's own access, the custodian's pages, break-glass and the second factor.
+"""Sign-in, the user's own access, the custodian's access pages and the second factor.
 
 Thin views: reads are plain querysets on access data (the custodian never reads
-case data here), writes go through ``services`` and ``apps.people.restriction``,
-each of which writes its audit event.
+case data here), writes go through ``services``, each of which writes its audit event.
+Restricted records and break-glass are pages of ``apps.people`` (``restriction_views``).
 """
 
 from __future__ import annotations
 
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth import get_user_model
 from django.contrib.auth import views as auth_views
 from django.core.exceptions import ValidationError
-from django.db.models import Count
-from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 from django_otp import login as otp_login
 
-from apps.audit.models import AuditEvent
-from apps.audit.services import audit_record
-from apps.people import restriction as restricted
 
 from . import access, otp, services
 from .access import ACTIVE_ROLE_SESSION_KEY, access_for, require_capability, require_signed_in
-from .forms import (
-    AccessRequestForm,
-    ApproveForm,
-    BreakGlassForm,
-    NameUserForm,
-    ReasonForm,
-    RestrictionLookupForm,
-    TokenForm,
-)
+from .forms import AccessRequestForm, ApproveForm, ReasonForm, TokenForm, add_service_errors
 from .models import AccessGrant, Role, Section
-
-
-def _form_errors(form, error: ValidationError) -> None:
-    """Put a service's ValidationError onto ``form`` (field errors where the field exists)."""
-    if hasattr(error, "error_dict"):
-        for field, errors in error.error_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, error.messages)
 
 
 class LoginView(auth_views.LoginView):
@@ -94,7 +71,7 @@ def my_access(request):
                 line_manager=form.cleaned_data["line_manager"], request=request,
             )
         except ValidationError as error:
-            _form_errors(form, error)
+            add_service_errors(form, error)
         else:
             messages.success(request, "Your request has been sent to the data custodian.")
             return redirect("accounts:my_access")
@@ -142,7 +119,7 @@ def request_decide(request, pk: int):
                     )
                     messages.success(request, f"The request from {grant.user.get_username()} was refused.")
             except ValidationError as error:
-                _form_errors(form, error)
+                add_service_errors(form, error)
             else:
                 return redirect("accounts:custodian")
     current = AccessGrant.objects.active().filter(user=grant.user).select_related("role")
@@ -161,7 +138,7 @@ def grant_revoke(request, pk: int):
                 grant=grant, custodian=request.user, reason=form.cleaned_data["reason"], request=request
             )
         except ValidationError as error:
-            _form_errors(form, error)
+            add_service_errors(form, error)
         else:
             messages.success(request, f"{grant.user.get_username()} no longer has the role {grant.role.name}.")
             return redirect("accounts:custodian")
@@ -194,115 +171,6 @@ def role_otp(request, slug: str):
         request, f"{role.name}: a second factor is {'now required' if required else 'no longer required'}."
     )
     return redirect("accounts:role_matrix")
-
-
-# --- restricted records (custodian) ----------------------------------------------------
-def _restrictable_or_404(kind: str, pk: int):
-    try:
-        model = restricted.restrictable_model(kind)
-    except LookupError as exc:
-        raise Http404("Page not found") from exc
-    return get_object_or_404(model, pk=pk)
-
-
-@require_capability(access.ACCESS_MANAGE)
-def restrictions(request):
-    """Restricted records by id (families also by reference) and a form to open one by id."""
-    from apps.people.models import Family, Person
-
-    form = RestrictionLookupForm(request.GET or None)
-    if request.GET and form.is_valid():
-        return redirect("accounts:restriction", kind=form.cleaned_data["kind"], pk=form.cleaned_data["record_id"])
-    return render(request, "accounts/restrictions.html", {
-        "form": form,
-        "persons": Person.objects.filter(is_restricted=True).annotate(named=Count("named_users")).order_by("pk")
-        .values("pk", "named", "restriction_reason"),
-        "families": Family.objects.filter(is_restricted=True).annotate(named=Count("named_users")).order_by("pk")
-        .values("pk", "reference", "named", "restriction_reason"),
-    })
-
-
-@require_capability(access.ACCESS_MANAGE)
-def restriction(request, kind: str, pk: int):
-    """One record's restriction: only the id and the name or reference needed to confirm it."""
-    record = _restrictable_or_404(kind, pk)
-    action = request.POST.get("action", "")
-    reason_form = ReasonForm(request.POST if action in {"restrict", "unrestrict"} else None)
-    name_form = NameUserForm(request.POST if action == "name" else None)
-    if request.method == "POST":
-        try:
-            if action in {"restrict", "unrestrict"} and reason_form.is_valid():
-                change = restricted.record_restrict if action == "restrict" else restricted.record_unrestrict
-                change(record=record, custodian=request.user, reason=reason_form.cleaned_data["reason"], request=request)
-                messages.success(request, f"{kind.title()} {pk} is {'now' if action == 'restrict' else 'no longer'} restricted.")
-                return redirect("accounts:restriction", kind=kind, pk=pk)
-            if action == "name" and name_form.is_valid():
-                user = get_user_model().objects.filter(username=name_form.cleaned_data["username"]).first()
-                if user is None:
-                    name_form.add_error("username", "There is no account with that username.")
-                else:
-                    restricted.record_name_user(record=record, user=user, custodian=request.user, request=request)
-                    messages.success(request, f"{user.get_username()} is named on {kind} {pk}.")
-                    return redirect("accounts:restriction", kind=kind, pk=pk)
-            if action == "unname":
-                user = get_object_or_404(get_user_model(), username=request.POST.get("username", ""))
-                restricted.record_unname_user(record=record, user=user, custodian=request.user, request=request)
-                messages.success(request, f"{user.get_username()} is no longer named on {kind} {pk}.")
-                return redirect("accounts:restriction", kind=kind, pk=pk)
-        except ValidationError as error:
-            _form_errors(name_form if action == "name" else reason_form, error)
-    else:
-        audit_record(
-            action=AuditEvent.Action.VIEW_RECORD, request=request, subject_type=kind, subject_id=pk,
-            details={"page": "restriction"},
-        )
-    label = record.reference if kind == "family" else f"{record.forename} {record.surname}"
-    return render(request, "accounts/restriction.html", {
-        "kind": kind, "record_id": pk, "label": label, "is_restricted": record.is_restricted,
-        "restriction_reason": record.restriction_reason, "named_users": restricted.named_users(record),
-        "reason_form": reason_form, "name_form": name_form,
-        "reason_hint": "Why the restriction is lifted" if record.is_restricted
-        else "Why it is restricted: for example member of staff, relative of staff, high-profile case",
-    })
-
-
-# --- break-glass (case roles) ------------------------------------------------------------
-_VISIBLE = {"person": access.visible_persons, "family": access.visible_families}
-_RECORD_URL = {"person": "people:person", "family": "people:family"}
-
-
-@require_capability(access.CASE_BREAK_GLASS)
-def break_glass(request, kind: str, pk: int):
-    """Open a restricted record the user is not named on, giving a reason.
-
-    The page is the same for any id, whether it is a restricted record, no record at all, or
-    one the user could see anyway (which it simply redirects to): it must not tell a user who
-    may not see a record that it exists. Only submitting a reason (audited, and alerting the
-    reviewers) opens a restricted record; a reason given for an id with nothing restricted
-    behind it is recorded as an attempt, and the user is sent on to the record's page (a 404).
-    """
-    if kind not in _VISIBLE:
-        raise Http404("Page not found")
-    record_url = reverse(_RECORD_URL[kind], kwargs={"pk": pk})
-    if _VISIBLE[kind](request.user, request).filter(pk=pk).exists():
-        return redirect(record_url)
-    form = BreakGlassForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        record = restricted.restrictable_model(kind).objects.filter(pk=pk, is_restricted=True).first()
-        try:
-            if record is None:
-                restricted.break_glass_attempt(user=request.user, kind=kind, pk=pk,
-                                               reason=form.cleaned_data["reason"], request=request)
-            else:
-                restricted.break_glass(user=request.user, record=record, reason=form.cleaned_data["reason"],
-                                       request=request)
-        except ValidationError as error:
-            _form_errors(form, error)
-        else:
-            return redirect(record_url)
-    return render(request, "accounts/break_glass.html", {
-        "form": form, "hours": restricted.BREAK_GLASS_HOURS, "kind": kind,
-    })
 
 
 # --- second factor ---------------------------------------------------------------------------

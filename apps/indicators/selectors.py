@@ -9,9 +9,12 @@ or cost.
 
 from __future__ import annotations
 
+from collections import Counter, defaultdict
 from dataclasses import dataclass
 
 from django.db.models import F, Max, Q, QuerySet
+
+from apps.people.visibility import family_q, person_q, sections_q
 
 from .criteria import Catalogue, Criteria, criteria_compute
 from .models import Badge, FamilyCriteria, HeadlineProblem, IndicatorDefinition, PersonIndicator, RefreshRun, RiskFactor, RiskModel
@@ -20,7 +23,7 @@ from .models import Badge, FamilyCriteria, HeadlineProblem, IndicatorDefinition,
 def eligible_families_by_priority(*, families: QuerySet | None = None) -> QuerySet[FamilyCriteria]:
     """Eligible families, most problems first, then highest risk score, then highest estimated cost.
 
-    Pass ``families`` (e.g. ``visible_families(user, request)``) to keep to what a reader may see.
+    Pass ``families`` (e.g. ``Family.objects.visible_to(viewer)``) to keep to what a reader may see.
     """
     criteria = FamilyCriteria.objects.filter(is_eligible=True)
     if families is not None:
@@ -42,7 +45,7 @@ class FamilyCriteriaView:
         return self.criteria.is_eligible
 
 
-def family_criteria_for(*, user, request=None, access, family) -> FamilyCriteriaView | None:
+def family_criteria_for(*, viewer, family) -> FamilyCriteriaView | None:
     """The family's criteria as this reader may see them; None before the first refresh.
 
     Computed by the refresh's own function over the current members the reader may see and the
@@ -50,7 +53,6 @@ def family_criteria_for(*, user, request=None, access, family) -> FamilyCriteria
     ``risk_scores_for`` gives them: the same as the stored criteria when nothing is hidden, and
     otherwise what the refresh would have stored had the hidden records not existed.
     """
-    from apps.accounts.access import person_visibility_q
     from apps.people.models import FamilyMembership
 
     stored = FamilyCriteria.objects.filter(family=family).only("as_of").first()
@@ -58,13 +60,13 @@ def family_criteria_for(*, user, request=None, access, family) -> FamilyCriteria
         return None
     as_of = stored.as_of
     members = list(
-        FamilyMembership.objects.filter(person_visibility_q(user, request, via="person__"), family=family)
+        FamilyMembership.objects.filter(person_q(viewer, via="person__"), family=family)
         .filter(current_on_q(as_of)).values_list("person_id", "person__date_of_birth")
     )
     person_ids = [pid for pid, _ in members]
-    held = _held(person_ids, access)
+    held = _held(person_ids, viewer)
     held += [(s.person_id, s.definition_id, s.value) for s in risk_scores_for(
-        user=user, request=request, access=access, person_ids=person_ids)]
+        viewer=viewer, person_ids=person_ids)]
     catalogue = Catalogue.load()
     criteria = criteria_compute(as_of=as_of, members=members, held=held, catalogue=catalogue)
     return FamilyCriteriaView(
@@ -79,11 +81,11 @@ def current_on_q(day, *, via: str = "") -> Q:
         Q(**{f"{via}date_to__isnull": True}) | Q(**{f"{via}date_to__gte": day}))
 
 
-def _held(person_ids, access) -> list[tuple[int, int, object]]:
-    """``(person_id, definition_id, highest value)`` of the non-risk indicators in sections ``access`` sees."""
+def _held(person_ids, viewer) -> list[tuple[int, int, object]]:
+    """``(person_id, definition_id, highest value)`` of the non-risk indicators in sections the ``viewer``'s role sees."""
     rows = (
         PersonIndicator.objects.filter(person_id__in=list(person_ids),
-                                       definition__category__section__code__in=sorted(access.sections))
+                                       definition__category__section__code__in=sorted(viewer.sections))
         .exclude(definition__kind=IndicatorDefinition.Kind.RISK)
         .values_list("person_id", "definition_id").annotate(value=Max("value")).order_by()
     )
@@ -124,20 +126,19 @@ def risk_model_sections(model: RiskModel, indicator_sections: dict[str, str]) ->
     return frozenset(sections)
 
 
-def readable_risk_models(access) -> dict[int, RiskModel]:
-    """Risk models whose every input ``access`` may see, by indicator definition id.
+def readable_risk_models(viewer) -> dict[int, RiskModel]:
+    """Risk models whose every input the ``viewer``'s role sees, by indicator definition id.
 
     A score computed from a section the reader may not see would carry that section to them,
     so such a model is not shown to their role at all (a property of the role, not of anyone's data).
     """
     models = RiskModel.objects.select_related("indicator__category__section").prefetch_related("factors")
     indicator_sections = dict(IndicatorDefinition.objects.values_list("code", "category__section__code"))
-    return {m.indicator_id: m for m in models if risk_model_sections(m, indicator_sections) <= access.sections}
+    return {m.indicator_id: m for m in models if risk_model_sections(m, indicator_sections) <= viewer.sections}
 
 
-def hidden_around(*, user, request=None, person_ids, as_of) -> Hidden:
+def hidden_around(*, viewer, person_ids, as_of) -> Hidden:
     """Family members and families hidden from the reader that share a current family with these people."""
-    from apps.accounts.access import family_visibility_q, person_visibility_q
     from apps.people.models import FamilyMembership
 
     families = set(FamilyMembership.objects.filter(current_on_q(as_of), person_id__in=list(person_ids))
@@ -146,21 +147,21 @@ def hidden_around(*, user, request=None, person_ids, as_of) -> Hidden:
         return Hidden(frozenset(), frozenset())
     from apps.people.models import Family
 
-    seen_families = set(Family.objects.filter(family_visibility_q(user, request), pk__in=families).values_list("pk", flat=True))
+    seen_families = set(Family.objects.filter(family_q(viewer), pk__in=families).values_list("pk", flat=True))
     co_members = FamilyMembership.objects.filter(current_on_q(as_of), family_id__in=families)
     everyone = set(co_members.values_list("person_id", flat=True))
-    seen = set(co_members.filter(person_visibility_q(user, request, via="person__")).values_list("person_id", flat=True))
+    seen = set(co_members.filter(person_q(viewer, via="person__")).values_list("person_id", flat=True))
     return Hidden(frozenset(everyone - seen), frozenset(families - seen_families))
 
 
-def risk_scores_for(*, user, request=None, access, person_ids) -> list[PersonIndicator]:
+def risk_scores_for(*, viewer, person_ids) -> list[PersonIndicator]:
     """The risk scores of these (visible) people that the reader may be shown.
 
     Only models whose every input section the role sees. A score whose family evidence could come
     from someone hidden from the reader is recomputed without them (unsaved rows, the same fields),
     so it is what the refresh would have stored had the hidden records not existed.
     """
-    readable = readable_risk_models(access)
+    readable = readable_risk_models(viewer)
     stored = list(
         PersonIndicator.objects.filter(person_id__in=list(person_ids), definition_id__in=list(readable))
         .select_related("definition__category").order_by("person_id", "definition__order", "-indicator_date")
@@ -170,7 +171,7 @@ def risk_scores_for(*, user, request=None, access, person_ids) -> list[PersonInd
     for score in stored:
         by_day.setdefault(score.indicator_date, []).append(score)
     for as_of, scores in by_day.items():
-        hidden = hidden_around(user=user, request=request, person_ids={s.person_id for s in scores}, as_of=as_of)
+        hidden = hidden_around(viewer=viewer, person_ids={s.person_id for s in scores}, as_of=as_of)
         if not hidden:
             result += scores
             continue
@@ -197,6 +198,26 @@ def _rescored(scores, *, readable, hidden: Hidden, as_of) -> list[PersonIndicato
     return rescored
 
 
+def badges_for_persons(person_ids, viewer) -> dict[int, list[str]]:
+    """Badge codes per person, only from categories the user may see, in catalogue order."""
+    order = {code: i for i, code in enumerate(Badge.objects.values_list("code", flat=True))}
+    rows = (
+        PersonIndicator.objects.filter(person_id__in=list(person_ids), definition__category__badge__isnull=False)
+        .filter(sections_q(viewer, path="definition__category__section__code"))
+        .values_list("person_id", "definition__category__badge__code")
+        .distinct()
+    )
+    badges: dict[int, set[str]] = defaultdict(set)
+    for person_id, code in rows:
+        badges[person_id].add(code)
+    return {pid: sorted(codes, key=order.get) for pid, codes in badges.items()}
+
+
+def visible_badges(viewer):
+    """Badges of the categories in sections the viewer's role sees, in catalogue order."""
+    return Badge.objects.filter(categories__section__code__in=sorted(viewer.sections)).distinct().order_by("order", "code")
+
+
 def refresh_runs_recent(*, limit: int = 20) -> QuerySet[RefreshRun]:
     return RefreshRun.objects.all()[:limit]
 
@@ -214,25 +235,23 @@ class AreaFigures:
     badges: dict[str, int]
 
 
-def family_figures_by_area(*, access) -> tuple[list[str], list[AreaFigures]]:
+def family_figures_by_area(*, viewer) -> tuple[list[str], list[AreaFigures]]:
     """Families, eligible families and families per badge, by area of the family's address.
 
     Aggregates only, never people, and only of what the role may see: restricted families are
     not counted, a family with a restricted member is counted as if that member were not in it,
-    and badges and eligibility come only from sections ``access`` sees (the stored criteria are
+    and badges and eligibility come only from sections the ``viewer``'s role sees (the stored criteria are
     used where they are exactly that; the few other families are computed by the refresh's own
     function over what is visible).
     """
-    from collections import Counter, defaultdict
-
     from apps.accounts.models import Section
     from apps.people.models import Area, FamilyMembership
 
     visible_badges = list(
-        Badge.objects.filter(categories__section__code__in=access.sections).distinct().values_list("code", flat=True)
+        Badge.objects.filter(categories__section__code__in=viewer.sections).distinct().values_list("code", flat=True)
     )
     stored = FamilyCriteria.objects.filter(family__is_restricted=False)
-    if access.sections >= set(Section.objects.values_list("code", flat=True)):
+    if viewer.sections >= set(Section.objects.values_list("code", flat=True)):
         as_of = F("family__criteria__as_of")
         recompute = set(
             FamilyMembership.objects.filter(person__is_restricted=True, family__is_restricted=False)
@@ -241,7 +260,7 @@ def family_figures_by_area(*, access) -> tuple[list[str], list[AreaFigures]]:
         )
     else:
         recompute = set(stored.values_list("family_id", flat=True))
-    computed = _open_criteria(recompute, access)
+    computed = _open_criteria(recompute, viewer)
     families, eligible = Counter(), Counter()
     badges: dict[str, Counter] = defaultdict(Counter)
     rows = stored.values_list("family_id", "family__household__address__area", "is_eligible", "badges")
@@ -263,10 +282,8 @@ def family_figures_by_area(*, access) -> tuple[list[str], list[AreaFigures]]:
     return visible_badges, figures
 
 
-def _open_criteria(family_ids, access) -> dict[int, Criteria]:
-    """Criteria of these families over their unrestricted current members and the sections ``access`` sees."""
-    from collections import defaultdict
-
+def _open_criteria(family_ids, viewer) -> dict[int, Criteria]:
+    """Criteria of these families over their unrestricted current members and the sections the ``viewer``'s role sees."""
     from apps.people.models import FamilyMembership
 
     if not family_ids:
@@ -280,7 +297,7 @@ def _open_criteria(family_ids, access) -> dict[int, Criteria]:
         if (date_from is None or date_from <= day) and (date_to is None or date_to >= day):
             members[family_id].append((person_id, dob))
     held: dict[int, list] = defaultdict(list)
-    for row in _held({pid for m in members.values() for pid, _ in m}, access):
+    for row in _held({pid for m in members.values() for pid, _ in m}, viewer):
         held[row[0]].append(row)
     catalogue = Catalogue.load()
     return {

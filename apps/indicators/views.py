@@ -11,7 +11,7 @@ from .services import refresh_runs_dead_mark
 @acl.require_capability(acl.INSIGHTS_VIEW)
 def insights(request):
     refresh_runs_dead_mark()
-    badges, figures = family_figures_by_area(access=acl.access_for(request.user, request))
+    badges, figures = family_figures_by_area(viewer=request.viewer)
     return render(request, "indicators/insights.html", {
         "badges": badges, "figures": figures, "small_cell": SMALL_CELL, "last_refresh": refresh_runs_recent(limit=1).first(),
     })

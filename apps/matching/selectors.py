@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from django.db.models import Q
 
+from apps.people.visibility import restriction_q
 from apps.sources.models import SourceRecord
 
 from .models import ClericalPair, MatchRun
@@ -43,25 +44,22 @@ def match_runs(limit: int = 20):
     return MatchRun.objects.select_related("dataset", "started_by")[:limit]
 
 
-def _reviewable_by(user) -> Q:
-    """Pairs neither of whose records belongs to a restricted person the reviewer is not named on.
+def _reviewable_by(viewer) -> Q:
+    """Pairs neither of whose records belongs to a restricted person closed to the reviewer.
 
-    Restricted records (staff and their relatives, high-profile cases) stay out of the clerical
-    queue for everyone else; a pair opened by id is then a 404 like any unseen record.
+    The restriction half of the one visibility rule (``apps.people.visibility.restriction_q``): a
+    restricted person's records stay out of the clerical queue unless the reviewer is named on
+    them (or broke the glass); a pair opened by id is then a 404 like any unseen record.
     """
     q = Q()
     for side in ("record_low", "record_high"):
-        q &= (
-            Q(**{f"{side}__person__isnull": True})
-            | Q(**{f"{side}__person__is_restricted": False})
-            | Q(**{f"{side}__person__named_users__user": user})
-        )
+        q &= Q(**{f"{side}__person__isnull": True}) | restriction_q(viewer, kind="person", via=f"{side}__person__")
     return q
 
 
-def review_pairs(*, user):
-    """The clerical pairs ``user`` may review, most likely matches first."""
-    return ClericalPair.objects.filter(_reviewable_by(user)).select_related("record_low__dataset", "record_high__dataset")
+def review_pairs(*, viewer):
+    """The clerical pairs ``viewer`` may review, most likely matches first."""
+    return ClericalPair.objects.filter(_reviewable_by(viewer)).select_related("record_low__dataset", "record_high__dataset")
 
 
 @dataclass(frozen=True)
@@ -73,20 +71,20 @@ class QueuePlace:
     next_pk: int | None  # the following pair (the first one after the last), None when it is the only one
 
 
-def review_place(*, user, pair: ClericalPair) -> QueuePlace:
-    ids = list(review_pairs(user=user).values_list("pk", flat=True))
+def review_place(*, viewer, pair: ClericalPair) -> QueuePlace:
+    ids = list(review_pairs(viewer=viewer).values_list("pk", flat=True))
     index = ids.index(pair.pk)
     others = ids[index + 1:] + ids[:index]
     return QueuePlace(position=index + 1, total=len(ids), next_pk=others[0] if others else None)
 
 
-def review_queue(*, user, limit: int = 50):
+def review_queue(*, viewer, limit: int = 50):
     """Queued pairs without a decision, most likely matches first."""
-    return review_pairs(user=user)[:limit]
+    return review_pairs(viewer=viewer)[:limit]
 
 
-def review_queue_count(*, user) -> int:
-    return review_pairs(user=user).count()
+def review_queue_count(*, viewer) -> int:
+    return review_pairs(viewer=viewer).count()
 
 
 def _value(record: SourceRecord, field: str) -> str:

@@ -23,7 +23,7 @@ SHOW_SCORE_SESSION_KEY = "matching_show_score"
 @acl.require_capability(acl.MATCHING_REVIEW)
 def runs(request):
     services.match_runs_dead_mark()
-    return render(request, "matching/runs.html", {"runs": selectors.match_runs(), "queued": selectors.review_queue_count(user=request.user)})
+    return render(request, "matching/runs.html", {"runs": selectors.match_runs(), "queued": selectors.review_queue_count(viewer=request.viewer)})
 
 
 @require_POST
@@ -54,7 +54,7 @@ def review_queue(request):
         request.session[SHOW_SCORE_SESSION_KEY] = request.GET["show_score"] == "1"
     return render(
         request, "matching/review_queue.html",
-        {"pairs": selectors.review_queue(user=request.user), "count": selectors.review_queue_count(user=request.user),
+        {"pairs": selectors.review_queue(viewer=request.viewer), "count": selectors.review_queue_count(viewer=request.viewer),
          "show_score": request.session.get(SHOW_SCORE_SESSION_KEY, False)},
     )
 
@@ -63,11 +63,11 @@ def review_queue(request):
 def review_pair(request, pk: int):
     """One pair side by side. A decision leads straight to the next pair in the queue (the list when none is left);
     a missing decision is shown as an error on the form."""
-    pair = selectors.review_pairs(user=request.user).filter(pk=pk).first()
+    pair = selectors.review_pairs(viewer=request.viewer).filter(pk=pk).first()
     if pair is None:
         raise Http404("Page not found")
     show_score = request.session.get(SHOW_SCORE_SESSION_KEY, False)
-    place = selectors.review_place(user=request.user, pair=pair)
+    place = selectors.review_place(viewer=request.viewer, pair=pair)
     form = ReviewDecisionForm(request.POST if request.method == "POST" else None)
     if form.is_valid():
         try:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from datetime import date
 
-from django.http import Http404
 from rest_framework import serializers
 from rest_framework.decorators import api_view
 from rest_framework.response import Response
@@ -54,8 +53,7 @@ def _search_hit(hit) -> dict:
 @acl.require_capability(acl.CASE_SEARCH)
 @api_view(["GET"])
 def search(request):
-    user_access = acl.access_for(request.user, request)
-    purpose, error = purpose_from(request.query_params, user_access)
+    purpose, error = purpose_from(request.query_params, request.viewer.access)
     if error:
         return Response({"error": error}, status=400)
     query = parse_query(request.query_params.get("q", ""))
@@ -65,7 +63,7 @@ def search(request):
         page = int(request.query_params.get("page", "1"))
     except ValueError:
         page = 1
-    result = selectors.person_search(user=request.user, request=request, access=user_access, query=query, page=page)
+    result = selectors.person_search(viewer=request.viewer, query=query, page=page)
     audit_record(action=AuditEvent.Action.SEARCH, request=request, subject_type="search", record_ids=result.person_ids,
                  purpose=purpose, result_count=result.total,
                  details={"terms": query.raw, "understood": query.describe(), "api": True, "page": result.page})
@@ -77,8 +75,7 @@ def search(request):
 @acl.require_capability(acl.CASE_VIEW)
 @api_view(["GET"])
 def person(request, pk: int):
-    user_access = acl.access_for(request.user, request)
-    detail = selectors.person_detail(user=request.user, request=request, access=user_access, pk=pk)
+    detail = selectors.person_detail(viewer=request.viewer, pk=pk)
     audit_record(action=AuditEvent.Action.VIEW_PERSON, request=request, subject_type="person", subject_id=pk,
                  purpose=purpose_in_session(request), details={"api": True})
     indicators = [ind for _, rows in detail.indicators_by_category for ind in rows] + detail.risk_scores
@@ -94,10 +91,7 @@ def person(request, pk: int):
 @acl.require_capability(acl.CASE_VIEW)
 @api_view(["GET"])
 def family(request, pk: int):
-    user_access = acl.access_for(request.user, request)
-    if not acl.visible_families(request.user, request).filter(pk=pk).exists():
-        raise Http404("Not found")
-    detail = selectors.family_detail(user=request.user, request=request, access=user_access, pk=pk)
+    detail = selectors.family_detail(viewer=request.viewer, pk=pk)
     audit_record(action=AuditEvent.Action.VIEW_FAMILY, request=request, subject_type="family", subject_id=pk,
                  record_ids=[m.membership.person_id for m in detail.members], purpose=purpose_in_session(request),
                  details={"api": True})

@@ -1,4 +1,6 @@
-"""The search form: what was typed, why, and the filters, validated in one place.
+"""The search form, and the restricted-record and break-glass forms.
+
+The search form: what was typed, why, and the filters, validated in one place.
 
 The page shows its errors as a GOV.UK error summary and field errors, with or
 without JavaScript (htmx swaps the whole form and results, errors included).
@@ -12,6 +14,7 @@ from apps.accounts.access import Access
 from apps.accounts.purpose import PURPOSE_FIELD, REFERENCE_FIELD, purpose_from
 
 from .models import Area
+from .restriction import BREAK_GLASS_REASON_MIN_LENGTH, RESTRICTABLE
 from .query import parse_query
 
 AGE_BANDS = (("0-4", "0 to 4"), ("5-10", "5 to 10"), ("11-15", "11 to 15"), ("16-17", "16 to 17"),
@@ -70,3 +73,27 @@ class SearchForm(forms.Form):
         """``[(field id, message), ...]`` in the order the fields appear on the page, for the error summary."""
         order = ["q", REFERENCE_FIELD if self.needs_reference else PURPOSE_FIELD, *FILTERS]
         return [(name, message) for name in order for message in self.errors.get(name, [])]
+
+
+# --- restricted records and break-glass -----------------------------------------------------------
+
+
+class RestrictionLookupForm(forms.Form):
+    kind = forms.ChoiceField(choices=[(k, k.title()) for k in RESTRICTABLE], label="Record type")
+    record_id = forms.IntegerField(
+        label="Record id", min_value=1, error_messages={"required": "Enter the record id.", "invalid": "Enter a number."},
+    )
+
+
+class NameUserForm(forms.Form):
+    username = forms.CharField(max_length=150, error_messages={"required": "Enter the username."})
+
+
+class BreakGlassForm(forms.Form):
+    reason = forms.CharField(
+        min_length=BREAK_GLASS_REASON_MIN_LENGTH, max_length=1000, widget=forms.Textarea(attrs={"rows": 4}),
+        error_messages={
+            "required": "Say why you need to open this record.",
+            "min_length": f"Say why you need to open this record, in at least {BREAK_GLASS_REASON_MIN_LENGTH} characters.",
+        },
+    )

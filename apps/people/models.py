@@ -1,8 +1,8 @@
 """The golden records: persons, addresses, households and families.
 
-Read them through ``apps.accounts.access.visible_persons`` /
-``visible_families`` (or the selectors built on them), never through the bare
-managers in a view: restricted records are filtered there.
+Pages read people and families through ``Person.objects.visible_to(viewer)`` /
+``Family.objects.visible_to(viewer)`` (``apps.people.visibility``), or the selectors
+built on them, never through the bare managers: restricted records are filtered there.
 """
 
 from __future__ import annotations
@@ -13,6 +13,8 @@ from django.conf import settings
 from django.db import models
 from guardian.models import UserObjectPermissionBase
 
+from .visibility import FamilyQuerySet, PersonQuerySet
+
 
 class Area(models.TextChoices):
     NORTH = "north", "North"
@@ -22,6 +24,8 @@ class Area(models.TextChoices):
 
 class Person(models.Model):
     """A golden record. Its id is issued once and never reused or changed."""
+
+    objects = PersonQuerySet.as_manager()
 
     class Sex(models.TextChoices):
         FEMALE = "F", "Female"
@@ -143,6 +147,8 @@ class Household(models.Model):
 
 class Family(models.Model):
     """A household with at least one dependent child."""
+
+    objects = FamilyQuerySet.as_manager()
 
     class Status(models.TextChoices):
         OPEN = "open", "Open"

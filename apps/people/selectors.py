@@ -14,41 +14,17 @@ from datetime import date
 
 from django.db.models import Max, Prefetch, Q
 
-from apps.accounts.access import Access, family_visibility_q, person_visibility_q, visible_families, visible_persons
 from apps.indicators.models import Badge, IndicatorDefinition, PersonIndicator
-from apps.indicators.selectors import family_criteria_for, risk_scores_for
-from apps.sources.models import Dataset, SourceRecord
+from apps.indicators.selectors import badges_for_persons, family_criteria_for, risk_scores_for
+from apps.sources.models import SourceRecord
 
+from .visibility import family_q, get_visible_or_404, person_q, sections_q, visible_dataset_ids
 from .models import Address, AddressHistory, Family, FamilyMembership, Person, PersonAlias, Relationship
 from .names import name_variants, normalise_name, phonetic, similarity
 from .query import ParsedQuery
 
 MAX_CANDIDATES = 5000
 PAGE_SIZE = 20
-
-
-def sections_q(access: Access, *, path: str) -> Q:
-    """Q limiting a fact queryset to the sections ``access`` may see. ``path`` leads to a Section code."""
-    return Q(**{f"{path}__in": sorted(access.sections)})
-
-
-def visible_dataset_ids(access: Access) -> set[int]:
-    return set(Dataset.objects.filter(sections_q(access, path="section__code")).values_list("pk", flat=True))
-
-
-def badges_for_persons(person_ids, access: Access) -> dict[int, list[str]]:
-    """Badge codes per person, only from categories the user may see, in catalogue order."""
-    order = {code: i for i, code in enumerate(Badge.objects.values_list("code", flat=True))}
-    rows = (
-        PersonIndicator.objects.filter(person_id__in=list(person_ids), definition__category__badge__isnull=False)
-        .filter(sections_q(access, path="definition__category__section__code"))
-        .values_list("person_id", "definition__category__badge__code")
-        .distinct()
-    )
-    badges: dict[int, set[str]] = defaultdict(set)
-    for person_id, code in rows:
-        badges[person_id].add(code)
-    return {pid: sorted(codes, key=order.get) for pid, codes in badges.items()}
 
 
 # --- search ------------------------------------------------------------------------
@@ -118,16 +94,16 @@ def _name_candidate_ids(names: list[str], *, people, aliases) -> set[int]:
     return ids
 
 
-def _postcode_candidate_ids(postcode: str, *, access: Access) -> set[int]:
+def _postcode_candidate_ids(postcode: str, *, viewer) -> set[int]:
     """People with this postcode (or outward code) now, in an address spell, or on a record of a visible dataset."""
     full = " " in postcode
     lookup, value = ("postcode", postcode) if full else ("postcode__startswith", postcode + " ")
     addresses = Address.objects.filter(**{lookup: value}).values("pk")
     ids = set(Person.objects.filter(current_address__in=addresses).values_list("pk", flat=True))
-    ids |= set(AddressHistory.objects.filter(address__in=addresses, dataset_id__in=visible_dataset_ids(access))
+    ids |= set(AddressHistory.objects.filter(address__in=addresses, dataset_id__in=visible_dataset_ids(viewer))
                .values_list("person_id", flat=True))
     ids |= set(
-        SourceRecord.objects.filter(dataset_id__in=visible_dataset_ids(access), person__isnull=False, **{lookup: value})
+        SourceRecord.objects.filter(dataset_id__in=visible_dataset_ids(viewer), person__isnull=False, **{lookup: value})
         .values_list("person_id", flat=True)
     )
     return ids
@@ -182,13 +158,13 @@ def _age_bounds_to_dob(age_min: int, age_max: int, today: date) -> tuple[date, d
 
 
 def person_search(
-    *, user, request=None, access: Access, query: ParsedQuery, area: str = "", age_band: str = "", badge: str = "",
+    *, viewer, query: ParsedQuery, area: str = "", age_band: str = "", badge: str = "",
     page: int = 1, today: date | None = None,
 ) -> SearchResult:
     """Search people the user may see, ranked by closeness to what was typed."""
     today = today or date.today()
-    qs = visible_persons(user, request).filter(merged_into__isnull=True)
-    datasets = visible_dataset_ids(access)  # identifiers, aliases and addresses count only from these
+    qs = Person.objects.visible_to(viewer).filter(merged_into__isnull=True)
+    datasets = visible_dataset_ids(viewer)  # identifiers, aliases and addresses count only from these
     exact = False
     if query.nhs_number:
         qs, exact = qs.filter(nhs_number=query.nhs_number), True
@@ -197,7 +173,7 @@ def person_search(
     if query.ni_number:
         qs, exact = qs.filter(ni_number=query.ni_number), True
     if query.family_reference:
-        members = FamilyMembership.objects.filter(family_visibility_q(user, request, via="family__"),
+        members = FamilyMembership.objects.filter(family_q(viewer, via="family__"),
                                                   family__reference=query.family_reference)
         qs, exact = qs.filter(pk__in=members.values("person_id")), True
     if query.source_key:
@@ -216,7 +192,7 @@ def person_search(
         earliest, latest = _age_bounds_to_dob(query.age_min, query.age_max, today)
         qs = qs.filter(date_of_birth__gt=earliest, date_of_birth__lte=latest)
     if query.postcode:
-        qs = qs.filter(pk__anyof=_postcode_candidate_ids(query.postcode, access=access))
+        qs = qs.filter(pk__anyof=_postcode_candidate_ids(query.postcode, viewer=viewer))
     if query.address_words:
         words = query.address_words.split()
         number = words[0] if words and words[0][0].isdigit() else ""
@@ -227,18 +203,18 @@ def person_search(
             addr_q &= Q(address_history__address__building_number__iexact=number)
         qs = qs.filter(addr_q)
     if query.names:
-        aliases = PersonAlias.objects.filter(person_visibility_q(user, request, via="person__"), dataset_id__in=datasets)
-        qs = qs.filter(pk__anyof=_name_candidate_ids(query.names, people=visible_persons(user, request), aliases=aliases))
+        aliases = PersonAlias.objects.filter(person_q(viewer, via="person__"), dataset_id__in=datasets)
+        qs = qs.filter(pk__anyof=_name_candidate_ids(query.names, people=Person.objects.visible_to(viewer), aliases=aliases))
     if area:
         qs = qs.filter(current_address__area=area)
     if age_band:
         low, _, high = age_band.partition("-")
         earliest, latest = _age_bounds_to_dob(int(low), int(high or 120), today)
         qs = qs.filter(date_of_birth__gt=earliest, date_of_birth__lte=latest)
-    if badge and badge in {code for code in Badge.objects.filter(categories__section__code__in=access.sections).values_list("code", flat=True)}:
+    if badge and badge in {code for code in Badge.objects.filter(categories__section__code__in=viewer.sections).values_list("code", flat=True)}:
         qs = qs.filter(
             indicators__definition__category__badge__code=badge,
-            indicators__definition__category__section__code__in=access.sections,
+            indicators__definition__category__section__code__in=viewer.sections,
         )
 
     candidates = list(
@@ -271,8 +247,8 @@ def person_search(
     window = scored[(page - 1) * PAGE_SIZE: page * PAGE_SIZE]
     ids = [row[3] for row in window]
     persons = Person.objects.select_related("current_address").in_bulk(ids)
-    badges = badges_for_persons(ids, access)
-    families = current_family_by_person(ids, user=user, request=request)
+    badges = badges_for_persons(ids, viewer)
+    families = current_family_by_person(ids, viewer=viewer)
     hits = [
         SearchHit(person=persons[pk], score=round(score, 3), badges=badges.get(pk, []), family=families.get(pk),
                   matched_alias=matched_alias)
@@ -281,10 +257,10 @@ def person_search(
     return SearchResult(query=query, hits=hits, total=total, page=page, pages=pages)
 
 
-def current_family_by_person(person_ids, *, user, request=None) -> dict[int, Family]:
+def current_family_by_person(person_ids, *, viewer) -> dict[int, Family]:
     """Each person's current (latest, open-ended first) family that the user may see."""
     memberships = (
-        FamilyMembership.objects.filter(family_visibility_q(user, request, via="family__"), person_id__in=list(person_ids))
+        FamilyMembership.objects.filter(family_q(viewer, via="family__"), person_id__in=list(person_ids))
         .select_related("family")
         .order_by("person_id", "-date_to", "-date_from")
     )
@@ -311,13 +287,12 @@ class PersonDetail:
     last_updated: dict[str, object]
 
 
-def person_detail(*, user, request=None, access: Access, pk: int) -> PersonDetail:
-    from apps.accounts.access import get_visible_or_404
+def person_detail(*, viewer, pk: int) -> PersonDetail:
 
-    person = get_visible_or_404(visible_persons(user, request).select_related("current_address"), pk=pk)
+    person = get_visible_or_404(Person.objects.visible_to(viewer).select_related("current_address"), pk=pk)
     indicators = list(
         PersonIndicator.objects.filter(person=person)
-        .filter(sections_q(access, path="definition__category__section__code"))
+        .filter(sections_q(viewer, path="definition__category__section__code"))
         .exclude(definition__kind=IndicatorDefinition.Kind.RISK)
         .select_related("definition__category__badge", "dataset")
         .prefetch_related(Prefetch("source_records", queryset=SourceRecord.objects.only("pk", "source_key", "dataset_id")))
@@ -326,8 +301,8 @@ def person_detail(*, user, request=None, access: Access, pk: int) -> PersonDetai
     grouped: dict = {}
     for ind in indicators:
         grouped.setdefault(ind.definition.category, []).append(ind)
-    risk = risk_scores_for(user=user, request=request, access=access, person_ids=[person.pk])
-    visible_datasets = visible_dataset_ids(access)
+    risk = risk_scores_for(viewer=viewer, person_ids=[person.pk])
+    visible_datasets = visible_dataset_ids(viewer)
     provenance = list(
         SourceRecord.objects.filter(person=person, dataset_id__in=visible_datasets)
         .select_related("dataset__provider", "batch")
@@ -349,25 +324,25 @@ def person_detail(*, user, request=None, access: Access, pk: int) -> PersonDetai
         .order_by("surname", "forename")
     )
     memberships = list(
-        FamilyMembership.objects.filter(family_visibility_q(user, request, via="family__"), person=person)
+        FamilyMembership.objects.filter(family_q(viewer, via="family__"), person=person)
         .select_related("family")
         .order_by("-date_from")
     )
     relationships = list(
-        Relationship.objects.filter(person_visibility_q(user, request, via="related_person__"), person=person)
+        Relationship.objects.filter(person_q(viewer, via="related_person__"), person=person)
         .select_related("related_person")
         .order_by("kind")
     )
     return PersonDetail(
         person=person, aliases=aliases, indicators_by_category=list(grouped.items()), risk_scores=risk,
         memberships=memberships, relationships=relationships, provenance=provenance,
-        badges=badges_for_persons([person.pk], access).get(person.pk, []), last_updated=last_updated,
+        badges=badges_for_persons([person.pk], viewer).get(person.pk, []), last_updated=last_updated,
     )
 
 
-def person_address_history(*, user, request=None, access: Access, person: Person) -> list[AddressHistory]:
+def person_address_history(*, viewer, person: Person) -> list[AddressHistory]:
     return list(
-        AddressHistory.objects.filter(person=person, dataset_id__in=visible_dataset_ids(access))
+        AddressHistory.objects.filter(person=person, dataset_id__in=visible_dataset_ids(viewer))
         .select_related("address", "dataset")
         .order_by("-date_from", "dataset__code")
     )
@@ -413,7 +388,7 @@ class FamilyDetail:
         return result
 
 
-def family_lead_professional(*, family, user, request=None, access) -> str:
+def family_lead_professional(*, viewer, family) -> str:
     """The lead professional a reader may see for ``family``: "" when none (pages say "None assigned").
 
     Projection keeps every open early-help episode of the family's members in
@@ -421,35 +396,34 @@ def family_lead_professional(*, family, user, request=None, access) -> str:
     one whose section (the early-help dataset's) their role sees and whose person
     they may see (a restricted member's episode only for users named on them or
     who broke the glass), so the answer is the one they would get if what they
-    may not see did not exist. ``access`` is ``apps.accounts.access.access_for(user, request)``.
+    may not see did not exist.
     """
-    entries = [e for e in family.lead_professionals or () if access.sees(e.get("section"))]
+    entries = [e for e in family.lead_professionals or () if viewer.sees(e.get("section"))]
     if not entries:
         return ""
     visible = set(
-        visible_persons(user, request).filter(pk__in={e["person"] for e in entries}).values_list("pk", flat=True)
+        Person.objects.visible_to(viewer).filter(pk__in={e["person"] for e in entries}).values_list("pk", flat=True)
     )
     return next((e["name"] for e in entries if e["person"] in visible), "")
 
 
-def family_detail(*, user, request=None, access: Access, pk: int) -> FamilyDetail:
-    from apps.accounts.access import get_visible_or_404
+def family_detail(*, viewer, pk: int) -> FamilyDetail:
     from apps.accounts.models import Section
     from apps.indicators.models import HeadlineProblem
 
-    family = get_visible_or_404(visible_families(user, request).select_related("household__address"), pk=pk)
+    family = get_visible_or_404(Family.objects.visible_to(viewer).select_related("household__address"), pk=pk)
     memberships = list(
-        FamilyMembership.objects.filter(person_visibility_q(user, request, via="person__"), family=family)
+        FamilyMembership.objects.filter(person_q(viewer, via="person__"), family=family)
         .select_related("person")
         .order_by("person__date_of_birth", "person__pk")
     )
     person_ids = [m.person_id for m in memberships]
-    badges = badges_for_persons(person_ids, access)
+    badges = badges_for_persons(person_ids, viewer)
     rels: dict[int, list[Relationship]] = defaultdict(list)
     for rel in Relationship.objects.filter(person_id__in=person_ids, related_person_id__in=person_ids).select_related("related_person"):
         rels[rel.person_id].append(rel)
     members = [FamilyMember(membership=m, badges=badges.get(m.person_id, []), relationships=rels[m.person_id]) for m in memberships]
-    criteria = family_criteria_for(user=user, request=request, access=access, family=family)
+    criteria = family_criteria_for(viewer=viewer, family=family)
     reasons = [r for r in criteria.reasons if "category" in r] if criteria else []
     met_badges: dict[str, list[str]] = defaultdict(list)
     for reason in reasons:
@@ -468,14 +442,14 @@ def family_detail(*, user, request=None, access: Access, pk: int) -> FamilyDetai
         }
         for r in reasons
     ]
-    sees_everything = access.sections >= set(Section.objects.values_list("code", flat=True))
+    sees_everything = viewer.sections >= set(Section.objects.values_list("code", flat=True))
     addresses = list(
-        AddressHistory.objects.filter(person_id__in=person_ids, dataset_id__in=visible_dataset_ids(access))
+        AddressHistory.objects.filter(person_id__in=person_ids, dataset_id__in=visible_dataset_ids(viewer))
         .select_related("address", "dataset", "person")
         .order_by("-date_from")
     )
     other_families = list(
-        visible_families(user, request)
+        Family.objects.visible_to(viewer)
         .filter(memberships__person_id__in=person_ids)
         .exclude(pk=family.pk)
         .distinct()
@@ -484,66 +458,7 @@ def family_detail(*, user, request=None, access: Access, pk: int) -> FamilyDetai
     return FamilyDetail(
         family=family, members=members, criteria=criteria, headline_problems=problems, family_indicators=family_indicators,
         sees_everything=sees_everything, addresses=addresses, other_families=other_families,
-        lead_professional=family_lead_professional(family=family, user=user, request=request, access=access),
-    )
-
-
-# --- school and attendance ---------------------------------------------------------
-
-
-@dataclass
-class SchoolDetail:
-    person: Person
-    enrolments: list
-    sen: object
-    attendance: list
-    totals: dict
-    exclusions: list
-    risk_of_neet: PersonIndicator | None
-    attendance_validated: bool
-    attendance_updated: object
-
-
-def school_detail(*, user, request=None, access: Access, pk: int) -> SchoolDetail:
-    from apps.accounts.access import get_visible_or_404
-    from apps.schools.models import AttendanceMonth, Enrolment, Exclusion, SENStatus
-
-    person = get_visible_or_404(visible_persons(user, request), pk=pk)
-    if not access.sees("school"):
-        from django.http import Http404
-
-        raise Http404("Page not found")
-    datasets = visible_dataset_ids(access)
-    enrolments = list(
-        Enrolment.objects.filter(person=person, dataset_id__in=datasets).select_related("school").order_by("-date_from")
-    )
-    sen = SENStatus.objects.filter(person=person, dataset_id__in=datasets).order_by("-recorded_on").first()
-    attendance = list(
-        AttendanceMonth.objects.filter(person=person, dataset_id__in=datasets).select_related("school", "dataset").order_by("-month")
-    )
-    attended = sum(a.sessions_attended for a in attendance)
-    possible = sum(a.sessions_possible for a in attendance)
-    totals = {"attended": attended, "possible": possible, "percentage": (100.0 * attended / possible) if possible else None}
-    exclusions = list(
-        Exclusion.objects.filter(person=person, dataset_id__in=datasets).select_related("school").order_by("-start_date")
-    )
-    risk = None
-    if access.sees("risk-models"):
-        risk = (
-            PersonIndicator.objects.filter(person=person, definition__code="risk-of-neet")
-            .order_by("-indicator_date")
-            .first()
-        )
-    attendance_dataset = attendance[0].dataset if attendance else None
-    updated = (
-        SourceRecord.objects.filter(person=person, dataset=attendance_dataset).aggregate(last=Max("batch__finished_at"))["last"]
-        if attendance_dataset
-        else None
-    )
-    return SchoolDetail(
-        person=person, enrolments=enrolments, sen=sen, attendance=attendance, totals=totals, exclusions=exclusions,
-        risk_of_neet=risk, attendance_validated=attendance_dataset.validated if attendance_dataset else True,
-        attendance_updated=updated,
+        lead_professional=family_lead_professional(family=family, viewer=viewer),
     )
 
 

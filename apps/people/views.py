@@ -1,17 +1,14 @@
 """Case-worker pages: search, person, school and attendance, family, address history.
 
-Thin: each view asks ``selectors`` for what the user may see, records the read
-with ``audit_record`` in the same transaction, and renders. A restricted record
-the user is not named on is the same 404 as a record that does not exist; for
-roles that may break the glass, that 404 says they may ask to open a restricted
-record with a reason (whatever the id).
+Thin: the search asks ``selectors.person_search`` and records the search; every record page
+goes through ``pages.record_page`` (visible to ``request.viewer`` or the same 404 as a missing
+id; rendered; the read audited in the same transaction).
 """
 
 from __future__ import annotations
 
 from datetime import date
 
-from django.http import Http404
 from django.shortcuts import render
 from django.urls import reverse
 from django.views.decorators.vary import vary_on_headers
@@ -21,31 +18,14 @@ from apps.accounts.models import Section
 from apps.accounts.purpose import PURPOSES, purpose_in_session, purpose_remember
 from apps.audit.models import AuditEvent
 from apps.audit.services import audit_record
-from apps.indicators.models import Badge
-from apps.schools.selectors import has_school_record
+from apps.indicators.selectors import risk_scores_for, visible_badges
+from apps.schools.selectors import has_school_record, school_detail
 
 from . import selectors
 from .forms import FILTERS, SearchForm
-from .models import Family, Person
-
-def _break_glass_or_404(request, *, kind: str, pk: int):
-    """A record the user may not see: the same 404 whether it is restricted or does not exist.
-
-    Roles that may break the glass are told, on every such 404, that they can ask to open a
-    restricted record with a reason; the page depends on their role only, never on the record.
-    """
-    if not acl.access_for(request.user, request).can(acl.CASE_BREAK_GLASS):
-        raise Http404("Page not found")
-    return render(request, "people/not_found.html", {
-        "break_glass_url": reverse("accounts:break_glass", kwargs={"kind": kind, "pk": pk}), "kind": kind,
-    }, status=404)
-
-
-def _visible_person_or_redirect(request, pk: int):
-    if not acl.visible_persons(request.user, request).filter(pk=pk).exists():
-        return _break_glass_or_404(request, kind="person", pk=pk)
-    return None
-
+from .models import Person
+from .pages import record_page
+from .visibility import visible_dataset_ids
 
 LAST_SEARCH_SESSION_KEY = "tf_last_search"
 ADULT_AGE = 18
@@ -56,10 +36,9 @@ ADULT_AGE = 18
 def search(request):
     """One box, a reason and filters. Under htmx only the form and results are sent back (errors included);
     a history-restore request, like any other, gets the whole page."""
-    user_access = acl.access_for(request.user, request)
-    visible_badges = list(Badge.objects.filter(categories__section__code__in=user_access.sections).distinct())
+    viewer = request.viewer
     submitted = any(name in request.GET for name in ("q", *FILTERS))
-    form = SearchForm(request.GET if submitted else None, access=user_access, badges=visible_badges)
+    form = SearchForm(request.GET if submitted else None, access=viewer.access, badges=list(visible_badges(viewer)))
     remembered = _reason_of(request)
     context = {
         "form": form, "purposes": PURPOSES, "remembered_purpose": remembered,
@@ -68,8 +47,8 @@ def search(request):
     if form.is_valid():
         data = form.cleaned_data
         result = selectors.person_search(
-            user=request.user, request=request, access=user_access, query=data["query"], area=data["area"],
-            age_band=data["age_band"], badge=data["badge"], page=data["page"],
+            viewer=viewer, query=data["query"], area=data["area"], age_band=data["age_band"], badge=data["badge"],
+            page=data["page"],
         )
         purpose_remember(request, data["purpose_text"])
         request.session[LAST_SEARCH_SESSION_KEY] = _search_querystring(request.GET, page=result.page)
@@ -107,48 +86,38 @@ def _reason_of(request) -> str:
     return remembered if remembered in PURPOSES else ""
 
 
-def _render_audited(request, template, context, *, action, subject_type, pk, record_ids=()):
-    """Render, then record the view in the same transaction (the chain lock is held only until the commit).
-
-    If the audit write fails the exception discards the rendered page: no record, no data.
-    """
-    response = render(request, template, context)
-    audit_record(action=action, request=request, subject_type=subject_type, subject_id=pk, record_ids=record_ids,
-                 purpose=purpose_in_session(request))
-    return response
-
-
-def _sections_not_shown(access) -> list[str]:
+def _sections_not_shown(viewer) -> list[str]:
     """Names of the sections the role in use does not show. It depends on the role only, never on the record."""
-    return list(Section.objects.exclude(code__in=access.sections).order_by("name").values_list("name", flat=True))
+    return list(Section.objects.exclude(code__in=viewer.sections).order_by("name").values_list("name", flat=True))
 
 
-def _shows_school_tab(access, person: Person, today: date) -> bool:
+def _shows_school_tab(viewer, person: Person, today: date) -> bool:
     """The School tab: for roles that see the school section, on a child's record or one with a school record.
 
     Decided from school-section data only, which only such roles may see anyway.
     """
-    if not access.sees("school"):
+    if not viewer.sees("school"):
         return False
     age = person.age_on(today)
-    return age is None or age < ADULT_AGE or has_school_record(person_id=person.pk, dataset_ids=selectors.visible_dataset_ids(access))
+    return age is None or age < ADULT_AGE or has_school_record(person_id=person.pk, dataset_ids=visible_dataset_ids(viewer))
 
 
-def _person_page(request, pk: int, *, template: str, tab: str, action: str, context_for):
-    """One person page: visible (or break-glass), its context from a selector, rendered and audited."""
-    if (response := _visible_person_or_redirect(request, pk)) is not None:
-        return response
-    access, today = acl.access_for(request.user, request), date.today()
-    context = context_for(access) | {"today": today, "tab": tab, "search_url": _search_url(request),
-                                     "sections_not_shown": _sections_not_shown(access)}
-    context["school_tab"] = tab == "school" or _shows_school_tab(access, context["p"], today)
-    return _render_audited(request, template, context, action=action, subject_type="person", pk=pk)
+def _person_page(request, pk: int, *, template: str, tab: str, action, context_for):
+    """One person page: its context from a selector, and what every person page shows around it."""
+    def full_context(viewer):
+        today = date.today()
+        context = context_for(viewer) | {"today": today, "tab": tab, "search_url": _search_url(request),
+                                         "sections_not_shown": _sections_not_shown(viewer)}
+        context["school_tab"] = tab == "school" or _shows_school_tab(viewer, context["p"], today)
+        return context
+
+    return record_page(request, kind="person", pk=pk, template=template, action=action, context_for=full_context)
 
 
 @acl.require_capability(acl.CASE_VIEW)
 def person(request, pk: int):
-    def context_for(access):
-        detail = selectors.person_detail(user=request.user, request=request, access=access, pk=pk)
+    def context_for(viewer):
+        detail = selectors.person_detail(viewer=viewer, pk=pk)
         return {"d": detail, "p": detail.person}
 
     return _person_page(request, pk, template="people/person.html", tab="person",
@@ -157,9 +126,10 @@ def person(request, pk: int):
 
 @acl.require_capability(acl.CASE_VIEW)
 def person_school(request, pk: int):
-    def context_for(access):
-        detail = selectors.school_detail(user=request.user, request=request, access=access, pk=pk)
-        return {"d": detail, "p": detail.person}
+    def context_for(viewer):
+        detail = school_detail(viewer=viewer, pk=pk)
+        neet = [s for s in risk_scores_for(viewer=viewer, person_ids=[pk]) if s.definition.code == "risk-of-neet"]
+        return {"d": detail, "p": detail.person, "risk_of_neet": neet[0] if neet else None}
 
     return _person_page(request, pk, template="people/school.html", tab="school",
                         action=AuditEvent.Action.VIEW_ATTENDANCE, context_for=context_for)
@@ -167,26 +137,26 @@ def person_school(request, pk: int):
 
 @acl.require_capability(acl.CASE_VIEW)
 def person_addresses(request, pk: int):
-    def context_for(access):
-        person_obj = acl.visible_persons(request.user, request).get(pk=pk)
-        spells = selectors.person_address_history(user=request.user, request=request, access=access, person=person_obj)
+    def context_for(viewer):
+        person_obj = Person.objects.visible_to(viewer).get(pk=pk)
+        spells = selectors.person_address_history(viewer=viewer, person=person_obj)
         return {"p": person_obj, "timeline": selectors.address_timeline(spells)}
 
     return _person_page(request, pk, template="people/addresses.html", tab="addresses",
                         action=AuditEvent.Action.VIEW_ADDRESSES, context_for=context_for)
 
 
-def _family_page(request, pk: int, *, template: str, tab: str, action: str):
-    if not acl.visible_families(request.user, request).filter(pk=pk).exists():
-        return _break_glass_or_404(request, kind="family", pk=pk)
-    user_access = acl.access_for(request.user, request)
-    detail = selectors.family_detail(user=request.user, request=request, access=user_access, pk=pk)
-    context = {"d": detail, "f": detail.family, "today": date.today(), "tab": tab, "search_url": _search_url(request),
-               "sections_not_shown": _sections_not_shown(user_access)}
-    if tab == "family_addresses":
-        context["timeline"] = selectors.address_timeline(detail.addresses)
-    return _render_audited(request, template, context, action=action, subject_type="family", pk=pk,
-                           record_ids=[m.membership.person_id for m in detail.members])
+def _family_page(request, pk: int, *, template: str, tab: str, action):
+    def context_for(viewer):
+        detail = selectors.family_detail(viewer=viewer, pk=pk)
+        context = {"d": detail, "f": detail.family, "today": date.today(), "tab": tab,
+                   "search_url": _search_url(request), "sections_not_shown": _sections_not_shown(viewer)}
+        if tab == "family_addresses":
+            context["timeline"] = selectors.address_timeline(detail.addresses)
+        return context
+
+    return record_page(request, kind="family", pk=pk, template=template, action=action, context_for=context_for,
+                       record_ids=lambda context: [m.membership.person_id for m in context["d"].members])
 
 
 @acl.require_capability(acl.CASE_VIEW)

@@ -134,9 +134,9 @@ FILLS = {
     "people:family": lambda w: [{"pk": f.pk} for f in w["families"]],
     "people:family_addresses": lambda w: [{"pk": f.pk} for f in w["families"]],
     "people_api:family": lambda w: [{"pk": f.pk} for f in w["families"]],
-    "accounts:break_glass": lambda w: [{"kind": "person", "pk": p.pk} for p in w["persons"]]
+    "people:break_glass": lambda w: [{"kind": "person", "pk": p.pk} for p in w["persons"]]
     + [{"kind": "family", "pk": f.pk} for f in w["families"]],
-    "accounts:restriction": lambda w: [{"kind": "person", "pk": w["hidden_person"].pk},
+    "people:restriction": lambda w: [{"kind": "person", "pk": w["hidden_person"].pk},
                                        {"kind": "family", "pk": w["hidden_family"].pk}],
     "accounts:request_decide": lambda w: _pks(AccessGrant),
     "accounts:grant_revoke": lambda w: _pks(AccessGrant),

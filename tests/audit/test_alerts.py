@@ -123,7 +123,7 @@ def test_views_after_the_restriction_was_lifted_are_no_alert(users, restricted_p
 def test_the_custodians_restriction_work_is_no_alert(client_as, open_person, restricted_person):
     client = client_as("data-custodian")
     for person in (open_person, restricted_person):
-        url = reverse("accounts:restriction", args=["person", person.pk])
+        url = reverse("people:restriction", args=["person", person.pk])
         assert client.get(url).status_code == 200
         action = {"action": "unrestrict", "reason": "Reviewed"} if person.is_restricted else {
             "action": "restrict", "reason": "Member of staff"}

@@ -3,7 +3,9 @@
 from django.http import HttpResponse
 from django.urls import path
 
-from apps.accounts.access import CASE_VIEW, get_visible_or_404, require_capability, visible_persons
+from apps.accounts.access import CASE_VIEW, require_capability
+from apps.people.models import Person
+from apps.people.visibility import get_visible_or_404
 from apps.audit.models import AuditEvent
 from apps.audit.services import audit_record
 from thinkfamily.urls import urlpatterns as project_urlpatterns
@@ -12,7 +14,7 @@ from thinkfamily.urls import urlpatterns as project_urlpatterns
 @require_capability(CASE_VIEW)
 def person_name(request, person_id: int):
     """Shows personal data the way every data view must: read, record, then respond."""
-    person = get_visible_or_404(visible_persons(request.user, request), pk=person_id)
+    person = get_visible_or_404(Person.objects.visible_to(request.viewer), pk=person_id)
     audit_record(action=AuditEvent.Action.VIEW_PERSON, request=request, subject_type="person", subject_id=person.pk)
     return HttpResponse(person.full_name)
 
@@ -20,7 +22,7 @@ def person_name(request, person_id: int):
 @require_capability(CASE_VIEW)
 def person_name_unaudited(request, person_id: int):
     """A deliberately broken data view, for proving the generated test catches it."""
-    person = get_visible_or_404(visible_persons(request.user, request), pk=person_id)
+    person = get_visible_or_404(Person.objects.visible_to(request.viewer), pk=person_id)
     return HttpResponse(person.full_name)
 
 

@@ -154,7 +154,7 @@ def test_families_with_an_open_early_help_episode_show_its_lead_professional(imp
 
 
 def test_the_lead_professional_follows_the_readers_sections_and_restrictions(import_extract, run_match, users):
-    from apps.accounts.access import access_for
+    from apps.accounts.access import Viewer, access_for
     from apps.people.selectors import family_lead_professional
     from apps.people.models import Person, PersonUserObjectPermission
 
@@ -171,7 +171,7 @@ def test_the_lead_professional_follows_the_readers_sections_and_restrictions(imp
 
     def seen_by(user):
         family.refresh_from_db()
-        return family_lead_professional(family=family, user=user, access=access_for(user))
+        return family_lead_professional(viewer=Viewer.for_user(user), family=family)
 
     assert seen_by(key_worker) == "Dev Patel (Early Help)"
     Person.objects.filter(pk=child.pk).update(is_restricted=True)
@@ -186,7 +186,7 @@ def test_the_lead_professional_follows_the_readers_sections_and_restrictions(imp
 
     access = access_for(key_worker)
     blind = replace(access, sections=access.sections - {"service-involvement"})
-    assert family_lead_professional(family=family, user=key_worker, access=blind) == ""
+    assert family_lead_professional(viewer=Viewer(user=key_worker, access=blind), family=family) == ""
 
 
 def _view_restricted_person():

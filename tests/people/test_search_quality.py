@@ -7,7 +7,7 @@ from datetime import date
 import pytest
 from django.core.management import call_command
 
-from apps.accounts.access import access_for
+from apps.accounts.access import Viewer
 from apps.people import selectors
 from apps.people.evaluation import QUERY_KINDS, build_cases, evaluate
 from apps.people.query import parse_query
@@ -21,11 +21,11 @@ def test_search_finds_the_right_person_in_the_top_three(tmp_path, make_user, cap
     call_command("import_all", str(out))
     call_command("match")
     user = make_user("key-worker")
-    access = access_for(user)
+    viewer = Viewer.for_user(user)
     today = date(2025, 7, 31)  # the extract's as-of date: ages and partial dates as a user then would type them
 
     def search(text):
-        result = selectors.person_search(user=user, access=access, query=parse_query(text, today=today), today=today)
+        result = selectors.person_search(viewer=viewer, query=parse_query(text, today=today), today=today)
         return result.person_ids
 
     cases = build_cases(out / "ground_truth", per_kind=8)

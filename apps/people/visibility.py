@@ -1,0 +1,105 @@
+"""THE visibility rule for people and families, and the section filter beside it.
+
+Every page, search, export, API endpoint and queue that shows a person or a family reads them
+through this module, with the request's ``viewer`` (``apps.accounts.access.Viewer``, set once per
+request by ``ViewerMiddleware``):
+
+* ``Person.objects.visible_to(viewer)`` / ``Family.objects.visible_to(viewer)``: the records;
+* ``person_q(viewer, via=...)`` / ``family_q(viewer, via=...)``: the same rule as a ``Q`` for rows
+  reached through a join (a membership's family, a relationship's person, a source record's
+  person), which filters the joined row itself and keeps every query on its indexes;
+* ``sections_q(viewer, path=...)`` / ``visible_dataset_ids(viewer)``: facts only from the sections
+  the viewer's role sees;
+* ``get_visible_or_404``: anything the viewer may not see is a 404, never a 403.
+
+Restricted records (``is_restricted``) are visible only to case readers the custodian named on
+them (django-guardian direct object permissions) or who broke the glass, for its hours. Roles
+without ``case.view``/``case.search`` see no person or family at all. This is NetBox's
+``RestrictedQuerySet.restrict(user, action)``, for one action: read.
+"""
+
+from __future__ import annotations
+
+from django.db import models
+from django.db.models import Q
+from django.http import Http404
+from django.utils import timezone
+
+from apps.accounts.access import CASE_SEARCH, CASE_VIEW
+
+NOTHING = Q(pk__in=[])  # a Q that matches no row
+
+
+def _case_reader(viewer) -> bool:
+    return viewer.can(CASE_VIEW) or viewer.can(CASE_SEARCH)
+
+
+def _open_restricted(viewer, *, kind: str) -> tuple:
+    """Ids of restricted records of ``kind`` open to the viewer: named on them, or break-glass in force."""
+    from .models import BreakGlass, FamilyUserObjectPermission, PersonUserObjectPermission
+
+    permission = PersonUserObjectPermission if kind == "person" else FamilyUserObjectPermission
+    named = permission.objects.filter(user=viewer.user).values("content_object_id")
+    broken = BreakGlass.objects.filter(user=viewer.user, expires_at__gt=timezone.now(), **{f"{kind}__isnull": False})
+    return named, broken.values(kind)
+
+
+def restriction_q(viewer, *, kind: str, via: str = "") -> Q:
+    """The restriction half of the rule alone: not restricted, or open to the viewer (named, or break-glass).
+
+    For pages that show a record's identity fields to roles that are not case readers (the
+    clerical review queue); case pages use ``person_q`` / ``family_q``, which also need the role.
+    """
+    named, broken = _open_restricted(viewer, kind=kind)
+    key = f"{via}id" if via else "pk"
+    return Q(**{f"{via}is_restricted": False}) | Q(**{f"{key}__in": named}) | Q(**{f"{key}__in": broken})
+
+
+def _record_q(viewer, *, kind: str, via: str) -> Q:
+    if not _case_reader(viewer):
+        return NOTHING
+    return restriction_q(viewer, kind=kind, via=via)
+
+
+def person_q(viewer, *, via: str = "") -> Q:
+    """The rule for people as a ``Q``; ``via`` reaches a person from another model (``"person__"``)."""
+    return _record_q(viewer, kind="person", via=via)
+
+
+def family_q(viewer, *, via: str = "") -> Q:
+    """The rule for families as a ``Q``; ``via`` reaches a family from another model (``"family__"``)."""
+    return _record_q(viewer, kind="family", via=via)
+
+
+class PersonQuerySet(models.QuerySet):
+    def visible_to(self, viewer):
+        """The people ``viewer`` may see."""
+        return self.filter(person_q(viewer))
+
+
+class FamilyQuerySet(models.QuerySet):
+    def visible_to(self, viewer):
+        """The families ``viewer`` may see."""
+        return self.filter(family_q(viewer))
+
+
+def get_visible_or_404(queryset, **lookup):
+    try:
+        return queryset.get(**lookup)
+    except queryset.model.DoesNotExist as exc:
+        raise Http404("Page not found") from exc
+
+
+# --- sections -----------------------------------------------------------------------------------
+
+
+def sections_q(viewer, *, path: str) -> Q:
+    """``Q`` limiting a fact queryset to the sections the viewer's role sees; ``path`` leads to a section code."""
+    return Q(**{f"{path}__in": sorted(viewer.sections)})
+
+
+def visible_dataset_ids(viewer) -> set[int]:
+    """Datasets whose facts (records, aliases, addresses, enrolments) the viewer's role sees."""
+    from apps.sources.models import Dataset
+
+    return set(Dataset.objects.filter(sections_q(viewer, path="section__code")).values_list("pk", flat=True))
