@@ -3,6 +3,6 @@ in each worker, so the difference to the normal run is the audit's cost. Never u
 
 
 def post_worker_init(worker):
-    import apps.people.views as views
+    import apps.caseview.views as views
 
     views.audit_record = lambda **kwargs: None

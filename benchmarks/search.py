@@ -46,7 +46,7 @@ from django.test.utils import CaptureQueriesContext  # noqa: E402
 
 from apps.accounts.models import Role  # noqa: E402
 from apps.accounts.services import demo_user_create  # noqa: E402
-from apps.people.evaluation import build_cases, evaluate  # noqa: E402
+from apps.caseview.evaluation import build_cases, evaluate  # noqa: E402
 from apps.people.models import FamilyMembership, Person  # noqa: E402
 from apps.schools.models import AttendanceMonth  # noqa: E402
 
@@ -169,8 +169,8 @@ def main():
     print(f"{len(cases)} search cases, {len(person_ids)} people, {len(family_ids)} families")
 
     from apps.accounts.access import access_for
-    from apps.people import selectors
-    from apps.people.query import parse_query
+    from apps.caseview import selectors
+    from apps.caseview.query import parse_query
     from django.contrib.auth import get_user_model
 
     user = get_user_model().objects.get(username=USERNAME)

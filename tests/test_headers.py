@@ -118,13 +118,13 @@ def test_search_results_fragments_and_the_api_are_no_store(objects, client_as):
     client = client_as("key-worker")
     query = {"q": "Jack Smith", "purpose": "Safeguarding enquiry"}
     responses = {
-        "search results": client.get(reverse("people:search"), query),
-        "search results fragment (htmx)": client.get(reverse("people:search"), query, HTTP_HX_REQUEST="true"),
-        "api search": client.get(reverse("people_api:search"), query),
-        "api person": client.get(reverse("people_api:person", kwargs={"pk": objects["person"].pk})),
-        "api family": client.get(reverse("people_api:family", kwargs={"pk": objects["family"].pk})),
-        "api refused": client.get(reverse("people_api:search")),
-        "unseen person (404)": client.get(reverse("people:person", kwargs={"pk": objects["restricted_person"].pk})),
+        "search results": client.get(reverse("caseview:search"), query),
+        "search results fragment (htmx)": client.get(reverse("caseview:search"), query, HTTP_HX_REQUEST="true"),
+        "api search": client.get(reverse("caseview_api:search"), query),
+        "api person": client.get(reverse("caseview_api:person", kwargs={"pk": objects["person"].pk})),
+        "api family": client.get(reverse("caseview_api:family", kwargs={"pk": objects["family"].pk})),
+        "api refused": client.get(reverse("caseview_api:search")),
+        "unseen person (404)": client.get(reverse("caseview:person", kwargs={"pk": objects["restricted_person"].pk})),
         "role switch (POST)": client.post(reverse("accounts:switch_role"), {"role": "key-worker"}),
     }
     assert b"SMITH, Jack" in responses["search results"].content and b'"Smith"' in responses["api search"].content
@@ -136,7 +136,7 @@ def test_public_pages_carry_the_same_headers(db):
     client = Client()
     problems = header_problems("sign-in page", client.get(reverse("accounts:login")))
     problems += header_problems("healthz", client.get(reverse("healthz")))
-    problems += header_problems("anonymous redirect", client.get(reverse("people:search")))
+    problems += header_problems("anonymous redirect", client.get(reverse("caseview:search")))
     assert not problems, "\n".join(problems)
 
 
@@ -155,14 +155,14 @@ def test_every_admin_page_is_no_store_with_a_nonce_policy(admin_client, superuse
 
 def test_each_response_gets_a_fresh_nonce(client_as):
     client = client_as("key-worker")
-    nonces = {re.search(r"'nonce-([^']+)'", client.get(reverse("people:search"))["Content-Security-Policy"]).group(1)
+    nonces = {re.search(r"'nonce-([^']+)'", client.get(reverse("caseview:search"))["Content-Security-Policy"]).group(1)
               for _ in range(3)}
     assert len(nonces) == 3
 
 
 def test_the_check_finds_an_inline_script_without_the_nonce(client_as):
     """The checker itself: a page with a script the policy would refuse is reported."""
-    response = client_as("key-worker").get(reverse("people:search"))
+    response = client_as("key-worker").get(reverse("caseview:search"))
     response.content = response.content.replace(b"</body>", b"<script>alert(1)</script><p style='x'></p></body>")
     problems = header_problems("tampered", response)
     assert any("without the response's nonce" in p for p in problems)

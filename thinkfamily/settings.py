@@ -79,6 +79,7 @@ INSTALLED_APPS = [
     "apps.sources",
     "apps.people",
     "apps.schools",
+    "apps.caseview",
     "apps.indicators",
     "apps.matching",
 ]

@@ -38,7 +38,7 @@ def home(request):
     """Send each user to the first page their role in use has."""
     user_access = access_for(request.user, request)
     for capability, url_name in (
-        (access.CASE_SEARCH, "people:search"),
+        (access.CASE_SEARCH, "caseview:search"),
         (access.ACCESS_MANAGE, "accounts:custodian"),
         (access.AUDIT_REVIEW, "audit:events"),
         (access.INSIGHTS_VIEW, "indicators:insights"),

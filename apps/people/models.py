@@ -159,7 +159,7 @@ class Family(models.Model):
     lead_professional = models.CharField(
         max_length=200, blank=True,
         help_text="Projected: the lead professional of the most recent open early-help episode of an unrestricted "
-        "member. Pages must show apps.people.selectors.family_lead_professional (the reader's sections and "
+        "member. Pages must show apps.caseview.selectors.family_lead_professional (the reader's sections and "
         "restrictions), not this field.",
     )
     lead_professionals = models.JSONField(

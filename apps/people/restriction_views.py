@@ -95,7 +95,7 @@ def restriction(request, kind: str, pk: int):
 
 
 # --- break-glass (case roles) ------------------------------------------------------------
-_RECORD_URL = {"person": "people:person", "family": "people:family"}
+_RECORD_URL = {"person": "caseview:person", "family": "caseview:family"}
 
 
 @require_capability(CASE_BREAK_GLASS)

@@ -48,7 +48,7 @@ from tests.normalise import normalise
 
 AS_OF = factories.FAMILY_AS_OF
 BACKEND = "django.contrib.auth.backends.ModelBackend"
-SEARCH_URLS = ("people:search", "people_api:search")
+SEARCH_URLS = ("caseview:search", "caseview_api:search")
 SEARCH_TERMS = (
     "Quentin Smith", "Farthingale", "Oddsworth", "Jack Smith", "Smith", "Kerry Smith 1988", "BS7 9QQ", "9 Quarry Lane",
     "ASC-R0001", "R123456789012", "F009099", "Nora Pimblett", "Harptree", "14/02/2013",
@@ -127,13 +127,13 @@ OWN_SECRETS = {"accounts:otp_setup"}
 # URL name -> every way to fill its arguments from the world. A routed pattern with arguments that is
 # not here fails the test: a new page is covered, or the test says what it needs.
 FILLS = {
-    "people:person": lambda w: [{"pk": p.pk} for p in w["persons"]],
-    "people:person_school": lambda w: [{"pk": p.pk} for p in w["persons"]],
-    "people:person_addresses": lambda w: [{"pk": p.pk} for p in w["persons"]],
-    "people_api:person": lambda w: [{"pk": p.pk} for p in w["persons"]],
-    "people:family": lambda w: [{"pk": f.pk} for f in w["families"]],
-    "people:family_addresses": lambda w: [{"pk": f.pk} for f in w["families"]],
-    "people_api:family": lambda w: [{"pk": f.pk} for f in w["families"]],
+    "caseview:person": lambda w: [{"pk": p.pk} for p in w["persons"]],
+    "caseview:person_school": lambda w: [{"pk": p.pk} for p in w["persons"]],
+    "caseview:person_addresses": lambda w: [{"pk": p.pk} for p in w["persons"]],
+    "caseview_api:person": lambda w: [{"pk": p.pk} for p in w["persons"]],
+    "caseview:family": lambda w: [{"pk": f.pk} for f in w["families"]],
+    "caseview:family_addresses": lambda w: [{"pk": f.pk} for f in w["families"]],
+    "caseview_api:family": lambda w: [{"pk": f.pk} for f in w["families"]],
     "people:break_glass": lambda w: [{"kind": "person", "pk": p.pk} for p in w["persons"]]
     + [{"kind": "family", "pk": f.pk} for f in w["families"]],
     "people:restriction": lambda w: [{"kind": "person", "pk": w["hidden_person"].pk},

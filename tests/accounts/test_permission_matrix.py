@@ -40,7 +40,7 @@ from tests.conftest import ROLE_SLUGS
 PUBLIC = {"accounts:login", "accounts:logout", "healthz"}
 ADMIN_NAMESPACE = "admin"
 # Pages that show nothing but one section: a 404 for roles that do not see it.
-SECTION_PAGES = {"people:person_school": "school"}
+SECTION_PAGES = {"caseview:person_school": "school"}
 
 HEALTH_NOTES = "Attends the Southmead memory clinic fortnightly"
 
@@ -96,13 +96,13 @@ URL_KWARGS = {
     "accounts:grant_revoke": lambda o: {"pk": o["active_grant"].pk},
     "accounts:role_otp": lambda o: {"slug": "key-worker"},
     "people:restriction": lambda o: {"kind": "person", "pk": o["person"].pk},
-    "people:person": lambda o: {"pk": o["person"].pk},
-    "people:person_school": lambda o: {"pk": o["person"].pk},
-    "people:person_addresses": lambda o: {"pk": o["person"].pk},
-    "people:family": lambda o: {"pk": o["family"].pk},
-    "people:family_addresses": lambda o: {"pk": o["family"].pk},
-    "people_api:person": lambda o: {"pk": o["person"].pk},
-    "people_api:family": lambda o: {"pk": o["family"].pk},
+    "caseview:person": lambda o: {"pk": o["person"].pk},
+    "caseview:person_school": lambda o: {"pk": o["person"].pk},
+    "caseview:person_addresses": lambda o: {"pk": o["person"].pk},
+    "caseview:family": lambda o: {"pk": o["family"].pk},
+    "caseview:family_addresses": lambda o: {"pk": o["family"].pk},
+    "caseview_api:person": lambda o: {"pk": o["person"].pk},
+    "caseview_api:family": lambda o: {"pk": o["family"].pk},
     "sources:batch": lambda o: {"pk": _batch(o).pk},
     "sources:batch_progress": lambda o: {"pk": _batch(o).pk},
     "sources:batch_make_current": lambda o: {"pk": _batch(o).pk},
@@ -223,7 +223,7 @@ def test_no_role_sees_a_restricted_record_without_being_named_or_breaking_glass(
     for role_slug in (*ROLE_SLUGS, None):
         client = Client()
         client.force_login(users[role_slug], backend="django.contrib.auth.backends.ModelBackend")
-        for name in ("people:person", "people_api:person"):
+        for name in ("caseview:person", "caseview_api:person"):
             response = client.get(reverse(name, kwargs={"pk": restricted.pk}))
             assert response.status_code in (302, 404), (role_slug, name, response.status_code)
             assert b"Wraxall" not in response.content
@@ -238,7 +238,7 @@ def test_a_hidden_section_leaves_no_trace_in_any_response(objects, users):
     assert not access_for(users["police-safeguarding"]).sees("health")
     assert access_for(users["key-worker"]).sees("health")
 
-    person_page = reverse("people:person", kwargs={"pk": objects["person"].pk})
+    person_page = reverse("caseview:person", kwargs={"pk": objects["person"].pk})
     key_worker = Client()
     key_worker.force_login(users["key-worker"], backend="django.contrib.auth.backends.ModelBackend")
     page = key_worker.get(person_page).content.decode()
@@ -253,17 +253,17 @@ def test_a_hidden_section_leaves_no_trace_in_any_response(objects, users):
         for secret in (HEALTH_NOTES, indicator.name):
             if secret in body:
                 leaks.append(f"{name} {url}: shows {secret!r}")
-    search = police.get(reverse("people:search"), {"q": "Harptree", "purpose": "Safeguarding enquiry"})
+    search = police.get(reverse("caseview:search"), {"q": "Harptree", "purpose": "Safeguarding enquiry"})
     if indicator.name in search.content.decode() or HEALTH_NOTES in search.content.decode():
-        leaks.append("people:search results show the health indicator")
+        leaks.append("caseview:search results show the health indicator")
     assert not leaks, "\n".join(leaks)
 
 
 def test_an_expired_grant_denies_what_it_allowed(objects, users):
     client = Client()
     client.force_login(users["key-worker"], backend="django.contrib.auth.backends.ModelBackend")
-    person_page = reverse("people:person", kwargs={"pk": objects["person"].pk})
+    person_page = reverse("caseview:person", kwargs={"pk": objects["person"].pk})
     assert client.get(person_page).status_code == 200
     AccessGrant.objects.filter(user=users["key-worker"]).update(expires_at=timezone.now() - timedelta(seconds=1))
     assert client.get(person_page).status_code == 404
-    assert client.get(reverse("people:search")).status_code == 404
+    assert client.get(reverse("caseview:search")).status_code == 404

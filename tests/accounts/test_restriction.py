@@ -107,13 +107,13 @@ def test_break_glass_opens_the_record_for_a_while_and_is_audited(client_as, user
     url = reverse("people:break_glass", args=["family", restricted_family.pk])
     response = client.post(url, {"reason": "Referral CR-2026-0042 names this family"})
     assert response.status_code == 302
-    assert response["Location"] == reverse("people:family", kwargs={"pk": restricted_family.pk})
+    assert response["Location"] == reverse("caseview:family", kwargs={"pk": restricted_family.pk})
     assert Family.objects.visible_to(Viewer.for_user(users["key-worker"])).filter(pk=restricted_family.pk).exists()
     event = AuditEvent.objects.get(action="break_glass")
     assert (event.subject_type, event.subject_id, event.username) == ("family", str(restricted_family.pk), "key_worker")
     assert event.details["reason"] == "Referral CR-2026-0042 names this family"
     # once open, the page sends the user straight to the record
-    assert client.get(url)["Location"] == reverse("people:family", kwargs={"pk": restricted_family.pk})
+    assert client.get(url)["Location"] == reverse("caseview:family", kwargs={"pk": restricted_family.pk})
     # and it closes again when the break-glass lapses
     BreakGlass.objects.update(expires_at=timezone.now() - timedelta(seconds=1))
     assert not Family.objects.visible_to(Viewer.for_user(users["key-worker"])).filter(pk=restricted_family.pk).exists()
@@ -138,7 +138,7 @@ def test_no_existence_oracle_for_missing_or_restricted_records(client_as, users,
     # a reason for an id with nothing restricted behind it is recorded as an attempt, opens nothing, and
     # is answered like a real break-glass: on to the record's page (here, a 404)
     response = client.post(missing_url, {"reason": "Referral CR-2026-0042 names this person"})
-    assert response.status_code == 302 and response["Location"] == reverse("people:person", args=[987654])
+    assert response.status_code == 302 and response["Location"] == reverse("caseview:person", args=[987654])
     attempt = AuditEvent.objects.get(action="break_glass")
     assert (attempt.subject_id, attempt.details["opened"]) == ("987654", False)
     assert not BreakGlass.objects.exists()
@@ -150,11 +150,11 @@ def test_no_existence_oracle_for_missing_or_restricted_records(client_as, users,
 
 def test_an_unrestricted_record_sends_the_user_to_it(client_as, person):
     response = client_as("social-worker").get(reverse("people:break_glass", args=["person", person.pk]))
-    assert response["Location"] == reverse("people:person", kwargs={"pk": person.pk})
+    assert response["Location"] == reverse("caseview:person", kwargs={"pk": person.pk})
 
 
 def test_a_named_user_goes_straight_to_the_record(client_as, users, restricted_person):
     record_name_user(record=restricted_person, user=users["social-worker"], custodian=users["data-custodian"])
     response = client_as("social-worker").get(reverse("people:break_glass", args=["person", restricted_person.pk]))
-    assert response["Location"] == reverse("people:person", kwargs={"pk": restricted_person.pk})
+    assert response["Location"] == reverse("caseview:person", kwargs={"pk": restricted_person.pk})
     assert not BreakGlass.objects.exists()

@@ -95,7 +95,7 @@ def test_reading_a_restricted_family_is_an_alert_at_once(users):
 
 def test_a_named_user_opening_the_restricted_page_raises_the_alert_in_that_request(client_as, users, restricted_person):
     record_name_user(record=restricted_person, user=users["key-worker"], custodian=users["data-custodian"])
-    response = client_as("key-worker").get(reverse("people:person", args=[restricted_person.pk]))
+    response = client_as("key-worker").get(reverse("caseview:person", args=[restricted_person.pk]))
     assert response.status_code == 200
     view = AuditEvent.objects.get(action=AuditEvent.Action.VIEW_PERSON)
     assert list(Alert.objects.values_list("kind", "event_id")) == [(Alert.Kind.RESTRICTED, view.pk)]

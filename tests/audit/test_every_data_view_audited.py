@@ -24,8 +24,8 @@ DATA_CAPABILITIES = {CASE_VIEW, CASE_SEARCH}
 
 # Query strings for pages that only read data when asked (searches).
 QUERY_FOR = {
-    "people:search": lambda objs: {"q": objs["person"].surname, "purpose": PURPOSES[0]},
-    "people_api:search": lambda objs: {"q": objs["person"].surname, "purpose": PURPOSES[0]},
+    "caseview:search": lambda objs: {"q": objs["person"].surname, "purpose": PURPOSES[0]},
+    "caseview_api:search": lambda objs: {"q": objs["person"].surname, "purpose": PURPOSES[0]},
 }
 # Actions that cannot be inferred from the URL (see ``expected_action``).
 ACTION_FOR: dict[str, str] = {}
@@ -33,7 +33,7 @@ ACTION_FOR: dict[str, str] = {}
 
 @dataclass(frozen=True)
 class DataPage:
-    name: str  # namespaced URL name, e.g. people:person
+    name: str  # namespaced URL name, e.g. caseview:person
     route: str  # full route, e.g. people/person/<int:pk>/
     kwargs: tuple[str, ...]
 
@@ -151,7 +151,7 @@ def test_the_data_pages_are_found():
     """The pages and API endpoints that show personal data: if the walk finds none, it is broken."""
     names = {str(page) for page in PAGES}
     assert len(PAGES) >= 9, names
-    assert any("people:person" in name for name in names) and any("people_api:search" in name for name in names), names
+    assert any("caseview:person" in name for name in names) and any("caseview_api:search" in name for name in names), names
 
 
 @pytest.mark.django_db
@@ -192,4 +192,4 @@ def test_the_walker_fails_loudly_on_a_url_it_cannot_fill(client_as, users, objec
 
 def test_the_walker_sees_the_project_data_pages_it_should():
     names = {p.name for p in PAGES}
-    assert not names or "people:person" in names, names
+    assert not names or "caseview:person" in names, names

@@ -52,9 +52,9 @@ def test_the_same_view_shows_the_data_when_the_audit_write_works(key_worker_clie
 
 def test_the_person_page_answers_with_an_error_and_no_data(key_worker_client, person, broken_audit):
     try:
-        url = reverse("people:person", args=[person.pk])
+        url = reverse("caseview:person", args=[person.pk])
     except NoReverseMatch:
-        pytest.fail("The person page (people:person) is gone: point this test at the page that shows a person.")
+        pytest.fail("The person page (caseview:person) is gone: point this test at the page that shows a person.")
     response = key_worker_client.get(url)
     assert response.status_code == 500
     assert b"Quennell" not in response.content

@@ -19,7 +19,7 @@ def test_analyst_sees_aggregates_with_small_counts_suppressed_and_no_names(clien
 def test_analyst_lands_on_insights_and_case_pages_stay_closed(client_as):
     client = client_as("analyst")
     assert client.get(reverse("home")).url == reverse("indicators:insights")
-    assert client.get(reverse("people:search")).status_code == 404
+    assert client.get(reverse("caseview:search")).status_code == 404
 
 
 @pytest.mark.parametrize("role", ["key-worker", "data-custodian", "audit-reviewer", None])

@@ -142,10 +142,10 @@ def test_families_with_an_open_early_help_episode_show_its_lead_professional(imp
     assert families["BS7 2YY"].lead_professional == ""
 
     client = client_as("key-worker")
-    page = client.get(reverse("people:family", args=[families["BS5 0AA"].pk])).content.decode()
+    page = client.get(reverse("caseview:family", args=[families["BS5 0AA"].pk])).content.decode()
     assert "Dev Patel (Early Help)" in page
     for postcode in ("BS6 1ZZ", "BS7 2YY"):
-        page = client.get(reverse("people:family", args=[families[postcode].pk])).content.decode()
+        page = client.get(reverse("caseview:family", args=[families[postcode].pk])).content.decode()
         assert "None assigned" in page and "Jo Hart" not in page
 
     # the same again (a second projection) gives the same answer
@@ -155,7 +155,7 @@ def test_families_with_an_open_early_help_episode_show_its_lead_professional(imp
 
 def test_the_lead_professional_follows_the_readers_sections_and_restrictions(import_extract, run_match, users):
     from apps.accounts.access import Viewer, access_for
-    from apps.people.selectors import family_lead_professional
+    from apps.caseview.selectors import family_lead_professional
     from apps.people.models import Person, PersonUserObjectPermission
 
     okafor = _household("OKAFOR", "BS5 0AA", "9 CHURCH ROAD")

@@ -8,7 +8,7 @@ from apps.accounts import access
 register = template.Library()
 
 NAV = (
-    (access.CASE_SEARCH, "people:search", "Search"),
+    (access.CASE_SEARCH, "caseview:search", "Search"),
     (access.ACCESS_MANAGE, "accounts:custodian", "Access"),
     (access.IMPORTS_MANAGE, "sources:batches", "Imports"),
     (access.MATCHING_REVIEW, "matching:review_queue", "Clerical review"),

@@ -18,6 +18,6 @@ class Migration(migrations.Migration):
         migrations.AlterField(
             model_name='family',
             name='lead_professional',
-            field=models.CharField(blank=True, help_text="Projected: the lead professional of the most recent open early-help episode of an unrestricted member. Pages must show apps.people.selectors.family_lead_professional (the reader's sections and restrictions), not this field.", max_length=200),
+            field=models.CharField(blank=True, help_text="Projected: the lead professional of the most recent open early-help episode of an unrestricted member. Pages must show apps.caseview.selectors.family_lead_professional (the reader's sections and restrictions), not this field.", max_length=200),
         ),
     ]

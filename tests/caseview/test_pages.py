@@ -21,10 +21,10 @@ def fam(db):
 
 def test_search_by_misspelt_name_finds_the_person_and_records_the_search(client_as, fam):
     client = client_as("key-worker")
-    response = client.get(reverse("people:search"), {"q": "Jak Smyth", **REASON})
+    response = client.get(reverse("caseview:search"), {"q": "Jak Smyth", **REASON})
     body = response.content.decode()
     assert response.status_code == 200
-    assert reverse("people:person", args=[fam["child"].pk]) in body
+    assert reverse("caseview:person", args=[fam["child"].pk]) in body
     assert "F000123" in body
     event = AuditEvent.objects.get(action="search")
     assert event.details["terms"] == "Jak Smyth"
@@ -34,23 +34,23 @@ def test_search_by_misspelt_name_finds_the_person_and_records_the_search(client_
 
 
 def test_search_needs_a_purpose_and_then_shows_nothing(client_as, fam):
-    response = client_as("key-worker").get(reverse("people:search"), {"q": "Smith"})
+    response = client_as("key-worker").get(reverse("caseview:search"), {"q": "Smith"})
     body = response.content.decode()
     assert "Choose the reason for this search" in body
-    assert reverse("people:person", args=[fam["child"].pk]) not in body
+    assert reverse("caseview:person", args=[fam["child"].pk]) not in body
     assert not AuditEvent.objects.filter(action="search").exists()
 
 
 def test_first_response_must_give_the_call_reference(client_as, fam):
     client = client_as("first-response")
-    assert "Enter the call or referral reference" in client.get(reverse("people:search"), {"q": "Smith"}).content.decode()
-    response = client.get(reverse("people:search"), {"q": "Smith", "reference": "CR-2026-00123"})
-    assert reverse("people:person", args=[fam["mum"].pk]) in response.content.decode()
+    assert "Enter the call or referral reference" in client.get(reverse("caseview:search"), {"q": "Smith"}).content.decode()
+    response = client.get(reverse("caseview:search"), {"q": "Smith", "reference": "CR-2026-00123"})
+    assert reverse("caseview:person", args=[fam["mum"].pk]) in response.content.decode()
     assert AuditEvent.objects.get(action="search").purpose.endswith("CR-2026-00123")
 
 
 def test_no_results_says_what_was_searched(client_as, fam):
-    body = client_as("key-worker").get(reverse("people:search"), {"q": "Zebedee 01/01/1950", **REASON}).content.decode()
+    body = client_as("key-worker").get(reverse("caseview:search"), {"q": "Zebedee 01/01/1950", **REASON}).content.decode()
     assert "No results" in body
     assert "Zebedee" in body and "1 January 1950" in body
     assert AuditEvent.objects.get(action="search").result_count == 0
@@ -58,13 +58,13 @@ def test_no_results_says_what_was_searched(client_as, fam):
 
 @pytest.mark.parametrize("query", ["Smith 12/03/2011", "Jack Smith", "Smith Jack", "A123456789012", "F000123", "BS5 6AB", "12 High Street"])
 def test_search_understands_what_is_typed(client_as, fam, query):
-    body = client_as("key-worker").get(reverse("people:search"), {"q": query, **REASON}).content.decode()
-    assert reverse("people:person", args=[fam["child"].pk]) in body
+    body = client_as("key-worker").get(reverse("caseview:search"), {"q": query, **REASON}).content.decode()
+    assert reverse("caseview:person", args=[fam["child"].pk]) in body
 
 
 def test_person_page_shows_identity_indicators_risk_and_provenance(client_as, fam):
     child = fam["child"]
-    response = client_as("key-worker").get(reverse("people:person", args=[child.pk]))
+    response = client_as("key-worker").get(reverse("caseview:person", args=[child.pk]))
     body = response.content.decode()
     assert "Jack" in body and "12 March 2011" in body
     assert "Child Persistently Absent" in body
@@ -78,14 +78,14 @@ def test_person_page_shows_identity_indicators_risk_and_provenance(client_as, fa
 def test_hidden_sections_are_not_rendered(client_as, fam):
     """Police safeguarding may not see health or financial data: not rendered, not hinted at."""
     mum = fam["mum"]
-    police = client_as("police-safeguarding").get(reverse("people:person", args=[mum.pk])).content.decode()
+    police = client_as("police-safeguarding").get(reverse("caseview:person", args=[mum.pk])).content.decode()
     assert "Victim of DVA" in police
     assert "Mental Health Concern" not in police and "low mood" not in police
     assert "Out of Work Benefits" not in police and "HEALTH" not in police and "INCOME" not in police
 
 
 def test_school_page_shows_the_monthly_table_with_totals_and_the_90_percent_line(client_as, fam):
-    body = client_as("key-worker").get(reverse("people:person_school", args=[fam["child"].pk])).content.decode()
+    body = client_as("key-worker").get(reverse("caseview:person_school", args=[fam["child"].pk])).content.decode()
     assert "Notton House Academy" in body and "A123456789012" in body
     assert "Education, health and care plan" in body and "SEMH" in body
     assert "February 2025" in body and "50.0%" in body
@@ -95,7 +95,7 @@ def test_school_page_shows_the_monthly_table_with_totals_and_the_90_percent_line
 
 
 def test_family_page_shows_members_badges_problems_and_addresses(client_as, fam):
-    body = client_as("key-worker").get(reverse("people:family", args=[fam["family"].pk])).content.decode()
+    body = client_as("key-worker").get(reverse("caseview:family", args=[fam["family"].pk])).content.decode()
     assert "Claire Mackey" in body
     for name in ("Kerry", "Jack", "Lily"):
         assert name in body
@@ -106,7 +106,7 @@ def test_family_page_shows_members_badges_problems_and_addresses(client_as, fam)
 
 
 def test_address_history_marks_overlapping_spells(client_as, fam):
-    body = client_as("key-worker").get(reverse("people:person_addresses", args=[fam["mum"].pk])).content.decode()
+    body = client_as("key-worker").get(reverse("caseview:person_addresses", args=[fam["mum"].pk])).content.decode()
     assert "Brighton Crescent" in body and "High Street" in body
     assert "Overlaps" in body
     assert AuditEvent.objects.get(action="view_addresses").subject_type == "person"
@@ -117,9 +117,9 @@ def test_restricted_person_is_absent_from_search_and_404_for_others(client_as, f
     child.is_restricted = True
     child.save()
     police = client_as("police-safeguarding")
-    body = police.get(reverse("people:search"), {"q": "Jack Smith", **REASON}).content.decode()
-    assert reverse("people:person", args=[child.pk]) not in body
-    assert police.get(reverse("people:person", args=[child.pk])).status_code == 404
+    body = police.get(reverse("caseview:search"), {"q": "Jack Smith", **REASON}).content.decode()
+    assert reverse("caseview:person", args=[child.pk]) not in body
+    assert police.get(reverse("caseview:person", args=[child.pk])).status_code == 404
 
 
 def test_key_worker_gets_the_same_404_for_a_restricted_person_as_for_no_one(client_as, fam):
@@ -128,8 +128,8 @@ def test_key_worker_gets_the_same_404_for_a_restricted_person_as_for_no_one(clie
     child.is_restricted = True
     child.save()
     client = client_as("key-worker")
-    restricted = client.get(reverse("people:person", args=[child.pk]))
-    missing = client.get(reverse("people:person", args=[987654]))
+    restricted = client.get(reverse("caseview:person", args=[child.pk]))
+    missing = client.get(reverse("caseview:person", args=[987654]))
     assert restricted.status_code == missing.status_code == 404
     assert normalise(restricted.content, ids={str(child.pk): "ID"}) == normalise(missing.content, ids={"987654": "ID"})
     assert reverse("people:break_glass", kwargs={"kind": "person", "pk": child.pk}) in restricted.content.decode()
@@ -138,20 +138,20 @@ def test_key_worker_gets_the_same_404_for_a_restricted_person_as_for_no_one(clie
 @pytest.mark.parametrize("role", ["analyst", "data-custodian", "audit-reviewer", None])
 def test_roles_without_case_access_get_404(client_as, fam, role):
     client = client_as(role)
-    assert client.get(reverse("people:person", args=[fam["child"].pk])).status_code == 404
-    assert client.get(reverse("people:search")).status_code == 404
+    assert client.get(reverse("caseview:person", args=[fam["child"].pk])).status_code == 404
+    assert client.get(reverse("caseview:search")).status_code == 404
     assert not AuditEvent.objects.filter(action__startswith="view").exists()
 
 
 def test_pages_issue_a_fixed_number_of_queries(client_as, fam, django_assert_max_num_queries):
     client = client_as("key-worker")
-    client.get(reverse("people:person", args=[fam["child"].pk]))  # warm caches (session, content types)
+    client.get(reverse("caseview:person", args=[fam["child"].pk]))  # warm caches (session, content types)
     with django_assert_max_num_queries(50):  # ~10 of them compute the criteria from what the reader may see
-        client.get(reverse("people:family", args=[fam["family"].pk]))
+        client.get(reverse("caseview:family", args=[fam["family"].pk]))
 
 
 def test_family_eligibility_only_for_readers_of_every_section(client_as, fam):
-    url = reverse("people:family", args=[fam["family"].pk])
+    url = reverse("caseview:family", args=[fam["family"].pk])
     key_worker = client_as("key-worker").get(url).content.decode()
     assert "Eligible" in key_worker
     assert "Family indicators" in key_worker and "Mental Health Concern" in key_worker
@@ -168,10 +168,10 @@ HTMX = {"HTTP_HX_REQUEST": "true"}
 
 def test_htmx_search_answers_the_form_and_results_and_varies_by_hx_request(client_as, fam):
     client = client_as("key-worker")
-    fragment = client.get(reverse("people:search"), {"q": "Jack Smith", **REASON}, **HTMX)
+    fragment = client.get(reverse("caseview:search"), {"q": "Jack Smith", **REASON}, **HTMX)
     body = fragment.content.decode()
     assert "<html" not in body and 'id="search"' in body and "SMITH, Jack" in body
-    full = client.get(reverse("people:search"), {"q": "Jack Smith", **REASON})
+    full = client.get(reverse("caseview:search"), {"q": "Jack Smith", **REASON})
     assert "<html" in full.content.decode() and "SMITH, Jack" in full.content.decode()
     for response in (fragment, full):
         assert {"HX-Request", "HX-History-Restore-Request"} <= {h.strip() for h in response["Vary"].split(",")}
@@ -179,14 +179,14 @@ def test_htmx_search_answers_the_form_and_results_and_varies_by_hx_request(clien
 
 def test_a_history_restore_request_gets_the_whole_page(client_as, fam):
     response = client_as("key-worker").get(
-        reverse("people:search"), {"q": "Jack Smith", **REASON}, **HTMX, HTTP_HX_HISTORY_RESTORE_REQUEST="true"
+        reverse("caseview:search"), {"q": "Jack Smith", **REASON}, **HTMX, HTTP_HX_HISTORY_RESTORE_REQUEST="true"
     )
     body = response.content.decode()
     assert body.lstrip().startswith("<!DOCTYPE html>") and "<header" in body and "SMITH, Jack" in body
 
 
 def test_pages_turn_off_the_htmx_history_cache(client_as, fam):
-    body = client_as("key-worker").get(reverse("people:person", args=[fam["child"].pk])).content.decode()
+    body = client_as("key-worker").get(reverse("caseview:person", args=[fam["child"].pk])).content.decode()
     assert '"historyCacheSize": 0' in body and 'hx-history="false"' in body
 
 
@@ -200,7 +200,7 @@ def test_pages_turn_off_the_htmx_history_cache(client_as, fam):
 def test_search_errors_are_shown_with_and_without_htmx(client_as, fam, role, params, field, message):
     client = client_as(role)
     for headers in ({}, HTMX):
-        body = client.get(reverse("people:search"), params, **headers).content.decode()
+        body = client.get(reverse("caseview:search"), params, **headers).content.decode()
         assert "govuk-error-summary" in body and f'href="#{field}"' in body and message in body
         assert f'id="{field}-error"' in body
         assert "found</h2>" not in body
@@ -208,7 +208,7 @@ def test_search_errors_are_shown_with_and_without_htmx(client_as, fam, role, par
 
 
 def test_the_first_visit_shows_no_errors(client_as, fam):
-    body = client_as("key-worker").get(reverse("people:search")).content.decode()
+    body = client_as("key-worker").get(reverse("caseview:search")).content.decode()
     assert "govuk-error-summary" not in body and 'id="q"' in body
 
 
@@ -216,11 +216,11 @@ def test_the_first_visit_shows_no_errors(client_as, fam):
 
 def test_a_year_with_a_name_leaves_out_known_dates_of_birth_in_other_years(client_as, fam):
     unknown = factories.person(forename="Jo", surname="Smith", dob=None)
-    body = client_as("key-worker").get(reverse("people:search"), {"q": "smith 2011", **REASON}).content.decode()
-    assert reverse("people:person", args=[fam["child"].pk]) in body  # born 2011
-    assert reverse("people:person", args=[fam["mum"].pk]) not in body  # born 1988
-    assert reverse("people:person", args=[fam["baby"].pk]) not in body  # born 2019
-    assert body.index(reverse("people:person", args=[fam["child"].pk])) < body.index(reverse("people:person", args=[unknown.pk]))
+    body = client_as("key-worker").get(reverse("caseview:search"), {"q": "smith 2011", **REASON}).content.decode()
+    assert reverse("caseview:person", args=[fam["child"].pk]) in body  # born 2011
+    assert reverse("caseview:person", args=[fam["mum"].pk]) not in body  # born 1988
+    assert reverse("caseview:person", args=[fam["baby"].pk]) not in body  # born 2019
+    assert body.index(reverse("caseview:person", args=[fam["child"].pk])) < body.index(reverse("caseview:person", args=[unknown.pk]))
 
 
 def test_a_result_found_through_another_name_says_so_only_from_datasets_the_reader_sees(client_as, fam):
@@ -229,27 +229,27 @@ def test_a_result_found_through_another_name_says_so_only_from_datasets_the_read
 
     PersonAlias.objects.create(person=fam["mum"], forename="Kerry", surname="Harwood",
                                dataset=Dataset.objects.get(code="bcc-mental-health"))  # health: police may not see it
-    url = reverse("people:person", args=[fam["mum"].pk])
-    key_worker = client_as("key-worker").get(reverse("people:search"), {"q": "Kerry Harwood", **REASON}).content.decode()
+    url = reverse("caseview:person", args=[fam["mum"].pk])
+    key_worker = client_as("key-worker").get(reverse("caseview:search"), {"q": "Kerry Harwood", **REASON}).content.decode()
     assert url in key_worker and "Found under another name: Kerry Harwood" in key_worker
-    police = client_as("police-safeguarding").get(reverse("people:search"), {"q": "Kerry Harwood", **REASON}).content.decode()
+    police = client_as("police-safeguarding").get(reverse("caseview:search"), {"q": "Kerry Harwood", **REASON}).content.decode()
     assert url not in police and "Harwood" not in police.replace('value="Kerry Harwood"', "").replace("“Kerry Harwood”", "")
 
 
 def test_the_breadcrumb_back_to_search_keeps_the_query_and_page(client_as, fam):
     client = client_as("key-worker")
-    client.get(reverse("people:search"), {"q": "Smith", **REASON, "page": "1"})
-    for name in ("people:person", "people:person_school", "people:person_addresses"):
+    client.get(reverse("caseview:search"), {"q": "Smith", **REASON, "page": "1"})
+    for name in ("caseview:person", "caseview:person_school", "caseview:person_addresses"):
         body = client.get(reverse(name, args=[fam["child"].pk])).content.decode()
         assert 'href="/people/?q=Smith&amp;purpose=Safeguarding+enquiry&amp;page=1"' in body
-    assert "q=Smith" in client.get(reverse("people:family", args=[fam["family"].pk])).content.decode()
+    assert "q=Smith" in client.get(reverse("caseview:family", args=[fam["family"].pk])).content.decode()
 
 
 def test_the_remembered_reason_is_shown_as_such(client_as, fam):
     client = client_as("key-worker")
-    assert "Kept from your last search" not in client.get(reverse("people:search")).content.decode()
-    client.get(reverse("people:search"), {"q": "Smith", **REASON})
-    body = client.get(reverse("people:search")).content.decode()
+    assert "Kept from your last search" not in client.get(reverse("caseview:search")).content.decode()
+    client.get(reverse("caseview:search"), {"q": "Smith", **REASON})
+    body = client.get(reverse("caseview:search")).content.decode()
     assert '<option value="Safeguarding enquiry" selected>' in body
     assert 'id="purpose-hint"' in body and "Kept from your last search" in body
 
@@ -257,8 +257,8 @@ def test_the_remembered_reason_is_shown_as_such(client_as, fam):
 # --- what the role does not show, and the School tab (12) ---------------------------------------------------
 
 def test_the_person_and_family_pages_say_which_sections_the_role_does_not_show(client_as, fam):
-    for url in (reverse("people:person", args=[fam["mum"].pk]), reverse("people:person_addresses", args=[fam["mum"].pk]),
-                reverse("people:family", args=[fam["family"].pk])):
+    for url in (reverse("caseview:person", args=[fam["mum"].pk]), reverse("caseview:person_addresses", args=[fam["mum"].pk]),
+                reverse("caseview:family", args=[fam["family"].pk])):
         police = client_as("police-safeguarding").get(url).content.decode()
         assert police.count('id="sections-not-shown"') == 1
         notice = police.split('id="sections-not-shown">')[1].split("</div>")[0]
@@ -271,7 +271,7 @@ def test_the_notice_depends_on_the_role_only(client_as, fam):
     client = client_as("police-safeguarding")
 
     def notice(pk):
-        return client.get(reverse("people:person", args=[pk])).content.decode().split('id="sections-not-shown">')[1].split("</div>")[0]
+        return client.get(reverse("caseview:person", args=[pk])).content.decode().split('id="sections-not-shown">')[1].split("</div>")[0]
 
     assert notice(fam["mum"].pk) == notice(fam["child"].pk) == notice(fam["baby"].pk)
 
@@ -283,13 +283,13 @@ def test_the_school_tab_shows_only_to_roles_with_the_section_and_for_a_child_or_
     school_link = 'href="{}"'.format
     key_worker = client_as("key-worker")
     child, mum = fam["child"], fam["mum"]
-    assert school_link(reverse("people:person_school", args=[child.pk])) in key_worker.get(reverse("people:person", args=[child.pk])).content.decode()
-    assert school_link(reverse("people:person_school", args=[mum.pk])) not in key_worker.get(reverse("people:person", args=[mum.pk])).content.decode()
+    assert school_link(reverse("caseview:person_school", args=[child.pk])) in key_worker.get(reverse("caseview:person", args=[child.pk])).content.decode()
+    assert school_link(reverse("caseview:person_school", args=[mum.pk])) not in key_worker.get(reverse("caseview:person", args=[mum.pk])).content.decode()
     SENStatus.objects.create(person=mum, status="K", recorded_on=date(2006, 1, 1), dataset=Dataset.objects.get(code="dfe-sen"))
-    assert school_link(reverse("people:person_school", args=[mum.pk])) in key_worker.get(reverse("people:person", args=[mum.pk])).content.decode()
-    police = client_as("police-safeguarding").get(reverse("people:person", args=[child.pk])).content.decode()
-    assert school_link(reverse("people:person_school", args=[child.pk])) not in police
-    assert client_as("police-safeguarding").get(reverse("people:person_school", args=[child.pk])).status_code == 404
+    assert school_link(reverse("caseview:person_school", args=[mum.pk])) in key_worker.get(reverse("caseview:person", args=[mum.pk])).content.decode()
+    police = client_as("police-safeguarding").get(reverse("caseview:person", args=[child.pk])).content.decode()
+    assert school_link(reverse("caseview:person_school", args=[child.pk])) not in police
+    assert client_as("police-safeguarding").get(reverse("caseview:person_school", args=[child.pk])).status_code == 404
 
 
 # --- numbers and dates as people read them (10) ----------------------------------------------------------------
@@ -299,8 +299,8 @@ def test_numbers_and_dates_are_formatted(client_as, fam):
 
     PersonIndicator.objects.filter(person=fam["child"], definition__code="risk-of-neet").update(value="80.22")
     client = client_as("key-worker")
-    person = client.get(reverse("people:person", args=[fam["child"].pk])).content.decode()
+    person = client.get(reverse("caseview:person", args=[fam["child"].pk])).content.decode()
     assert "12 March 2011" in person and ">80<" in person and "80.22" not in person
     assert "99.9%" in person  # match probability 0.999 of the attendance record
-    school = client.get(reverse("people:person_school", args=[fam["child"].pk])).content.decode()
+    school = client.get(reverse("caseview:person_school", args=[fam["child"].pk])).content.decode()
     assert "score 80," in school and "28.4%" in school and "1 September 2018" in school

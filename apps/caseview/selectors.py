@@ -18,9 +18,9 @@ from apps.indicators.models import Badge, IndicatorDefinition, PersonIndicator
 from apps.indicators.selectors import badges_for_persons, family_criteria_for, risk_scores_for
 from apps.sources.models import SourceRecord
 
-from .visibility import family_q, get_visible_or_404, person_q, sections_q, visible_dataset_ids
-from .models import Address, AddressHistory, Family, FamilyMembership, Person, PersonAlias, Relationship
-from .names import name_variants, normalise_name, phonetic, similarity
+from apps.people.visibility import family_q, get_visible_or_404, person_q, sections_q, visible_dataset_ids
+from apps.people.models import Address, AddressHistory, Family, FamilyMembership, Person, PersonAlias, Relationship
+from apps.people.names import name_variants, normalise_name, phonetic, similarity
 from .query import ParsedQuery
 
 MAX_CANDIDATES = 5000

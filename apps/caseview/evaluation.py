@@ -18,7 +18,7 @@ from pathlib import Path
 
 from apps.sources.models import SourceRecord
 
-from .names import _NICKNAME_GROUPS
+from apps.people.names import _NICKNAME_GROUPS
 
 QUERY_KINDS = ("misspelt_surname", "nickname", "swapped", "surname_birth_year", "name_month_year", "old_postcode",
                "full_name_dob", "double_barrelled")

@@ -23,9 +23,9 @@ from apps.schools.selectors import has_school_record, school_detail
 
 from . import selectors
 from .forms import FILTERS, SearchForm
-from .models import Person
-from .pages import record_page
-from .visibility import visible_dataset_ids
+from apps.people.models import Person
+from apps.people.pages import record_page
+from apps.people.visibility import visible_dataset_ids
 
 LAST_SEARCH_SESSION_KEY = "tf_last_search"
 ADULT_AGE = 18
@@ -78,7 +78,7 @@ def _search_querystring(params, *, page: int) -> str:
 def _search_url(request) -> str:
     """The last search this session ran, with its page, or the empty search page."""
     last = request.session.get(LAST_SEARCH_SESSION_KEY, "")
-    return reverse("people:search") + (f"?{last}" if last else "")
+    return reverse("caseview:search") + (f"?{last}" if last else "")
 
 
 def _reason_of(request) -> str:

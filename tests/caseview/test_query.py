@@ -2,7 +2,7 @@ from datetime import date
 
 import pytest
 
-from apps.people.query import parse_query
+from apps.caseview.query import parse_query
 
 TODAY = date(2026, 11, 21)
 

@@ -2,7 +2,7 @@ from django.urls import path
 
 from . import api
 
-app_name = "people_api"
+app_name = "caseview_api"
 
 urlpatterns = [
     path("people/", api.search, name="search"),

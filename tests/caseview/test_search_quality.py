@@ -8,9 +8,9 @@ import pytest
 from django.core.management import call_command
 
 from apps.accounts.access import Viewer
-from apps.people import selectors
-from apps.people.evaluation import QUERY_KINDS, build_cases, evaluate
-from apps.people.query import parse_query
+from apps.caseview import selectors
+from apps.caseview.evaluation import QUERY_KINDS, build_cases, evaluate
+from apps.caseview.query import parse_query
 
 pytestmark = pytest.mark.django_db
 

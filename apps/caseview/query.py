@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import date
 
-from .names import normalise_name
+from apps.people.names import normalise_name
 
 MONTHS = {
     m: i + 1

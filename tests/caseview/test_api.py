@@ -13,7 +13,7 @@ def fam(db):
 
 
 def test_api_search_is_audited_and_filtered_by_section(client_as, fam):
-    response = client_as("police-safeguarding").get(reverse("people_api:search"), {"q": "Kerry Smith", "purpose": "Safeguarding enquiry"})
+    response = client_as("police-safeguarding").get(reverse("caseview_api:search"), {"q": "Kerry Smith", "purpose": "Safeguarding enquiry"})
     assert response.status_code == 200
     data = response.json()
     mum = next(r for r in data["results"] if r["id"] == fam["mum"].pk)
@@ -23,14 +23,14 @@ def test_api_search_is_audited_and_filtered_by_section(client_as, fam):
 
 
 def test_api_search_requires_purpose(client_as, fam):
-    response = client_as("key-worker").get(reverse("people_api:search"), {"q": "Smith"})
+    response = client_as("key-worker").get(reverse("caseview_api:search"), {"q": "Smith"})
     assert response.status_code == 400
     assert "reason" in response.json()["error"]
 
 
 def test_api_person_hides_sections_and_records_the_view(client_as, fam):
     mum = fam["mum"]
-    data = client_as("police-safeguarding").get(reverse("people_api:person", args=[mum.pk])).json()
+    data = client_as("police-safeguarding").get(reverse("caseview_api:person", args=[mum.pk])).json()
     codes = {i["code"] for i in data["indicators"]}
     assert "victim-of-dva" in codes
     assert "mental-health-concern" not in codes and "out-of-work-benefits" not in codes
@@ -43,17 +43,17 @@ def test_api_restricted_and_unknown_are_404(client_as, fam):
     mum.is_restricted = True
     mum.save()
     client = client_as("key-worker")
-    assert client.get(reverse("people_api:person", args=[mum.pk])).status_code == 404
-    assert client.get(reverse("people_api:person", args=[999999])).status_code == 404
-    assert client.get(reverse("people_api:family", args=[999999])).status_code == 404
+    assert client.get(reverse("caseview_api:person", args=[mum.pk])).status_code == 404
+    assert client.get(reverse("caseview_api:person", args=[999999])).status_code == 404
+    assert client.get(reverse("caseview_api:family", args=[999999])).status_code == 404
 
 
 def test_api_family(client_as, fam):
-    data = client_as("key-worker").get(reverse("people_api:family", args=[fam["family"].pk])).json()
+    data = client_as("key-worker").get(reverse("caseview_api:family", args=[fam["family"].pk])).json()
     assert data["reference"] == "F000777"
     assert {m["forename"] for m in data["members"]} == {"Kerry", "Jack", "Lily"}
     assert "domestic-abuse" in data["headline_problems_met"]
 
 
 def test_api_denied_for_roles_without_case_access(client_as, fam):
-    assert client_as("audit-reviewer").get(reverse("people_api:person", args=[fam["mum"].pk])).status_code == 404
+    assert client_as("audit-reviewer").get(reverse("caseview_api:person", args=[fam["mum"].pk])).status_code == 404
