@@ -28,10 +28,14 @@ def confirmed_device(user) -> TOTPDevice | None:
     return TOTPDevice.objects.filter(user=user, confirmed=True).first()
 
 
-def pending_device(user) -> TOTPDevice:
-    """The user's unconfirmed device, created on first use, so reloading the page keeps the same secret."""
-    device = TOTPDevice.objects.filter(user=user, confirmed=False).first()
-    return device or TOTPDevice.objects.create(user=user, name=DEVICE_NAME, confirmed=False)
+def pending_device(user) -> TOTPDevice | None:
+    """The user's unconfirmed device (its key shown until one code confirms it), or None."""
+    return TOTPDevice.objects.filter(user=user, confirmed=False).first()
+
+
+def pending_device_create(user) -> TOTPDevice:
+    """A new unconfirmed device with a fresh key, on the user's request (a POST, never on reading a page)."""
+    return TOTPDevice.objects.create(user=user, name=DEVICE_NAME, confirmed=False)
 
 
 def secret_text(device: TOTPDevice) -> str:

@@ -176,15 +176,23 @@ def role_otp(request, slug: str):
 # --- second factor ---------------------------------------------------------------------------
 @require_signed_in
 def otp_setup(request):
-    """Set up an authenticator app: show the key (and a QR code), confirm with one code."""
+    """Set up an authenticator app: create a key (POST), show it with a QR code, confirm with one code.
+
+    A GET writes nothing: it shows the key of the user's unconfirmed device if there is one, else a
+    button that creates it (POST, then back here), so reloading the page keeps the same key.
+    """
     if otp.confirmed_device(request.user) is not None:
         if not request.user.is_verified():
             return redirect(f"{reverse('accounts:otp_verify')}?{request.GET.urlencode()}")
         messages.info(request, "You already have an authenticator app set up.")
         return redirect("accounts:my_access")
     device = otp.pending_device(request.user)
+    if request.method == "POST" and request.POST.get("action") == "create":
+        if device is None:
+            otp.pending_device_create(request.user)
+        return redirect(f"{reverse('accounts:otp_setup')}?{request.GET.urlencode()}")
     form = TokenForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
+    if device is not None and request.method == "POST" and form.is_valid():
         error = otp.code_error(device, form.cleaned_data["token"])
         if error is None:
             device.confirmed = True
@@ -193,10 +201,10 @@ def otp_setup(request):
             messages.success(request, "Your authenticator app is set up.")
             return redirect(otp.safe_next(request, reverse("home")))
         form.add_error("token", error)
-    return render(request, "accounts/otp_setup.html", {
-        "form": form, "secret": otp.secret_text(device), "uri": device.config_url,
-        "qr": otp.qr_svg(device.config_url), "next": otp.safe_next(request, ""),
-    })
+    context = {"form": form, "device": device, "next": otp.safe_next(request, "")}
+    if device is not None:
+        context |= {"secret": otp.secret_text(device), "uri": device.config_url, "qr": otp.qr_svg(device.config_url)}
+    return render(request, "accounts/otp_setup.html", context)
 
 
 @require_signed_in

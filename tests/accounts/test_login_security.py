@@ -13,6 +13,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from apps.accounts.middleware import SESSION_LAST_SEEN, SESSION_STARTED
 from apps.accounts.models import Role
 from tests.conftest import PASSWORD
+from tests.normalise import normalise
 
 pytestmark = pytest.mark.django_db
 
@@ -124,8 +125,13 @@ def test_a_role_requiring_otp_sends_a_user_without_a_device_to_set_one_up(client
     sign_in(client, "key_worker")
     response = client.get(reverse("accounts:my_access"))
     assert response["Location"] == f"{reverse('accounts:otp_setup')}?next=%2Faccounts%2Fmy-access%2F"
-    page = client.get(response["Location"]).content.decode()
+    setup = response["Location"]
+    assert "Create my key" in client.get(setup).content.decode()
+    assert not TOTPDevice.objects.filter(user=users["key-worker"]).exists()  # reading the page writes nothing
+    assert client.post(setup, {"action": "create"})["Location"] == setup
+    page = client.get(setup).content.decode()
     device = TOTPDevice.objects.get(user=users["key-worker"], confirmed=False)
+    assert normalise(client.get(setup).content) == normalise(page)  # the same key until it is confirmed
     assert device.config_url in page.replace("&amp;", "&")
     assert "<svg" in page
 
