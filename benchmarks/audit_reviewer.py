@@ -151,7 +151,7 @@ def time_audit_record(n: int) -> None:
     for i in range(n):
         with transaction.atomic():
             began = time.perf_counter()
-            audit_record(action="search", details={"terms": f"bench {i}"}, result_count=i, record_ids=[i, i + 1])
+            audit_record(action=AuditEvent.Action.SEARCH, details={"terms": f"bench {i}"}, result_count=i, record_ids=[i, i + 1])
             wrote = time.perf_counter()
         commits.append(time.perf_counter() - wrote)
         writes.append(wrote - began)

@@ -119,7 +119,7 @@ def _append(fields: dict) -> AuditEvent:
 
 def audit_record(
     *,
-    action: str,
+    action: AuditEvent.Action,
     request=None,
     user=None,
     subject_type: str = "",
@@ -138,8 +138,10 @@ def audit_record(
     caller's transaction (the request, under ATOMIC_REQUESTS) ends, which is
     what keeps concurrent writers from forking the chain.
     """
-    if action not in AuditEvent.Action.values:
-        raise ValueError(f"Unknown audit action {action!r}")
+    if not isinstance(action, AuditEvent.Action):
+        # A plain string (even a valid value) is refused, so every caller names a member and a renamed or
+        # removed action fails where it is used, not in the reviewer's filters later.
+        raise TypeError(f"audit_record(action=...) takes an AuditEvent.Action member, not {action!r}")
     if user is None and request is not None:
         user = request.user
     role = ""
