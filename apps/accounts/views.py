@@ -111,10 +111,15 @@ def custodian(request):
     window = settings.ACCESS_REVIEW_WINDOW_DAYS
     grants = AccessGrant.objects.select_related("user", "role", "decided_by")
     due = grants.due_for_review(within_days=window).order_by("expires_at")
+    waiting = grants.filter(status=AccessGrant.Status.REQUESTED).order_by("requested_at")
+    active = grants.active().order_by("user__username", "role__name")
+    shown = sorted({grant.pk for grant in (*waiting, *due, *active)})
+    audit_record(action=AuditEvent.Action.VIEW_RECORD, request=request, subject_type="grant", record_ids=shown,
+                 details={"page": "custodian"}, result_count=len(shown))
     return render(request, "accounts/custodian.html", {
-        "waiting": grants.filter(status=AccessGrant.Status.REQUESTED).order_by("requested_at"),
+        "waiting": waiting,
         "due": due,
-        "active": grants.active().order_by("user__username", "role__name"),
+        "active": active,
         "due_caption": f"Due for review: ending within {window} days",
     })
 
@@ -146,6 +151,8 @@ def request_decide(request, pk: int):
             else:
                 return redirect("accounts:custodian")
     current = AccessGrant.objects.active().filter(user=grant.user).select_related("role")
+    audit_record(action=AuditEvent.Action.VIEW_RECORD, request=request, subject_type="user", subject_id=grant.user_id,
+                 details={"page": "request_decide", "grant": grant.pk})
     return render(request, "accounts/request_decide.html", {
         "grant": grant, "approve_form": approve_form, "refuse_form": refuse_form, "current": current,
     })
@@ -165,6 +172,8 @@ def grant_revoke(request, pk: int):
         else:
             messages.success(request, f"{grant.user.get_username()} no longer has the role {grant.role.name}.")
             return redirect("accounts:custodian")
+    audit_record(action=AuditEvent.Action.VIEW_RECORD, request=request, subject_type="user", subject_id=grant.user_id,
+                 details={"page": "grant_revoke", "grant": grant.pk})
     return render(request, "accounts/grant_revoke.html", {"grant": grant, "form": form})
 
 
@@ -213,13 +222,14 @@ def restrictions(request):
     form = RestrictionLookupForm(request.GET or None)
     if request.GET and form.is_valid():
         return redirect("accounts:restriction", kind=form.cleaned_data["kind"], pk=form.cleaned_data["record_id"])
-    return render(request, "accounts/restrictions.html", {
-        "form": form,
-        "persons": Person.objects.filter(is_restricted=True).annotate(named=Count("named_users")).order_by("pk")
-        .values("pk", "named", "restriction_reason"),
-        "families": Family.objects.filter(is_restricted=True).annotate(named=Count("named_users")).order_by("pk")
-        .values("pk", "reference", "named", "restriction_reason"),
-    })
+    persons = list(Person.objects.filter(is_restricted=True).annotate(named=Count("named_users")).order_by("pk")
+                   .values("pk", "named", "restriction_reason"))
+    families = list(Family.objects.filter(is_restricted=True).annotate(named=Count("named_users")).order_by("pk")
+                    .values("pk", "reference", "named", "restriction_reason"))
+    shown = [f"person:{p['pk']}" for p in persons] + [f"family:{f['pk']}" for f in families]
+    audit_record(action=AuditEvent.Action.VIEW_RECORD, request=request, subject_type="restriction", record_ids=shown,
+                 details={"page": "restrictions"}, result_count=len(shown))
+    return render(request, "accounts/restrictions.html", {"form": form, "persons": persons, "families": families})
 
 
 @require_capability(access.ACCESS_MANAGE)
