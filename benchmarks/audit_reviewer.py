@@ -45,7 +45,9 @@ from django.utils import timezone  # noqa: E402
 from apps.accounts.models import Role  # noqa: E402
 from apps.accounts.services import demo_user_create  # noqa: E402
 from apps.audit.models import AuditEvent  # noqa: E402
-from apps.audit.services import _lock_chain, audit_alerts_compute, audit_record, chain_head, event_hash  # noqa: E402
+from apps.audit.alerts import audit_alerts_compute  # noqa: E402
+from apps.audit.chain import chain_head, event_hash, lock_chain  # noqa: E402
+from apps.audit.services import audit_record  # noqa: E402
 
 USERS = 600
 ACTIONS = [("search", 40), ("view_person", 30), ("view_family", 15), ("view_attendance", 6), ("view_addresses", 6),
@@ -75,7 +77,7 @@ def seed(total: int, chunk: int = 100_000) -> None:
     step = (now - timedelta(minutes=5) - start) / todo
     began = time.perf_counter()
     with transaction.atomic():
-        _lock_chain()
+        lock_chain()
         seq, prev = chain_head()
         done = 0
         while done < todo:
@@ -151,7 +153,7 @@ def time_audit_record(n: int) -> None:
     for i in range(n):
         with transaction.atomic():
             began = time.perf_counter()
-            audit_record(action="search", details={"terms": f"bench {i}"}, result_count=i, record_ids=[i, i + 1])
+            audit_record(action=AuditEvent.Action.SEARCH, details={"terms": f"bench {i}"}, result_count=i, record_ids=[i, i + 1])
             wrote = time.perf_counter()
         commits.append(time.perf_counter() - wrote)
         writes.append(wrote - began)
@@ -207,7 +209,7 @@ def main() -> None:
     print()
     time_audit_record(args.writes)
     if args.verify:
-        from apps.audit.services import audit_chain_verify
+        from apps.audit.verification import audit_chain_verify
 
         began = time.perf_counter()
         report = audit_chain_verify()

@@ -138,13 +138,14 @@ def audit_write_timing(user, samples: int = 200) -> None:
     """The audit write itself, in a transaction like a request's, and the commit it adds."""
     from django.db import transaction
 
+    from apps.audit.models import AuditEvent
     from apps.audit.services import audit_record
 
     writes, commits = [], []
     for _ in range(samples):
         started = time.perf_counter()
         with transaction.atomic():
-            audit_record(action="view_person", user=user, subject_type="person", subject_id="benchmark")
+            audit_record(action=AuditEvent.Action.VIEW_PERSON, user=user, subject_type="person", subject_id="benchmark")
             written = time.perf_counter()
         writes.append(written - started)
         commits.append(time.perf_counter() - written)

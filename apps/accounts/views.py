@@ -16,6 +16,8 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 from django_otp import login as otp_login
 
+from apps.audit.models import AuditEvent
+from apps.audit.services import audit_record
 
 from . import access, otp, services
 from .access import ACTIVE_ROLE_SESSION_KEY, access_for, require_capability, require_signed_in
@@ -88,10 +90,15 @@ def custodian(request):
     window = settings.ACCESS_REVIEW_WINDOW_DAYS
     grants = AccessGrant.objects.select_related("user", "role", "decided_by")
     due = grants.due_for_review(within_days=window).order_by("expires_at")
+    waiting = grants.filter(status=AccessGrant.Status.REQUESTED).order_by("requested_at")
+    active = grants.active().order_by("user__username", "role__name")
+    shown = sorted({grant.pk for grant in (*waiting, *due, *active)})
+    audit_record(action=AuditEvent.Action.VIEW_RECORD, request=request, subject_type="grant", record_ids=shown,
+                 details={"page": "custodian"}, result_count=len(shown))
     return render(request, "accounts/custodian.html", {
-        "waiting": grants.filter(status=AccessGrant.Status.REQUESTED).order_by("requested_at"),
+        "waiting": waiting,
         "due": due,
-        "active": grants.active().order_by("user__username", "role__name"),
+        "active": active,
         "due_caption": f"Due for review: ending within {window} days",
     })
 
@@ -123,6 +130,8 @@ def request_decide(request, pk: int):
             else:
                 return redirect("accounts:custodian")
     current = AccessGrant.objects.active().filter(user=grant.user).select_related("role")
+    audit_record(action=AuditEvent.Action.VIEW_RECORD, request=request, subject_type="user", subject_id=grant.user_id,
+                 details={"page": "request_decide", "grant": grant.pk})
     return render(request, "accounts/request_decide.html", {
         "grant": grant, "approve_form": approve_form, "refuse_form": refuse_form, "current": current,
     })
@@ -142,6 +151,8 @@ def grant_revoke(request, pk: int):
         else:
             messages.success(request, f"{grant.user.get_username()} no longer has the role {grant.role.name}.")
             return redirect("accounts:custodian")
+    audit_record(action=AuditEvent.Action.VIEW_RECORD, request=request, subject_type="user", subject_id=grant.user_id,
+                 details={"page": "grant_revoke", "grant": grant.pk})
     return render(request, "accounts/grant_revoke.html", {"grant": grant, "form": form})
 
 

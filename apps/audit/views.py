@@ -19,7 +19,8 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from apps.accounts.access import AUDIT_REVIEW, require_capability
 
-from . import selectors, services, tasks
+from . import selectors, tasks
+from .alerts import audit_alert_review, audit_alerts_compute
 from .forms import ActivityRangeForm, AlertFilterForm, AlertReviewForm, EventFilterForm
 from .models import Alert, AuditEvent
 from .services import audit_record
@@ -202,7 +203,7 @@ def _scan_minutes() -> int | None:
 @require_capability(AUDIT_REVIEW)
 def alerts_compute(request):
     """Scan recent events for alerts now, rather than waiting for the scheduled task."""
-    raised = services.audit_alerts_compute()
+    raised = audit_alerts_compute()
     audit_record(
         action=AuditEvent.Action.AUDIT_QUERY, request=request, subject_type="audit",
         details={"page": "alerts_compute"}, result_count=raised,
@@ -218,7 +219,7 @@ def alert_detail(request, alert_id: int):
     form = AlertReviewForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            services.audit_alert_review(alert=alert, reviewer=request.user, note=form.cleaned_data["note"], request=request)
+            audit_alert_review(alert=alert, reviewer=request.user, note=form.cleaned_data["note"], request=request)
         except ValidationError as exc:
             form.add_error(None, exc)
         else:

@@ -7,6 +7,7 @@ import logging
 from django.db import connection, transaction
 from django.utils import timezone
 
+from apps.audit.models import AuditEvent
 from apps.audit.services import audit_record
 from apps.sources.models import Dataset, SourceRecord
 from thinkfamily import worker_lock
@@ -154,7 +155,7 @@ def review_decision_record(*, pair: ClericalPair, outcome: str, user, score_show
     if not created:
         raise MatchingError("This pair has already been decided.")
     audit_record(
-        action="match_decision", request=request, user=user, subject_type="source_record_pair",
+        action=AuditEvent.Action.MATCH_DECISION, request=request, user=user, subject_type="source_record_pair",
         subject_id=f"{pair.record_low_id}-{pair.record_high_id}",
         record_ids=[pair.record_low_id, pair.record_high_id],
         details={"outcome": outcome, "score_shown": score_shown, "match_probability": pair.match_probability,

@@ -10,6 +10,7 @@ from django.views.decorators.http import require_POST
 from django.views.decorators.vary import vary_on_headers
 
 from apps.accounts import access as acl
+from apps.audit.models import AuditEvent
 from apps.audit.services import audit_record
 
 from . import selectors, services
@@ -80,7 +81,7 @@ def review_pair(request, pk: int):
             if place.next_pk is None:
                 return redirect("matching:review_queue")
             return redirect("matching:review_pair", pk=place.next_pk)
-    audit_record(action="view_record", request=request, subject_type="source_record_pair", subject_id=f"{pair.record_low_id}-{pair.record_high_id}",
+    audit_record(action=AuditEvent.Action.VIEW_RECORD, request=request, subject_type="source_record_pair", subject_id=f"{pair.record_low_id}-{pair.record_high_id}",
                  record_ids=[pair.record_low_id, pair.record_high_id], purpose="clerical review")
     return render(
         request, "matching/review_pair.html",

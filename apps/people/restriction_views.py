@@ -39,15 +39,14 @@ def restrictions(request):
     form = RestrictionLookupForm(request.GET or None)
     if request.GET and form.is_valid():
         return redirect("people:restriction", kind=form.cleaned_data["kind"], pk=form.cleaned_data["record_id"])
-    audit_record(action=AuditEvent.Action.VIEW_RECORD, request=request, subject_type="restrictions",
-                 details={"page": "restrictions"})
-    return render(request, "people/restrictions.html", {
-        "form": form,
-        "persons": Person.objects.filter(is_restricted=True).annotate(named=Count("named_users")).order_by("pk")
-        .values("pk", "named", "restriction_reason"),
-        "families": Family.objects.filter(is_restricted=True).annotate(named=Count("named_users")).order_by("pk")
-        .values("pk", "reference", "named", "restriction_reason"),
-    })
+    persons = list(Person.objects.filter(is_restricted=True).annotate(named=Count("named_users")).order_by("pk")
+                   .values("pk", "named", "restriction_reason"))
+    families = list(Family.objects.filter(is_restricted=True).annotate(named=Count("named_users")).order_by("pk")
+                    .values("pk", "reference", "named", "restriction_reason"))
+    shown = [f"person:{p['pk']}" for p in persons] + [f"family:{f['pk']}" for f in families]
+    audit_record(action=AuditEvent.Action.VIEW_RECORD, request=request, subject_type="restriction", record_ids=shown,
+                 details={"page": "restrictions"}, result_count=len(shown))
+    return render(request, "people/restrictions.html", {"form": form, "persons": persons, "families": families})
 
 
 @require_capability(ACCESS_MANAGE)

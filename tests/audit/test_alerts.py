@@ -18,7 +18,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from apps.audit.models import Alert, AuditEvent
-from apps.audit.services import audit_alerts_compute, audit_record
+from apps.audit.alerts import audit_alerts_compute
+from apps.audit.services import audit_record
 from apps.audit.tasks import audit_alerts_task
 from apps.people.models import BreakGlass, Family, Person
 from apps.people.restriction import break_glass, record_name_user, record_restrict, record_unrestrict
@@ -302,7 +303,7 @@ def test_every_other_alert_reads_as_sentences(client_as, users, record_at, restr
         events = [audit_record(action=AuditEvent.Action.SEARCH) for _ in range(3)]
         with tamper():
             AuditEvent.objects.filter(pk=events[1].pk).delete()
-        from apps.audit.services import audit_chain_verify
+        from apps.audit.verification import audit_chain_verify
 
         audit_chain_verify()
         expected = "Position 2 is missing before it: deleted, and not by a retention purge"

@@ -81,7 +81,7 @@ class TestSqliteRetentionWindow:
 @pytest.mark.parametrize("statement", ["UPDATE audit_retentioncheckpoint SET last_seq = 0",
                                        "DELETE FROM audit_retentioncheckpoint"])
 def test_retention_checkpoints_cannot_be_changed_or_removed(record_at, statement):
-    from apps.audit.services import audit_retention_purge
+    from apps.audit.retention import audit_retention_purge
 
     record_at(timezone.now() - timedelta(days=40))
     audit_retention_purge(retention_days=30)

@@ -15,7 +15,10 @@ from django.utils import timezone
 
 from apps.audit.dbroles import MIN_RETENTION_DAYS
 from apps.audit.models import Alert, AuditEvent, RetentionCheckpoint
-from apps.audit.services import GENESIS_HASH, audit_chain_verify, audit_record, audit_retention_purge, event_hash
+from apps.audit.chain import GENESIS_HASH, event_hash
+from apps.audit.retention import audit_retention_purge
+from apps.audit.services import audit_record
+from apps.audit.verification import audit_chain_verify
 from apps.audit.tasks import audit_retention_task, audit_verify_task
 
 

@@ -22,7 +22,9 @@ from django.utils import timezone
 
 from apps.audit import dbroles
 from apps.audit.models import AuditEvent, RetentionCheckpoint
-from apps.audit.services import audit_chain_verify, audit_record, audit_retention_purge
+from apps.audit.retention import audit_retention_purge
+from apps.audit.services import audit_record
+from apps.audit.verification import audit_chain_verify
 
 pytestmark = [
     pytest.mark.skipif(connection.vendor != "postgresql", reason="roles and privileges are PostgreSQL's"),

@@ -2,7 +2,7 @@
 
 from django.core.management.base import BaseCommand, CommandError
 
-from apps.audit.services import audit_chain_verify
+from apps.audit.verification import audit_chain_verify
 
 
 class Command(BaseCommand):
