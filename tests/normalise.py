@@ -15,10 +15,11 @@ _VOLATILE = (
 
 
 def normalise(body: str | bytes, *, ids: dict[str, str] | None = None) -> str:
-    """``body`` with volatile values replaced; ``ids`` maps id strings to stable names (e.g. ``{"987": "ID"}``)."""
+    """``body`` with volatile values replaced; ``ids`` maps record ids, as they appear in paths (``/987/``),
+    to stable names (e.g. ``{"987": "ID"}``)."""
     text = body.decode(errors="replace") if isinstance(body, bytes) else body
     for pattern, replacement in _VOLATILE:
         text = pattern.sub(replacement, text)
     for value, name in (ids or {}).items():
-        text = re.sub(rf"(?<![0-9]){re.escape(value)}(?![0-9])", name, text)
+        text = text.replace(f"/{value}/", f"/{name}/")
     return text
