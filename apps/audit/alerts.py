@@ -67,12 +67,21 @@ def _alert(*, kind: str, key: str, now: datetime, occurred_at: datetime, summary
     return Alert(kind=kind, dedupe_key=f"{kind}:{key}", raised_at=now, occurred_at=occurred_at, summary=summary, **fields)
 
 
-def _is_restricted(kind: str, pk: str) -> bool:
-    from apps.people.restriction import RESTRICTABLE  # noqa: PLC0415 - people records through apps.audit.services
+# The records audit events are about, by subject type: registered by the app that owns each model
+# (``apps.people`` registers "person" and "family" when it starts), so the audit app reads them
+# without depending on that app. A registered model has ``is_restricted``; "person" has ``surname``.
+SUBJECT_MODELS: dict[str, type] = {}
 
-    if kind not in RESTRICTABLE or not pk.isdigit():
+
+def subject_model_register(subject_type: str, model: type) -> None:
+    SUBJECT_MODELS[subject_type] = model
+
+
+def _is_restricted(kind: str, pk: str) -> bool:
+    model = SUBJECT_MODELS.get(kind)
+    if model is None or not pk.isdigit():
         return False
-    return RESTRICTABLE[kind][0].objects.filter(pk=int(pk), is_restricted=True).exists()
+    return model.objects.filter(pk=int(pk), is_restricted=True).exists()
 
 
 def raise_immediate_alerts(event: AuditEvent) -> None:
@@ -124,12 +133,10 @@ def _out_of_hours_alerts(events: list[dict], now: datetime) -> list[Alert]:
 def _shared_surname_alerts(events: list[dict], now: datetime) -> list[Alert]:
     from django.contrib.auth import get_user_model
 
-    from apps.people.models import Person
-
     views = [e for e in events if e["subject_type"] == "person" and e["subject_id"].isdigit() and e["user_id_snapshot"]]
-    if not views:
+    if not views or "person" not in SUBJECT_MODELS:
         return []
-    surnames = dict(Person.objects.filter(pk__in={int(e["subject_id"]) for e in views}).values_list("pk", "surname"))
+    surnames = dict(SUBJECT_MODELS["person"].objects.filter(pk__in={int(e["subject_id"]) for e in views}).values_list("pk", "surname"))
     last_names = dict(
         get_user_model().objects.filter(pk__in={e["user_id_snapshot"] for e in views}).values_list("pk", "last_name")
     )
