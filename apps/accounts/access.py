@@ -24,7 +24,7 @@ from .models import AccessGrant, Role
 
 ACTIVE_ROLE_SESSION_KEY = "active_role"
 
-# Capabilities (pages and actions). Roles list these in fixtures/roles.json.
+# Capabilities (pages and actions). Roles list these in fixtures/reference.json ("roles").
 CASE_SEARCH = "case.search"
 CASE_VIEW = "case.view"  # person, family, attendance, address pages
 CASE_BREAK_GLASS = "case.break_glass"

@@ -1,4 +1,4 @@
-"""The admin's view of authenticator apps: never the secret.
+"""The admin for accounts: roles and sections (reference data), and authenticator apps, never their secret.
 
 django-otp's own ``TOTPDeviceAdmin`` shows the key when a device is added and has
 pages for its QR code. Here a device's key is neither shown nor editable, and no
@@ -10,6 +10,8 @@ next sign-in).
 
 from django.contrib import admin
 from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from .models import Role, Section
 
 # The fields the admin may show: everything on the model except ``key`` (the secret).
 DEVICE_FIELDS = (
@@ -30,3 +32,21 @@ class TOTPDeviceAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request):
         return False
+
+
+@admin.register(Section)
+class SectionAdmin(admin.ModelAdmin):
+    """The sections (indicator categories and datasets) roles are given; from fixtures/reference.json, editable."""
+
+    list_display = ("code", "name")
+    search_fields = ("code", "name")
+
+
+@admin.register(Role)
+class RoleAdmin(admin.ModelAdmin):
+    """Roles: their capabilities and sections. Edits here are kept by later migrations (docs/access.md); who
+    holds a role is decided only by the custodian's grants, never here."""
+
+    list_display = ("name", "slug", "is_case_role", "requires_otp", "purpose_requires_reference")
+    filter_horizontal = ("sections",)
+    search_fields = ("slug", "name")

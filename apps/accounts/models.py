@@ -34,7 +34,7 @@ class Section(models.Model):
 class Role(models.Model):
     """A role and what it may do (capabilities) and see (sections).
 
-    Loaded from ``fixtures/roles.json``; editable by an administrator.
+    Loaded from ``fixtures/reference.json`` ("roles"); editable by an administrator.
     """
 
     slug = models.SlugField(max_length=40, unique=True)

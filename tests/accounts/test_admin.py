@@ -23,6 +23,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from axes.models import AccessAttempt, AccessFailureLog, AccessLog
 from django.db.models import Q
 
+from apps.accounts.models import Role, Section
 from apps.audit import services
 from apps.audit.models import AuditEvent
 from apps.sources.models import Dataset, ImportBatch, LegalGateway, Organisation
@@ -77,6 +78,8 @@ OBJECT_MAKERS = {
     "axes.accesslog": lambda user: _axes_row(AccessLog),
     "axes.accessfailurelog": lambda user: _axes_row(AccessFailureLog),
     "otp_totp.totpdevice": lambda user: TOTPDevice.objects.get(user=user),
+    "accounts.role": lambda user: Role.objects.get(slug="key-worker"),
+    "accounts.section": lambda user: Section.objects.get(code="health"),
     "sources.organisation": lambda user: Organisation.objects.order_by("pk").first(),
     "sources.legalgateway": lambda user: LegalGateway.objects.order_by("pk").first(),
     "sources.dataset": lambda user: Dataset.objects.order_by("pk").first(),
