@@ -92,7 +92,8 @@ def _insert(definition: IndicatorDefinition, rows: list[Derived], support: tuple
         through = PersonIndicator.source_records.through
         execute(
             f"INSERT INTO {table(through)} (personindicator_id, sourcerecord_id) "
-            f"SELECT DISTINCT pi.id, s.id FROM {table(PersonIndicator)} pi JOIN ({sql}) s ON s.person_id = pi.person_id "
+            f"SELECT DISTINCT pi.id, s.source_record_id FROM {table(PersonIndicator)} pi "
+            f"JOIN ({sql}) s ON s.person_id = pi.person_id "
             f"WHERE pi.definition_id = %s",
             [*params, definition.pk],
         )

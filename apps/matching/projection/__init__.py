@@ -3,7 +3,8 @@
 ``project(person_ids=...)`` rebuilds, for those persons (all when None), in this order:
 
 1. persons and addresses (``persons``): golden fields, aliases, addresses, address spells;
-2. facts (``facts``): school records and event indicators;
+2. facts (``facts``): school records, event indicators and the other facts the
+   refresh reads (births, NEET statuses, custody spells, exploitation flags);
 3. households and families (``households``), which span persons: rebuilt at the end
    from the address spells written, with their lead professionals.
 
@@ -36,7 +37,7 @@ from apps.schools.models import AttendanceMonth, Enrolment, Exclusion, SENStatus
 from apps.sources.catalogue import DATASETS_BY_CODE
 from apps.sources.models import Dataset, SourceRecord
 
-from .facts import event_indicators, schools
+from .facts import PERSON_FACTS, event_indicators, person_facts, schools
 from .households import households_rebuild
 from .persons import address_history, addresses_ensure, persons_and_aliases
 from .records import linked_persons, records_of
@@ -77,6 +78,7 @@ def project(*, person_ids: Iterable[int] | None, chunk_persons: int = CHUNK_PERS
         touched |= chunk_touched
         counts.update(schools(by_person))
         counts["indicators"] += event_indicators(by_person)
+        counts.update(person_facts(by_person))
         del records, by_person
     counts["address_areas"] = address_areas_assign()
     counts.update(households_rebuild(None if scope is None else touched))
@@ -91,7 +93,7 @@ def _refresh_planner_statistics() -> None:
     if connection.vendor != "postgresql":
         return
     tables = [m._meta.db_table for m in (Person, PersonAlias, Address, AddressHistory, Household, Family, FamilyMembership,
-                                         Relationship, SourceRecord, PersonIndicator)]
+                                         Relationship, SourceRecord, PersonIndicator, *PERSON_FACTS)]
     with connection.cursor() as cursor:
         cursor.execute(f"ANALYZE {', '.join(tables)}")
 
@@ -100,7 +102,7 @@ def _clear(scope: list[int] | None) -> None:
     def of(qs, field="person_id"):
         return qs if scope is None else qs.filter(**{f"{field}__in": scope})
 
-    for model in (PersonAlias, AddressHistory, Enrolment, SENStatus, AttendanceMonth, Exclusion):
+    for model in (PersonAlias, AddressHistory, Enrolment, SENStatus, AttendanceMonth, Exclusion, *PERSON_FACTS):
         of(model.objects.all()).delete()
     of(PersonIndicator.objects.filter(definition__kind=IndicatorDefinition.Kind.EVENT)).delete()
     of(Relationship.objects.all()).delete()
