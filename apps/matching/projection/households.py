@@ -203,7 +203,7 @@ def _early_help_episodes(today: dt.date) -> dict[int, list[dict]]:
         return {}
     by_person: dict[int, list[dict]] = defaultdict(list)
     rows = SourceRecord.objects.filter(
-        batch__is_current=True, dataset=dataset, fact_type=EARLY_HELP_EPISODE, person__isnull=False, fact_date__isnull=False
+        dataset=dataset, fact_type=EARLY_HELP_EPISODE, person__isnull=False, fact_date__isnull=False
     ).order_by().values_list("id", "person_id", "fact_date", "fact")
     for record, person, since, fact in rows.iterator(chunk_size=BATCH):
         name = ((fact or {}).get("lead_professional") or "").strip()
