@@ -7,9 +7,10 @@
 When the database holds no families the script seeds the master tables
 directly (bulk, deterministic): ``--scale bristol`` is 170,000 people in
 54,000 families, with a school year of attendance for every pupil, exclusions,
-PRU placements, projected event indicators in every category and the source
-events the derived indicators and risk factors read (NEET tracking with a
-historical cohort, births, custody, exploitation flags). It does not run the
+PRU placements, projected event indicators in every category and the projected
+facts the derived indicators and risk factors read (NEET tracking with a
+historical cohort, births, custody, exploitation flags), each with the source
+row it came from (the indicators' supporting records). It does not run the
 generator, importer and matcher (``manage.py synth``, ``import_all``, ``match``);
 on a database they have filled it refreshes what is there.
 
@@ -40,7 +41,17 @@ from django.utils import timezone  # noqa: E402
 
 from apps.indicators.models import FamilyCriteria, IndicatorDefinition, PersonIndicator  # noqa: E402
 from apps.indicators.services import indicators_refresh  # noqa: E402
-from apps.people.models import Address, Family, FamilyMembership, Household, Person  # noqa: E402
+from apps.people.models import (  # noqa: E402
+    Address,
+    ChildBirth,
+    CustodySpell,
+    ExploitationFlag,
+    Family,
+    FamilyMembership,
+    Household,
+    NeetStatus,
+    Person,
+)
 from apps.schools.models import AttendanceMonth, Enrolment, Exclusion, School  # noqa: E402
 from apps.sources.models import Dataset, ImportBatch, SourceRecord  # noqa: E402
 
@@ -99,13 +110,20 @@ def seed(people: int, families: int, rng: random.Random) -> None:
     print(f"  people, families, memberships: {time.monotonic() - started:.1f}s", flush=True)
 
     months, exclusions, enrolments, records, indicators = [], [], [], [], []
+    facts: dict[type, list] = {ChildBirth: [], NeetStatus: [], CustodySpell: [], ExploitationFlag: []}
     codes = {d.code: d for d in IndicatorDefinition.objects.filter(code__in=EVENT_RATES)}
     year = [date(2024, m, 1) for m in (9, 10, 11, 12)] + [date(2025, m, 1) for m in range(1, 8)]
 
-    def record(p, code, fact_type, day, **fact):
+    def record(p, code, fact_type, day, **fact) -> SourceRecord:
         records.append(SourceRecord(dataset=batches[code].dataset, batch=batches[code], source_key=f"B{len(records)}",
                                     row_number=len(records), surname="PERSON", person=p, fact_type=fact_type,
                                     fact_date=day, fact=fact))
+        return records[-1]
+
+    def projected(model, p, code, fact_type, day, fact=None, **fields) -> None:
+        """A source row and the fact the projection makes of it."""
+        row = record(p, code, fact_type, day, **(fact or {}))
+        facts[model].append(model(person=p, dataset=row.dataset, source_record=row, **fields))
 
     for p, (_, role, age) in zip(persons, plan, strict=True):
         child = role == "child"
@@ -119,33 +137,39 @@ def seed(people: int, families: int, rng: random.Random) -> None:
             for month in year:
                 possible = 38
                 months.append(AttendanceMonth(person=p, school=school, month=month, sessions_possible=possible,
-                                              sessions_attended=round(possible * rate), dataset=batches["dfe-attendance"].dataset))
-                record(p, "dfe-attendance", "attendance", month, school_urn=school.urn)
+                                              sessions_attended=round(possible * rate), dataset=batches["dfe-attendance"].dataset,
+                                              source_record=record(p, "dfe-attendance", "attendance", month, school_urn=school.urn)))
             for _ in range(rng.choices((0, 1, 3), (90, 8, 2))[0]):
                 day = date(2024, 9, 1) + timedelta(days=rng.randrange(300))
                 exclusions.append(Exclusion(person=p, school=school, kind="fixed", start_date=day,
-                                            dataset=batches["dfe-exclusions"].dataset))
-                record(p, "dfe-exclusions", "exclusion", day, exclusion_type="FIXED")
+                                            dataset=batches["dfe-exclusions"].dataset,
+                                            source_record=record(p, "dfe-exclusions", "exclusion", day, exclusion_type="FIXED")))
             if rng.random() < 0.002:
                 day = date(2024, 9, 1) + timedelta(days=rng.randrange(200))
                 exclusions.append(Exclusion(person=p, school=school, kind="permanent", start_date=day,
-                                            dataset=batches["dfe-exclusions"].dataset))
-                record(p, "dfe-exclusions", "exclusion", day, exclusion_type="PERMANENT")
+                                            dataset=batches["dfe-exclusions"].dataset,
+                                            source_record=record(p, "dfe-exclusions", "exclusion", day, exclusion_type="PERMANENT")))
                 enrolments.append(Enrolment(person=p, school=rng.choice(prus), upn="", date_from=day + timedelta(days=10),
                                             dataset=datasets["dfe-pru-placements"]))
             if 11 <= age and rng.random() < 0.01:
-                record(p, "asc-exploitation-flags", rng.choice(("cse-flag", "cce-flag")), AS_OF - timedelta(days=rng.randrange(700)))
+                kind, day = rng.choice(("cse-flag", "cce-flag")), AS_OF - timedelta(days=rng.randrange(700))
+                projected(ExploitationFlag, p, "asc-exploitation-flags", kind, day, kind=kind, flagged_on=day)
         if 16 <= age <= 20:  # NEET tracking: the current 16-18s and the historical cohort
-            record(p, "bcc-neet-tracking", "neet-status", date(2024, 12, 10) + timedelta(days=rng.randrange(60)),
-                   activity="NEET" if rng.random() < 0.1 else "EET")
+            day = date(2024, 12, 10) + timedelta(days=rng.randrange(60))
+            activity = "NEET" if rng.random() < 0.1 else "EET"
+            projected(NeetStatus, p, "bcc-neet-tracking", "neet-status", day, {"activity": activity},
+                      recorded_on=day, activity=activity)
         if not child and age < 24 and rng.random() < 0.05:
-            record(p, "bcc-maternity-births", "birth-of-child", p.date_of_birth + timedelta(days=365 * 18 + rng.randrange(700)))
+            day = p.date_of_birth + timedelta(days=365 * 18 + rng.randrange(700))
+            projected(ChildBirth, p, "bcc-maternity-births", "birth-of-child", day, born_on=day)
         if not child and rng.random() < 0.005:
             release = AS_OF + timedelta(days=rng.randrange(-200, 800))
-            record(p, "asc-custody-releases", "custody", AS_OF - timedelta(days=rng.randrange(100, 900)),
-                   expected_release=release.isoformat(), establishment="HMP Bristol")
-    for model, rows in ((AttendanceMonth, months), (Exclusion, exclusions), (Enrolment, enrolments),
-                        (SourceRecord, records), (PersonIndicator, indicators)):
+            day = AS_OF - timedelta(days=rng.randrange(100, 900))
+            projected(CustodySpell, p, "asc-custody-releases", "custody", day,
+                      {"expected_release": release.isoformat(), "establishment": "HMP Bristol"},
+                      started_on=day, expected_release=release, establishment="HMP Bristol")
+    for model, rows in ((SourceRecord, records), (AttendanceMonth, months), (Exclusion, exclusions),
+                        (Enrolment, enrolments), (PersonIndicator, indicators), *facts.items()):
         model.objects.bulk_create(rows, batch_size=BATCH)
         print(f"  {model.__name__}: {len(rows):,}", flush=True)
     print(f"seeded in {time.monotonic() - started:.1f}s", flush=True)

@@ -1,10 +1,11 @@
 """Risk models: loading them from data, finding the factors people meet, scoring, learning Risk of NEET.
 
 A score is ``100 * logistic(intercept + sum of the weights of the factors met)``.
-Evidence for each factor is read set-based (one query per factor, returning
-``(person_id, evidence date)`` rows); a factor is met when at least
-``min_count`` pieces of evidence are dated on or before the cut-off (the
-refresh date when scoring, the start of Year 12 when learning Risk of NEET).
+Evidence for each factor is read set-based from projected tables, never from
+source rows (one query per factor, returning ``(person_id, evidence date)``
+rows); a factor is met when at least ``min_count`` pieces of evidence are dated
+on or before the cut-off (the refresh date when scoring, the start of Year 12
+when learning Risk of NEET).
 """
 
 from __future__ import annotations
@@ -21,19 +22,22 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from apps.people.models import FamilyMembership, Person
+from apps.people.models import CustodySpell, ExploitationFlag, FamilyMembership, NeetStatus, Person
 from apps.schools.models import Enrolment, Exclusion, School, SENStatus
-from apps.sources.models import ImportBatch, SourceRecord
 
 from .dates import academic_age, academic_year_start, age_on, as_date
 from .models import IndicatorDefinition, IndicatorUnitCost, PersonIndicator, RiskFactor, RiskModel
-from .sql import fetch, in_clause, json_text, scope_clause, table
+from .sql import fetch, in_clause, scope_clause, table
 
 RISK_MODELS_FILE = Path(settings.BASE_DIR) / "fixtures" / "risk_models.json"
 NEET_OUTCOME_AGE = 17  # academic age: Year 13
 NEET_COHORT_YEARS = 2  # outcomes recorded in the last two years, so their school-age records are still held
 MIN_FACTOR_SUPPORT = 5  # a factor must be seen in this many training cohort members to be learned
 HELD_OUT_EVERY = 4  # person ids divisible by this are held out for evaluation
+# The events an "event" factor may name, each read from the table it is projected into: (table, date column, kind).
+EVENTS = {kind: (ExploitationFlag, "flagged_on", kind) for kind in ExploitationFlag.Kind.values} | {
+    "custody": (CustodySpell, "started_on", None),
+}
 
 
 @transaction.atomic
@@ -60,6 +64,10 @@ def risk_models_load(*, path: Path = RISK_MODELS_FILE) -> dict[str, int]:
         for order, factor in enumerate(spec["factors"], start=1):
             if factor["kind"] not in RiskFactor.Kind.values:
                 raise ValueError(f"{path.name}: factor {factor['code']!r} of {spec['indicator']}: unknown kind {factor['kind']!r}")
+            unknown = sorted(set(factor["codes"]) - set(EVENTS)) if factor["kind"] == RiskFactor.Kind.EVENT else []
+            if unknown:
+                raise ValueError(f"{path.name}: factor {factor['code']!r} of {spec['indicator']}: no projected event "
+                                 f"{', '.join(unknown)} (events: {', '.join(sorted(EVENTS))})")
             defaults = {k: factor[k] for k in ("kind", "codes", "min_count", "phrase")} | {"order": order}
             if not keep_learned or not model.factors.filter(code=factor["code"]).exists():
                 defaults["weight"] = factor["weight"]
@@ -98,12 +106,9 @@ def factor_evidence(factor: RiskFactor, *, as_of: dt.date, person_ids=None, hidd
         sql = (f"SELECT pi.person_id, pi.indicator_date FROM {table(PersonIndicator)} pi "
                f"JOIN {table(IndicatorDefinition)} d ON d.id = pi.definition_id WHERE {where}{scope}")
     elif factor.kind == RiskFactor.Kind.EVENT:
-        where, params = in_clause("sr.fact_type", codes)
-        scope, scope_params = scope_clause("sr.person_id", person_ids)
-        sql = (f"SELECT sr.person_id, sr.fact_date FROM {table(SourceRecord)} sr "
-               f"JOIN {table(ImportBatch)} b ON b.id = sr.batch_id AND b.is_current = %s "
-               f"WHERE sr.person_id IS NOT NULL AND {where}{scope}")
-        params = [True, *params]
+        if unknown := sorted(set(codes) - set(EVENTS)):
+            raise LookupError(f"risk factor {factor.code!r} names no projected event {', '.join(unknown)}")
+        return _event_evidence(codes, person_ids)
     elif factor.kind == RiskFactor.Kind.FAMILY_INDICATOR:
         where, params = in_clause("d.code", codes)
         scope, scope_params = scope_clause("m1.person_id", person_ids)
@@ -134,6 +139,20 @@ def factor_evidence(factor: RiskFactor, *, as_of: dt.date, person_ids=None, hidd
     else:  # pragma: no cover - the model's choices and risk_models_load refuse other kinds
         raise ValueError(f"unknown risk factor kind {factor.kind!r}")
     return [(pid, as_date(day)) for pid, day in fetch(sql, params + scope_params)]
+
+
+def _event_evidence(codes, person_ids) -> list[tuple[int, dt.date | None]]:
+    """``(person_id, date)`` of each projected event of ``codes`` (see ``EVENTS``), in one query."""
+    scope, scope_params = scope_clause("person_id", person_ids)
+    parts, params = [], []
+    for code in dict.fromkeys(codes):
+        model, column, kind = EVENTS[code]
+        where, where_params = ("kind = %s", [kind]) if kind else ("1 = 1", [])
+        parts.append(f"SELECT person_id, {column} FROM {table(model)} WHERE {where}{scope}")
+        params += where_params + scope_params
+    if not parts:
+        return []
+    return [(pid, as_date(day)) for pid, day in fetch(" UNION ALL ".join(parts), params)]
 
 
 def factors_met(factor: RiskFactor, evidence, cutoff) -> set[int]:
@@ -206,13 +225,11 @@ def neet_cohort(*, as_of: dt.date) -> dict[int, tuple[bool, dt.date]]:
     in the last ``NEET_COHORT_YEARS`` years; NEET in any record at 17 is the outcome.
     """
     since = dt.date(as_of.year - NEET_COHORT_YEARS, as_of.month, min(as_of.day, 28))
-    activity = json_text("sr.fact", "activity")
     rows = fetch(
-        f"SELECT sr.person_id, sr.fact_date, {activity}, p.date_of_birth FROM {table(SourceRecord)} sr "
-        f"JOIN {table(ImportBatch)} b ON b.id = sr.batch_id AND b.is_current = %s "
-        f"JOIN {table(Person)} p ON p.id = sr.person_id "
-        f"WHERE sr.fact_type = %s AND sr.fact_date > %s AND sr.fact_date <= %s AND p.date_of_birth IS NOT NULL",
-        [True, "neet-status", since, as_of],
+        f"SELECT n.person_id, n.recorded_on, n.activity, p.date_of_birth FROM {table(NeetStatus)} n "
+        f"JOIN {table(Person)} p ON p.id = n.person_id "
+        f"WHERE n.recorded_on > %s AND n.recorded_on <= %s AND p.date_of_birth IS NOT NULL",
+        [since, as_of],
     )
     cohort: dict[int, tuple[bool, dt.date]] = {}
     for pid, day, status, dob in rows:

@@ -10,15 +10,6 @@ def table(model: type[Model]) -> str:
     return connection.ops.quote_name(model._meta.db_table)
 
 
-def json_text(column: str, key: str) -> str:
-    """SQL for the text value of ``key`` in the JSON ``column`` (``key`` is a fixed identifier, never user input)."""
-    if not key.replace("_", "").isalnum():
-        raise ValueError(f"JSON key {key!r} is not a plain identifier")
-    if connection.vendor == "postgresql":
-        return f"({column} ->> '{key}')"
-    return f"json_extract({column}, '$.{key}')"
-
-
 def add_years(column: str, years: int) -> str:
     """SQL for the date ``years`` after the date ``column``."""
     years = int(years)

@@ -209,6 +209,69 @@ class Relationship(models.Model):
         ]
 
 
+# --- facts about a person, projected from source rows ------------------------------------------
+class ProjectedFact(models.Model):
+    """One source row's fact about a person, written by the projection (``apps.matching.projection.facts``).
+
+    The indicator refresh and the risk models read these tables, never the rows' JSON. A fact
+    goes with its source row (CASCADE): when a newer extract replaces the row, its fact is gone
+    at once, and the projection writes the new row's fact once matching has linked it to a person.
+    """
+
+    person = models.ForeignKey(Person, on_delete=models.CASCADE)
+    dataset = models.ForeignKey("sources.Dataset", on_delete=models.PROTECT, related_name="+")
+    source_record = models.ForeignKey("sources.SourceRecord", on_delete=models.CASCADE)
+
+    class Meta:
+        abstract = True
+
+
+class ChildBirth(ProjectedFact):
+    """A child born to this person, the parent (``birth-of-child``, births to young parents)."""
+
+    born_on = models.DateField()
+
+    class Meta:
+        verbose_name = "birth of a child"
+
+
+class NeetStatus(ProjectedFact):
+    """A young person's activity at one NEET-tracking contact (``neet-status``)."""
+
+    class Activity(models.TextChoices):
+        EET = "EET", "In education, employment or training"
+        NEET = "NEET", "Not in education, employment or training"
+        NOT_KNOWN = "NOT-KNOWN", "Not known"
+
+    recorded_on = models.DateField()
+    activity = models.CharField(max_length=10, choices=Activity.choices, blank=True)
+
+    class Meta:
+        verbose_name = "NEET status"
+        verbose_name_plural = "NEET statuses"
+        indexes = [models.Index(fields=["person", "recorded_on"])]
+
+
+class CustodySpell(ProjectedFact):
+    """A spell in prison custody (``custody``): its start, the expected release and the establishment."""
+
+    started_on = models.DateField()
+    expected_release = models.DateField(null=True, blank=True)
+    establishment = models.TextField(blank=True)
+
+
+class ExploitationFlag(ProjectedFact):
+    """A police intelligence flag of exploitation on this person."""
+
+    class Kind(models.TextChoices):
+        CSE = "cse-flag", "Child sexual exploitation"
+        CCE = "cce-flag", "Child criminal exploitation"
+        COUNTY_LINES = "county-lines-link", "Linked to County Lines"
+
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    flagged_on = models.DateField()
+
+
 # --- restricted records -----------------------------------------------------------
 class PersonUserObjectPermission(UserObjectPermissionBase):
     """django-guardian direct foreign key: users the custodian named on a restricted person."""

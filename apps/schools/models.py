@@ -5,6 +5,18 @@ from __future__ import annotations
 from django.db import models
 
 
+def projected_from() -> models.ForeignKey:
+    """The source row a school record was projected from: an indicator's supporting record.
+
+    SET_NULL, not CASCADE: when a newer extract replaces the row, the projected record stays
+    until the person is projected again (as school records always have); only the link goes.
+    """
+    return models.ForeignKey(
+        "sources.SourceRecord", null=True, blank=True, on_delete=models.SET_NULL,
+        help_text="The source row it was projected from; empty once a newer extract replaced that row",
+    )
+
+
 class School(models.Model):
     urn = models.CharField(max_length=10, unique=True, help_text="DfE unique reference number")
     name = models.CharField(max_length=200)
@@ -23,6 +35,7 @@ class Enrolment(models.Model):
     date_from = models.DateField(null=True, blank=True)
     date_to = models.DateField(null=True, blank=True)
     dataset = models.ForeignKey("sources.Dataset", on_delete=models.PROTECT)
+    source_record = projected_from()
 
     class Meta:
         indexes = [models.Index(fields=["person", "date_from"]), models.Index(fields=["upn"])]
@@ -39,6 +52,7 @@ class SENStatus(models.Model):
     sen_type = models.CharField(max_length=10, blank=True, help_text="Primary need, e.g. SEMH, ASD, SLCN")
     recorded_on = models.DateField()
     dataset = models.ForeignKey("sources.Dataset", on_delete=models.PROTECT)
+    source_record = projected_from()
 
     class Meta:
         verbose_name_plural = "SEN statuses"
@@ -52,6 +66,7 @@ class AttendanceMonth(models.Model):
     sessions_attended = models.PositiveSmallIntegerField()
     sessions_possible = models.PositiveSmallIntegerField()
     dataset = models.ForeignKey("sources.Dataset", on_delete=models.PROTECT)
+    source_record = projected_from()
 
     class Meta:
         constraints = [
@@ -81,6 +96,7 @@ class Exclusion(models.Model):
     sessions = models.PositiveSmallIntegerField(default=0)
     reason = models.CharField(max_length=100, blank=True)
     dataset = models.ForeignKey("sources.Dataset", on_delete=models.PROTECT)
+    source_record = projected_from()
 
     class Meta:
         indexes = [models.Index(fields=["person", "start_date"])]

@@ -1,4 +1,5 @@
-"""Builders for the indicator tests: pupils with attendance, exclusions, events, families."""
+"""Builders for the indicator tests: the projected facts the refresh reads (each with the source row it came
+from, the indicator's supporting record), families."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ from datetime import date
 
 import pytest
 
-from apps.people.models import Family, FamilyMembership, Household
+from apps.people.models import ChildBirth, CustodySpell, ExploitationFlag, Family, FamilyMembership, Household, NeetStatus
 from apps.schools.models import AttendanceMonth, Enrolment, Exclusion, School
 from apps.sources.models import Dataset
 from tests import factories
@@ -31,7 +32,7 @@ class Build:
         record.fact_type, record.fact_date = "attendance", month
         record.fact = {"school_urn": (school or self.school).urn, "sessions_attended": attended, "sessions_possible": possible}
         record.save()
-        return AttendanceMonth.objects.create(person=p, school=school or self.school, month=month,
+        return AttendanceMonth.objects.create(person=p, school=school or self.school, month=month, source_record=record,
                                               sessions_attended=attended, sessions_possible=possible, dataset=self.attendance)
 
     def year_of_attendance(self, p, attended: int, possible: int = 1000, year: int = 2024):
@@ -49,13 +50,30 @@ class Build:
         record.fact = {"school_urn": self.school.urn, "exclusion_type": kind.upper(), "sessions": 2}
         record.save()
         return Exclusion.objects.create(person=p, school=self.school, kind=kind, start_date=day, sessions=2,
-                                        dataset=self.exclusions)
+                                        dataset=self.exclusions, source_record=record)
 
-    def event(self, p, dataset_code: str, fact_type: str, day: date, **fact):
+    def _event(self, p, dataset_code: str, fact_type: str, day: date, **fact) -> dict:
+        """A source row of an event; returns the fields its projected fact shares."""
         record = factories.source_record(p, dataset_code)
         record.fact_type, record.fact_date, record.fact = fact_type, day, {"reference": "", **fact}
         record.save()
-        return record
+        return {"person": p, "dataset": record.dataset, "source_record": record}
+
+    def birth(self, parent, day: date):
+        return ChildBirth.objects.create(born_on=day, **self._event(parent, "bcc-maternity-births", "birth-of-child", day))
+
+    def neet_status(self, p, day: date, activity: str):
+        common = self._event(p, "bcc-neet-tracking", "neet-status", day, activity=activity)
+        return NeetStatus.objects.create(recorded_on=day, activity=activity, **common)
+
+    def custody(self, p, start: date, release: date | None, establishment=""):
+        common = self._event(p, "asc-custody-releases", "custody", start, establishment=establishment,
+                             expected_release=release.isoformat() if release else "")
+        return CustodySpell.objects.create(started_on=start, expected_release=release, establishment=establishment, **common)
+
+    def flag(self, p, kind: str, day: date):
+        return ExploitationFlag.objects.create(kind=kind, flagged_on=day,
+                                               **self._event(p, "asc-exploitation-flags", kind, day))
 
     def enrol(self, p, school, date_from, date_to=None):
         return Enrolment.objects.create(person=p, school=school, upn="A1", date_from=date_from, date_to=date_to,

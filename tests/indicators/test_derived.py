@@ -119,13 +119,14 @@ def test_permanent_exclusion_and_pupil_referral_unit(build):
 def test_teenage_parent_is_under_20_at_the_birth(build):
     young = build.person(forename="Young", dob=date(2005, 5, 1), sex="F")
     twenty = build.person(forename="Twenty", dob=date(2004, 5, 1), sex="F")
-    build.event(young, "bcc-maternity-births", "birth-of-child", date(2024, 4, 30))
-    build.event(twenty, "bcc-maternity-births", "birth-of-child", date(2024, 5, 1))  # her 20th birthday
+    birth = build.birth(young, date(2024, 4, 30))
+    build.birth(twenty, date(2024, 5, 1))  # her 20th birthday
 
     indicators_refresh(as_of=AS_OF)
 
     parent = flagged(young, "teenage-parent")
     assert parent.value == Decimal("18") and parent.notes == "Aged 18 at the birth of a child on 30 Apr 2024."
+    assert list(parent.source_records.all()) == [birth.source_record]
     assert flagged(twenty, "teenage-parent") is None
 
 
@@ -133,27 +134,29 @@ def test_child_neet_uses_the_latest_status_of_a_16_to_18_year_old(build):
     neet = build.person(forename="Neet", dob=date(2008, 6, 1))
     back_in_education = build.person(forename="Back", dob=date(2008, 6, 1))
     too_old = build.person(forename="Old", dob=date(2006, 2, 1))  # 19
-    build.event(neet, "bcc-neet-tracking", "neet-status", date(2025, 1, 10), activity="NEET")
-    build.event(back_in_education, "bcc-neet-tracking", "neet-status", date(2024, 12, 10), activity="NEET")
-    build.event(back_in_education, "bcc-neet-tracking", "neet-status", date(2025, 2, 10), activity="EET")
-    build.event(too_old, "bcc-neet-tracking", "neet-status", date(2025, 1, 10), activity="NEET")
+    status = build.neet_status(neet, date(2025, 1, 10), "NEET")
+    build.neet_status(neet, date(2023, 12, 1), "NEET")  # more than 12 months ago: neither the latest nor support
+    build.neet_status(back_in_education, date(2024, 12, 10), "NEET")
+    build.neet_status(back_in_education, date(2025, 2, 10), "EET")
+    build.neet_status(too_old, date(2025, 1, 10), "NEET")
 
     indicators_refresh(as_of=AS_OF)
 
     assert flagged(neet, "child-neet").indicator_date == date(2025, 1, 10)
+    assert list(flagged(neet, "child-neet").source_records.all()) == [status.source_record]
     assert flagged(back_in_education, "child-neet") is None
     assert flagged(too_old, "child-neet") is None
 
 
 def test_prisoner_within_12_months_of_release(build):
     soon, later = build.person(forename="Soon", dob=date(1990, 1, 1)), build.person(forename="Later", dob=date(1990, 1, 1))
-    build.event(soon, "asc-custody-releases", "custody", date(2023, 5, 1), expected_release="2026-03-01",
-                establishment="HMP Bristol")
-    build.event(later, "asc-custody-releases", "custody", date(2023, 5, 1), expected_release="2026-03-02")
+    spell = build.custody(soon, date(2023, 5, 1), date(2026, 3, 1), establishment="HMP Bristol")
+    build.custody(later, date(2023, 5, 1), date(2026, 3, 2))
 
     indicators_refresh(as_of=AS_OF)
 
     prisoner = flagged(soon, "prisoner-12-months-from-release")
     assert prisoner.indicator_date == date(2026, 3, 1) and prisoner.value == Decimal("365")
     assert prisoner.notes.startswith("In custody at HMP Bristol since 1 May 2023; expected release 1 Mar 2026")
+    assert list(prisoner.source_records.all()) == [spell.source_record]
     assert flagged(later, "prisoner-12-months-from-release") is None

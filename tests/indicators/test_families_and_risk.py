@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 
+import pytest
+
 from apps.indicators.models import FamilyCriteria, PersonIndicator, RiskModel
 from apps.indicators.risk import auc
 from apps.indicators.selectors import eligible_families_by_priority
@@ -90,10 +92,10 @@ def test_priority_orders_by_problems_then_risk_then_cost(build):
 
 def test_risk_score_and_notes_name_the_factors(build):
     girl = build.person(forename="Amy", dob=date(2010, 5, 1), sex="F")
-    build.event(girl, "asc-exploitation-flags", "cse-flag", date(2024, 10, 1))
+    build.flag(girl, "cse-flag", date(2024, 10, 1))
     factories.indicator(girl, "person-reported-missing", on=date(2024, 11, 1))
     too_young = build.person(forename="Bea", dob=date(2016, 5, 1), sex="F")
-    build.event(too_young, "asc-exploitation-flags", "cse-flag", date(2024, 10, 1))
+    build.flag(too_young, "cse-flag", date(2024, 10, 1))
     factories.indicator(too_young, "person-reported-missing", on=date(2024, 11, 1))
 
     indicators_refresh(as_of=AS_OF)
@@ -106,12 +108,30 @@ def test_risk_score_and_notes_name_the_factors(build):
     assert not PersonIndicator.objects.filter(person=too_young, definition__code="risk-child-sexual-exploitation").exists()
 
 
+def test_an_event_factor_must_name_an_event_the_projection_writes(db, tmp_path):
+    import json
+
+    from apps.indicators.risk import RISK_MODELS_FILE, risk_models_load
+
+    data = json.loads(RISK_MODELS_FILE.read_text(encoding="utf-8"))
+    cse = next(m for m in data["risk_models"] if m["indicator"] == "risk-child-sexual-exploitation")
+    cse["factors"][0]["codes"] = ["cse-flag", "birth-of-child"]  # a source event with no projected table of events
+    edited = tmp_path / "risk_models.json"
+    edited.write_text(json.dumps(data), encoding="utf-8")
+
+    with pytest.raises(ValueError, match="factor 'cse-flag' of risk-child-sexual-exploitation: no projected event "
+                                         "birth-of-child"):
+        risk_models_load(path=edited)
+    assert RiskModel.objects.get(indicator__code="risk-child-sexual-exploitation").factors.get(code="cse-flag").codes == [
+        "cse-flag"]
+
+
 def test_neet_model_learns_factors_that_preceded_neet_at_17(build):
     """40 young people NEET or not at academic age 17; exclusions before Year 12 precede NEET."""
     for i in range(40):
         person = build.person(forename=f"Young{i}", dob=date(2007, 1, 1) if i % 2 else date(2007, 3, 1))
         neet = i < 12
-        build.event(person, "bcc-neet-tracking", "neet-status", date(2024, 12, 15), activity="NEET" if neet else "EET")
+        build.neet_status(person, date(2024, 12, 15), "NEET" if neet else "EET")
         if (neet and i < 10) or i in (20, 21):
             build.exclusion(person, date(2022, 11, 1))  # before Year 12 (1 Sep 2023)
         if i in (30, 31, 32, 33, 34, 35):

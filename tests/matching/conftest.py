@@ -28,7 +28,9 @@ def extract(db):
     def load(code: str, rows: list[dict]) -> list[SourceRecord]:
         dataset = Dataset.objects.get(code=code)
         counter["n"] += 1
-        ImportBatch.objects.filter(dataset=dataset, is_current=True).update(is_current=False)
+        previous = ImportBatch.objects.filter(dataset=dataset, is_current=True)
+        SourceRecord.objects.filter(batch__in=previous).delete()  # as a load does: only the current extract holds rows
+        previous.update(is_current=False)
         batch = ImportBatch.objects.create(
             dataset=dataset, filename=f"{code}-{counter['n']}.csv", checksum=f"{counter['n']:064d}",
             status=ImportBatch.Status.LOADED, is_current=True,

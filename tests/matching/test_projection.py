@@ -193,3 +193,117 @@ def _view_restricted_person():
     from django.contrib.auth.models import Permission
 
     return Permission.objects.get(codename="view_restricted_person")
+
+
+# --- the facts the refresh and the risk models read ----------------------------------------------
+
+MAYA = {"forename": "MAYA", "surname": "ROSS", "sex": "F", "date_of_birth": "2008-02-14", "postcode": "BS5 0AA",
+        "address": "9 CHURCH ROAD"}
+
+
+def _neet(key: str, day: str, activity: str) -> dict:
+    return MAYA | {"source_key": key, "event_date": day, "reference": f"NT-{key}", "activity": activity}
+
+
+def _exclusion(key: str, day: str, kind: str) -> dict:
+    return MAYA | {"source_key": key, "school_urn": "100001", "school_name": "Hillfields Academy", "exclusion_type": kind,
+                   "start_date": day, "sessions": "4", "reason": "PA"}
+
+
+def test_each_fact_the_refresh_reads_is_projected_from_its_source_row(import_extract, run_match):
+    from apps.indicators.models import PersonIndicator
+    from apps.indicators.services import indicators_refresh
+    from apps.people.models import ChildBirth, CustodySpell, ExploitationFlag, NeetStatus
+    from apps.schools.models import Exclusion
+
+    [birth] = import_extract("bcc-maternity-births", [MAYA | {"source_key": "MB1", "event_date": "2025-01-05",
+                                                              "reference": "MB-1"}])
+    [neet] = import_extract("bcc-neet-tracking", [_neet("NT1", "2025-02-10", "NEET")])
+    [custody] = import_extract("asc-custody-releases", [MAYA | {  # the police extract writes dd/mm/yyyy
+        "source_key": "CR1", "custody_start": "01/05/2024", "expected_release": "01/03/2026", "establishment": "HMP Eastwood Park"}])
+    [flag] = import_extract("asc-exploitation-flags", [MAYA | {"source_key": "EF1", "event_type": "county-lines-link",
+                                                               "event_date": "2024-10-01", "reference": "EF-1"}])
+    [exclusion] = import_extract("dfe-exclusions", [_exclusion("EX1", "2024-11-05", "PERMANENT")])
+    run_match()
+    maya = person_of(birth)
+    assert {person_of(r) for r in (neet, custody, flag, exclusion)} == {maya}
+
+    assert list(ChildBirth.objects.values_list("person_id", "born_on", "source_record_id")) == [
+        (maya, dt.date(2025, 1, 5), birth.pk)]
+    assert list(NeetStatus.objects.values_list("person_id", "recorded_on", "activity", "source_record_id")) == [
+        (maya, dt.date(2025, 2, 10), "NEET", neet.pk)]
+    assert list(CustodySpell.objects.values_list(
+        "person_id", "started_on", "expected_release", "establishment", "source_record_id")) == [
+        (maya, dt.date(2024, 5, 1), dt.date(2026, 3, 1), "HMP Eastwood Park", custody.pk)]
+    assert list(ExploitationFlag.objects.values_list("person_id", "kind", "flagged_on", "source_record_id")) == [
+        (maya, "county-lines-link", dt.date(2024, 10, 1), flag.pk)]
+    assert list(Exclusion.objects.values_list("person_id", "kind", "start_date", "sessions", "source_record_id")) == [
+        (maya, "permanent", dt.date(2024, 11, 5), 4, exclusion.pk)]
+
+    # the refresh reads them, and each indicator's supporting record is the row its fact came from
+    indicators_refresh(as_of=dt.date(2025, 3, 1))
+    supported = {
+        i.definition.code: [r.pk for r in i.source_records.all()]
+        for i in PersonIndicator.objects.filter(person_id=maya, definition__kind="derived").select_related("definition")
+    }
+    assert supported == {"teenage-parent": [birth.pk], "child-neet": [neet.pk],
+                         "prisoner-12-months-from-release": [custody.pk], "child-permanently-excluded": [exclusion.pk]}
+
+
+def test_a_newer_extract_replaces_the_facts_projected_from_the_rows_it_replaces(import_extract, run_match):
+    from apps.people.models import NeetStatus
+    from apps.schools.models import Exclusion
+
+    [old_status] = import_extract("bcc-neet-tracking", [_neet("NT1", "2025-02-10", "NEET")])
+    [old_exclusion] = import_extract("dfe-exclusions", [_exclusion("EX1", "2024-11-05", "FIXED")])
+    run_match()
+    maya = person_of(old_status)
+    assert NeetStatus.objects.get().source_record_id == old_status.pk
+
+    [status] = import_extract("bcc-neet-tracking", [_neet("NT1", "2025-03-20", "EET")])
+    # the replaced row's fact went with it, as the row did; the new row's fact waits for matching to link it
+    assert not NeetStatus.objects.exists()
+    run_match("bcc-neet-tracking")
+    assert list(NeetStatus.objects.values_list("person_id", "recorded_on", "activity", "source_record_id")) == [
+        (maya, dt.date(2025, 3, 20), "EET", status.pk)]
+
+    [exclusion] = import_extract("dfe-exclusions", [_exclusion("EX1", "2025-01-10", "PERMANENT")])
+    # a school record stays until its person is projected again; only its link to the replaced row goes
+    assert list(Exclusion.objects.values_list("kind", "source_record_id")) == [("fixed", None)]
+    assert not SourceRecord.objects.filter(pk=old_exclusion.pk).exists()
+    run_match("dfe-exclusions")
+    assert list(Exclusion.objects.values_list("person_id", "kind", "start_date", "source_record_id")) == [
+        (maya, "permanent", dt.date(2025, 1, 10), exclusion.pk)]
+
+
+def test_only_the_current_extract_of_each_dataset_holds_rows(import_extract, tmp_path):
+    """Why projection reads source rows without asking which batch is current: a load replaces the dataset's
+    rows in the transaction that makes its batch current, and a refused or duplicate load writes none."""
+    from apps.sources.models import Dataset, ImportBatch
+    from apps.sources.services import import_batch_load
+
+    def only_current_batches_hold_rows():
+        holding = set(SourceRecord.objects.values_list("batch_id", flat=True).distinct())
+        return holding == set(ImportBatch.objects.filter(is_current=True).values_list("pk", flat=True))
+
+    dataset = Dataset.objects.get(code="bcc-neet-tracking")
+    first = [_neet("NT1", "2025-02-10", "NEET"), _neet("NT2", "2025-02-11", "EET")]
+    import_extract("bcc-neet-tracking", first)
+    import_extract("asc-exploitation-flags", [MAYA | {"source_key": "EF1", "event_date": "2024-10-01"}])
+    import_extract("bcc-neet-tracking", [_neet("NT3", "2025-03-20", "EET")])  # a newer extract
+    assert only_current_batches_hold_rows()
+    assert list(SourceRecord.objects.filter(dataset=dataset).values_list("source_key", flat=True)) == ["NT3"]
+
+    refused = tmp_path / "refused.csv"
+    refused.write_text("source_key,surname\nNT4,ROSS\n", encoding="utf-8")
+    assert import_batch_load(dataset=dataset, path_or_file=refused).status == ImportBatch.Status.FAILED
+    again = import_batch_load(dataset=dataset, path_or_file=tmp_path / "bcc-neet-tracking-3.csv")
+    assert again.status == ImportBatch.Status.DUPLICATE
+    assert only_current_batches_hold_rows()
+
+    # the first extract made current again: loaded again, replacing the newer one's rows
+    reinstated = import_batch_load(dataset=dataset, path_or_file=tmp_path / "bcc-neet-tracking-1.csv",
+                                   make_current_again=True)
+    assert reinstated.status == ImportBatch.Status.LOADED and reinstated.is_current
+    assert only_current_batches_hold_rows()
+    assert sorted(SourceRecord.objects.filter(dataset=dataset).values_list("source_key", flat=True)) == ["NT1", "NT2"]
