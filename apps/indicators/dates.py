@@ -1,45 +1,8 @@
-"""Dates the refresh measures against: academic years, ages, birthdays."""
+"""Moved to ``apps.common.dates``; this module only keeps the indicators' imports working until they are switched.
 
-from __future__ import annotations
+To be deleted once ``refresh.py``, ``criteria.py`` and ``risk.py`` import from ``apps.common.dates``.
+"""
 
-import datetime as dt
+from apps.common.dates import academic_age, academic_year_start, add_years, age_on, as_date, child_born_after
 
-
-def as_date(value) -> dt.date | None:
-    """A date from a database value (SQLite's raw cursor returns ISO strings)."""
-    if value is None or isinstance(value, dt.date):
-        return value
-    return dt.date.fromisoformat(str(value)[:10])
-
-
-def academic_year_start(day: dt.date) -> dt.date:
-    """1 September of the academic year (1 September to 31 August) that contains ``day``."""
-    return dt.date(day.year if day.month >= 9 else day.year - 1, 9, 1)
-
-
-def add_years(day: dt.date, years: int) -> dt.date:
-    """The same day ``years`` later (28 February for 29 February in a common year)."""
-    try:
-        return day.replace(year=day.year + years)
-    except ValueError:
-        return day.replace(year=day.year + years, day=28)
-
-
-def age_on(dob: dt.date | None, day: dt.date) -> int | None:
-    if dob is None:
-        return None
-    return day.year - dob.year - ((day.month, day.day) < (dob.month, dob.day))
-
-
-def academic_age(dob: dt.date, day: dt.date) -> int:
-    """Age on 31 August before the academic year containing ``day`` (15 in Year 11, 17 in Year 13)."""
-    return age_on(dob, academic_year_start(day) - dt.timedelta(days=1))
-
-
-def child_born_after(period_start: dt.date) -> dt.date:
-    """People born after this date were under 18 on ``period_start``: children (dependent) for the whole period.
-
-    A child who turns 18 during the academic year stays a child until the
-    period ends, so their indicators and their family do not flip mid-year.
-    """
-    return add_years(period_start, -18)
+__all__ = ["academic_age", "academic_year_start", "add_years", "age_on", "as_date", "child_born_after"]
