@@ -2,7 +2,8 @@
 
 Used on the way in (``apps.sources.validation``) and by matching, so "O'Brien"
 and "OBRIEN", "bs1  4dj" and "BS1 4DJ", or "Flat 4a, 12 High St" and
-"4A 12 High Street" compare equal. No database access, no Django imports:
+"4A 12 High Street" compare equal. National identifiers are
+``apps.common.identifiers``. No database access, no Django imports:
 each function takes a string and returns a value or raises ``ValueError``
 with a reason that is safe to show (it never repeats the value, which may be
 personal data).
@@ -109,7 +110,7 @@ def month_parse(value: str) -> dt.date:
     return dt.date(year, month, 1)
 
 
-# --- postcodes and identifiers -----------------------------------------------
+# --- postcodes ------------------------------------------------------------------
 
 _POSTCODE = re.compile(r"(GIR0AA|[A-Z]{1,2}[0-9][A-Z0-9]?[0-9][ABD-HJLNP-UW-Z]{2})")
 
@@ -121,76 +122,6 @@ def postcode_normalise(value: str) -> str:
     if not _POSTCODE.fullmatch(compact):
         raise ValueError("not a UK postcode (e.g. BS1 4DJ)")
     return f"{compact[:-3]} {compact[-3:]}"
-
-
-def identifier_compact(value: str) -> str:
-    """Strip every space and hyphen and upper-case: "943 476 5919" -> "9434765919"."""
-    return "".join(value.split()).replace("-", "").upper()
-
-
-@lru_cache(maxsize=_CACHE)
-def nhs_number_normalise(value: str) -> str:
-    """Ten digits whose last is the modulus 11 check digit of the first nine."""
-    digits = identifier_compact(value)
-    if len(digits) != 10 or not digits.isdigit():
-        raise ValueError("NHS number must be 10 digits")
-    total = sum(int(d) * w for d, w in zip(digits[:9], range(10, 1, -1), strict=True))
-    check = 11 - total % 11
-    if check == 11:
-        check = 0
-    if check == 10 or check != int(digits[9]):
-        raise ValueError("NHS number check digit is wrong")
-    return digits
-
-
-# DfE "Unique Pupil Numbers" guidance: letters used for the check character and
-# for the last character of a temporary UPN; I, O and S are never used.
-_UPN_LETTERS = "ABCDEFGHJKLMNPQRTUVWXYZ"
-
-
-def upn_check_letter(body: str) -> str:
-    """The check letter for the 12 characters after it (weights 2..13, modulus 23)."""
-    total = 0
-    for weight, char in enumerate(body, start=2):
-        total += weight * (int(char) if char.isdigit() else _UPN_LETTERS.index(char))
-    return _UPN_LETTERS[total % 23]
-
-
-_UPN = re.compile(rf"[{_UPN_LETTERS}]\d{{11}}[\d{_UPN_LETTERS}]")
-
-
-@lru_cache(maxsize=_CACHE)
-def upn_normalise(value: str) -> str:
-    """A 13-character UPN (a temporary one ends in a letter) with a correct check letter."""
-    upn = identifier_compact(value)
-    if not _UPN.fullmatch(upn):
-        raise ValueError("UPN must be a check letter and 12 characters (11 digits and a digit or letter)")
-    if upn_check_letter(upn[1:]) != upn[0]:
-        raise ValueError("UPN check letter is wrong")
-    return upn
-
-
-# HMRC NIM39110: no D, F, I, Q, U, V as either prefix letter, no O second, and
-# BG, GB, KN, NK, NT, TN, ZZ are never issued; suffix A-D.
-_NI = re.compile(r"(?!BG|GB|KN|NK|NT|TN|ZZ)[A-CEGHJ-PR-TW-Z][A-CEGHJ-NPR-TW-Z]\d{6}[A-D]")
-
-
-@lru_cache(maxsize=_CACHE)
-def ni_number_normalise(value: str) -> str:
-    """A National Insurance number in capitals without spaces: "ab 12 34 56 c" -> "AB123456C"."""
-    ni = identifier_compact(value)
-    if not _NI.fullmatch(ni):
-        raise ValueError("not a National Insurance number (two letters, six digits, A-D)")
-    return ni
-
-
-@lru_cache(maxsize=_CACHE)
-def uprn_normalise(value: str) -> str:
-    """A Unique Property Reference Number: 1 to 12 digits, leading zeros dropped."""
-    uprn = identifier_compact(value)
-    if not uprn.isdigit() or len(uprn) > 12 or int(uprn) == 0:
-        raise ValueError("UPRN must be 1 to 12 digits")
-    return str(int(uprn))
 
 
 # --- addresses (BS7666 in spirit) -------------------------------------------
