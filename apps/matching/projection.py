@@ -41,6 +41,7 @@ from collections.abc import Iterable
 from django.db import connection
 from django.db.models.fields.json import KT
 
+from apps.common.names import phonetic, search_key
 from apps.indicators.models import IndicatorDefinition, PersonIndicator
 from apps.people.models import (
     Address,
@@ -59,7 +60,6 @@ from apps.sources.models import Dataset, SourceRecord
 from apps.sources.normalise import address_parse
 
 from .bulk import bulk_insert, bulk_update
-from .names import phonetic, search_key
 
 BATCH = 2000
 EARLY_HELP_DATASET, EARLY_HELP_EPISODE = "ehm-episodes", "early-help-episode"

@@ -15,12 +15,13 @@ from datetime import date
 from django.db.models import Max, Prefetch, Q
 
 from apps.accounts.access import Access, family_visibility_q, person_visibility_q, visible_families, visible_persons
+from apps.common.names import name_variants, phonetic, similarity
+from apps.common.names import search_key as normalise_name
 from apps.indicators.models import Badge, IndicatorDefinition, PersonIndicator
 from apps.indicators.selectors import family_criteria_for, risk_scores_for
 from apps.sources.models import Dataset, SourceRecord
 
 from .models import Address, AddressHistory, Family, FamilyMembership, Person, PersonAlias, Relationship
-from .names import name_variants, normalise_name, phonetic, similarity
 from .query import ParsedQuery
 
 MAX_CANDIDATES = 5000

@@ -1,14 +1,13 @@
-"""Pure functions that put identity values into one comparable form.
+"""Pure functions that put dates, postcodes and addresses into one comparable form.
 
-Used on the way in (``apps.sources.validation``) and by matching, so "O'Brien"
-and "OBRIEN", "bs1  4dj" and "BS1 4DJ", or "Flat 4a, 12 High St" and
-"4A 12 High Street" compare equal. National identifiers are
-``apps.common.identifiers``. No database access, no Django imports:
-each function takes a string and returns a value or raises ``ValueError``
-with a reason that is safe to show (it never repeats the value, which may be
-personal data).
+Used on the way in (``apps.sources.validation``) and by matching, so "bs1  4dj"
+and "BS1 4DJ", or "Flat 4a, 12 High St" and "4A 12 High Street" compare equal.
+Names are ``apps.common.names``, national identifiers ``apps.common.identifiers``.
+No database access, no Django imports: each function takes a string and
+returns a value or raises ``ValueError`` with a reason that is safe to show (it
+never repeats the value, which may be personal data).
 
-The functions are cached: extracts repeat the same names, postcodes, streets
+The functions are cached: extracts repeat the same postcodes, streets
 and dates many times (an attendance feed sends one row per child per month).
 """
 
@@ -21,46 +20,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 _CACHE = 1 << 16
-
-# --- names -----------------------------------------------------------------
-
-_APOSTROPHES = str.maketrans("", "", "'’‘`´")
-_DASHES = re.compile(r"\s*[-‐‑‒–—]+\s*")
-_NOT_NAME = re.compile(r"[^A-Z\- ]+")
 _SPACES = re.compile(r"\s+")
-
-
-@lru_cache(maxsize=_CACHE)
-def name_normalise(value: str) -> str:
-    """Upper case, no accents or apostrophes, single spaces, hyphens without spaces.
-
-    >>> name_normalise("  o'brien ")
-    'OBRIEN'
-    >>> name_normalise("Smith – jones")
-    'SMITH-JONES'
-    """
-    text = _DASHES.sub("-", value.translate(_APOSTROPHES))
-    if not text.isascii():
-        text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
-    text = text.upper()
-    text = _NOT_NAME.sub(" ", text)
-    text = _SPACES.sub(" ", text).strip(" -")
-    return text
-
-
-def name_parts(value: str) -> tuple[str, ...]:
-    """The parts of a (double-barrelled) name: "Smith-Jones" -> ("SMITH", "JONES").
-
-    Matching compares on any shared part, since agencies send "Smith-Jones",
-    "Smith Jones" or just "Jones".
-    """
-    return tuple(part for part in re.split(r"[- ]", name_normalise(value)) if part)
-
-
-def name_key(value: str) -> str:
-    """The name with every separator removed: "Smith Jones" and "Smith-Jones" -> "SMITHJONES"."""
-    return "".join(name_parts(value))
-
 
 # --- dates -----------------------------------------------------------------
 

@@ -25,7 +25,7 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from apps.common import identifiers
+from apps.common import identifiers, names
 
 from . import normalise
 from .catalogue import CODE_LISTS, IDENTITY_COLUMNS, DatasetSpec
@@ -365,7 +365,7 @@ class ExtractValidator:
             elif column in COUNT_COLUMNS:
                 parser = _count
             elif column in NAME_COLUMNS:
-                parser = normalise.name_normalise
+                parser = names.normalise_name
             elif column in IDENTIFIER_PARSERS:
                 parser = IDENTIFIER_PARSERS[column]
             elif column == "event_type":

@@ -1,4 +1,7 @@
-"""The pure normalisation functions shared by import and matching (identifiers: tests/common/)."""
+"""The pure normalisation functions shared by import and matching: dates, postcodes, addresses.
+
+Names and identifiers are tested in tests/common/.
+"""
 
 from __future__ import annotations
 
@@ -7,33 +10,6 @@ import datetime as dt
 import pytest
 
 from apps.sources import normalise as n
-
-
-@pytest.mark.parametrize(
-    ("raw", "expected"),
-    [
-        ("  o'brien ", "OBRIEN"),
-        ("O’Brien", "OBRIEN"),
-        ("OBRIEN", "OBRIEN"),
-        ("smith-jones", "SMITH-JONES"),
-        ("Smith - Jones", "SMITH-JONES"),
-        ("Smith – Jones", "SMITH-JONES"),
-        ("mary   ann", "MARY ANN"),
-        ("José", "JOSE"),
-        ("Zoë", "ZOE"),
-        ("-Smith-", "SMITH"),
-        ("D'Arcy-Smith", "DARCY-SMITH"),
-        ("", ""),
-    ],
-)
-def test_name_normalise(raw, expected):
-    assert n.name_normalise(raw) == expected
-
-
-def test_double_barrelled_names_share_parts_and_key():
-    assert n.name_parts("Smith-Jones") == n.name_parts("smith jones") == ("SMITH", "JONES")
-    assert n.name_key("Smith-Jones") == n.name_key("Smith Jones") == "SMITHJONES"
-    assert n.name_key("O'Brien") == n.name_key("OBRIEN")
 
 
 @pytest.mark.parametrize(
