@@ -7,9 +7,9 @@ from itertools import count
 
 from django.utils import timezone
 
+from apps.common.names import normalise_name, phonetic, search_key
 from apps.indicators.models import IndicatorDefinition, PersonIndicator
 from apps.people.models import Address, AddressHistory, Family, FamilyMembership, Household, Person, Relationship
-from apps.people.names import normalise_name, phonetic
 from apps.schools.models import AttendanceMonth, Enrolment, School, SENStatus
 from apps.sources.models import Dataset, ImportBatch, SourceRecord
 
@@ -28,7 +28,7 @@ def address(*, number="12", street="High Street", postcode="BS5 6AB", area="east
 def person(*, forename="Jack", surname="Smith", dob=date(2011, 3, 12), sex="M", addr: Address | None = None, **extra) -> Person:
     return Person.objects.create(
         forename=forename, surname=surname, date_of_birth=dob, sex=sex, current_address=addr,
-        search_forename=normalise_name(forename), search_surname=normalise_name(surname),
+        search_forename=search_key(forename), search_surname=search_key(surname),
         forename_phonetic=phonetic(forename), surname_phonetic=phonetic(surname), **extra,
     )
 

@@ -16,9 +16,9 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
+from apps.common.names import nickname_table
 from apps.sources.models import SourceRecord
 
-from apps.people.names import _NICKNAME_GROUPS
 
 QUERY_KINDS = ("misspelt_surname", "nickname", "swapped", "surname_birth_year", "name_month_year", "old_postcode",
                "full_name_dob", "double_barrelled")
@@ -84,10 +84,7 @@ def build_cases(truth_dir: Path, *, per_kind: int = 8, seed: int = 7) -> list[Se
     addresses: dict[str, list[dict]] = defaultdict(list)
     for row in csv.DictReader((truth_dir / "addresses.csv").open(encoding="utf-8")):
         addresses[row["person_id"]].append(row)
-    nicknames = {}
-    for group in _NICKNAME_GROUPS:
-        formal, *short = group.split()
-        nicknames.setdefault(formal.title(), short[0].title())
+    nicknames = {formal.title(): short[0].title() for formal, short in nickname_table().items() if short}
     cases: list[SearchCase] = []
     counts: Counter = Counter()
 

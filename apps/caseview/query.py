@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import date
 
-from apps.people.names import normalise_name
+from apps.common.names import search_key
 
 MONTHS = {
     m: i + 1
@@ -171,6 +171,6 @@ def parse_query(raw: str, *, today: date | None = None) -> ParsedQuery:
     if address:
         result.address_words = " ".join(text[address.start():].split())
         text = text[: address.start()]
-    words = normalise_name(text).split()
+    words = search_key(text).split()
     result.names = words
     return result

@@ -14,13 +14,14 @@ from datetime import date
 
 from django.db.models import Max, Prefetch, Q
 
+from apps.common.names import name_variants, phonetic, search_key, similarity
 from apps.indicators.models import Badge, IndicatorDefinition, PersonIndicator
 from apps.indicators.selectors import badges_for_persons, family_criteria_for, risk_scores_for
 from apps.sources.models import SourceRecord
 
-from apps.people.visibility import family_q, get_visible_or_404, person_q, sections_q, visible_dataset_ids
 from apps.people.models import Address, AddressHistory, Family, FamilyMembership, Person, PersonAlias, Relationship
-from apps.people.names import name_variants, normalise_name, phonetic, similarity
+from apps.people.visibility import family_q, get_visible_or_404, person_q, sections_q, visible_dataset_ids
+
 from .query import ParsedQuery
 
 MAX_CANDIDATES = 5000
@@ -122,7 +123,7 @@ def _name_score(names: list[str], forename: str, surname: str) -> float:
     def pair_score(f: str, s: str) -> float:
         s_score = max(similarity(s, surname), max(similarity(s, part) for part in surname.split(" ")))
         f_score = max([similarity(v, forename) for v in name_variants(f)] or [0.0])
-        if forename in name_variants(f) and forename != normalise_name(f):
+        if forename in name_variants(f) and forename != search_key(f):
             f_score = max(f_score, 0.95)  # nickname: Bill -> William
         return 0.55 * s_score + 0.45 * f_score
 
@@ -224,7 +225,7 @@ def person_search(
     if query.names:
         aliases = PersonAlias.objects.filter(person_id__anyof=[c[0] for c in candidates], dataset_id__in=datasets)
         for pid, forename, surname, dob in aliases.values_list("person_id", "forename", "surname", "date_of_birth"):
-            alias_names[pid].append((normalise_name(forename), normalise_name(surname), dob, f"{forename} {surname}"))
+            alias_names[pid].append((search_key(forename), search_key(surname), dob, f"{forename} {surname}"))
     scored = []
     for pk, forename, surname, dob in candidates:
         score, matched_alias = (1.0 if exact else 0.0), ""

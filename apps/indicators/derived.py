@@ -17,7 +17,7 @@ from decimal import Decimal
 from apps.people.models import ChildBirth, CustodySpell, NeetStatus, Person
 from apps.schools.models import AttendanceMonth, Enrolment, Exclusion, School
 
-from .dates import academic_year_start, add_years, age_on, as_date, child_born_after
+from apps.common.dates import academic_year_start, add_years, age_on, as_date, child_born_after
 from .sql import add_years as sql_add_years
 from .sql import fetch, scope_clause, table
 

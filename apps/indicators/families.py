@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 from apps.people.models import Family, FamilyMembership, Person
 
 from .criteria import Catalogue, criteria_compute, group_held
-from .dates import as_date
+from apps.common.dates import as_date
 from .models import FamilyCriteria, PersonIndicator, RefreshRun
 from .sql import fetch, scope_clause, table
 

@@ -37,6 +37,7 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
+from apps.common.names import nickname_keys, phonetic, search_key
 from apps.people.models import Person
 from apps.sources.models import Dataset, SourceRecord
 
@@ -44,7 +45,6 @@ from . import splink_model
 from .bulk import insert_copies
 from .clustering import assign_person_ids, cluster
 from .models import ClericalPair, MatchRun, PersonIdEvent, ReviewDecision
-from .names import name_variants, phonetic, search_key
 
 logger = logging.getLogger(__name__)
 
@@ -148,7 +148,7 @@ def _build_profiles(con, records: str, profiles: str) -> int:
         {
             "name": pa.array(names, type=pa.string()),
             "phonetic": pa.array([phonetic(n) or None for n in names], type=pa.string()),
-            "variants": pa.array([name_variants(n) or None for n in names], type=pa.list_(pa.string())),
+            "variants": pa.array([nickname_keys(n) or None for n in names], type=pa.list_(pa.string())),
         }
     )
     con.register("name_keys_arrow", keys)

@@ -7,9 +7,9 @@ compared once, not 40 times.
 
 Profile columns (``PROFILE_COLUMNS``): ``unique_id`` (BIGINT), ``forename``,
 ``surname``, ``forename_phonetic``, ``surname_phonetic`` (Metaphone, see
-``names``), ``forename_variants`` (VARCHAR[]: the forename and the formal
-names it is short for), ``date_of_birth`` (DATE), ``sex``, ``postcode``,
-``postcode_sector`` (outward code + first inward digit), ``address_key``,
+``apps.common.names``), ``forename_variants`` (VARCHAR[]: the forename and the
+formal names it may stand for, ``names.nickname_keys``), ``date_of_birth``
+(DATE), ``sex``, ``postcode``, ``postcode_sector`` (outward code + first inward digit), ``address_key``,
 ``uprn``, ``nhs_number``, ``upn``, ``ni_number``. Missing values are NULL.
 """
 

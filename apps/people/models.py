@@ -13,6 +13,8 @@ from django.conf import settings
 from django.db import models
 from guardian.models import UserObjectPermissionBase
 
+from apps.common.dates import age_on
+
 from .visibility import FamilyQuerySet, PersonQuerySet
 
 
@@ -76,10 +78,7 @@ class Person(models.Model):
         return " ".join(p for p in (self.forename, self.middle_names, self.surname) if p)
 
     def age_on(self, day: date) -> int | None:
-        dob = self.date_of_birth
-        if dob is None:
-            return None
-        return day.year - dob.year - ((day.month, day.day) < (dob.month, dob.day))
+        return age_on(self.date_of_birth, day)
 
 
 class PersonAlias(models.Model):

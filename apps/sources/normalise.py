@@ -1,13 +1,13 @@
-"""Pure functions that put identity values into one comparable form.
+"""Pure functions that put dates, postcodes and addresses into one comparable form.
 
-Used on the way in (``apps.sources.validation``) and by matching, so "O'Brien"
-and "OBRIEN", "bs1  4dj" and "BS1 4DJ", or "Flat 4a, 12 High St" and
-"4A 12 High Street" compare equal. No database access, no Django imports:
-each function takes a string and returns a value or raises ``ValueError``
-with a reason that is safe to show (it never repeats the value, which may be
-personal data).
+Used on the way in (``apps.sources.validation``) and by matching, so "bs1  4dj"
+and "BS1 4DJ", or "Flat 4a, 12 High St" and "4A 12 High Street" compare equal.
+Names are ``apps.common.names``, national identifiers ``apps.common.identifiers``.
+No database access, no Django imports: each function takes a string and
+returns a value or raises ``ValueError`` with a reason that is safe to show (it
+never repeats the value, which may be personal data).
 
-The functions are cached: extracts repeat the same names, postcodes, streets
+The functions are cached: extracts repeat the same postcodes, streets
 and dates many times (an attendance feed sends one row per child per month).
 """
 
@@ -20,46 +20,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 _CACHE = 1 << 16
-
-# --- names -----------------------------------------------------------------
-
-_APOSTROPHES = str.maketrans("", "", "'’‘`´")
-_DASHES = re.compile(r"\s*[-‐‑‒–—]+\s*")
-_NOT_NAME = re.compile(r"[^A-Z\- ]+")
 _SPACES = re.compile(r"\s+")
-
-
-@lru_cache(maxsize=_CACHE)
-def name_normalise(value: str) -> str:
-    """Upper case, no accents or apostrophes, single spaces, hyphens without spaces.
-
-    >>> name_normalise("  o'brien ")
-    'OBRIEN'
-    >>> name_normalise("Smith – jones")
-    'SMITH-JONES'
-    """
-    text = _DASHES.sub("-", value.translate(_APOSTROPHES))
-    if not text.isascii():
-        text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
-    text = text.upper()
-    text = _NOT_NAME.sub(" ", text)
-    text = _SPACES.sub(" ", text).strip(" -")
-    return text
-
-
-def name_parts(value: str) -> tuple[str, ...]:
-    """The parts of a (double-barrelled) name: "Smith-Jones" -> ("SMITH", "JONES").
-
-    Matching compares on any shared part, since agencies send "Smith-Jones",
-    "Smith Jones" or just "Jones".
-    """
-    return tuple(part for part in re.split(r"[- ]", name_normalise(value)) if part)
-
-
-def name_key(value: str) -> str:
-    """The name with every separator removed: "Smith Jones" and "Smith-Jones" -> "SMITHJONES"."""
-    return "".join(name_parts(value))
-
 
 # --- dates -----------------------------------------------------------------
 
@@ -109,7 +70,7 @@ def month_parse(value: str) -> dt.date:
     return dt.date(year, month, 1)
 
 
-# --- postcodes and identifiers -----------------------------------------------
+# --- postcodes ------------------------------------------------------------------
 
 _POSTCODE = re.compile(r"(GIR0AA|[A-Z]{1,2}[0-9][A-Z0-9]?[0-9][ABD-HJLNP-UW-Z]{2})")
 
@@ -121,76 +82,6 @@ def postcode_normalise(value: str) -> str:
     if not _POSTCODE.fullmatch(compact):
         raise ValueError("not a UK postcode (e.g. BS1 4DJ)")
     return f"{compact[:-3]} {compact[-3:]}"
-
-
-def identifier_compact(value: str) -> str:
-    """Strip every space and hyphen and upper-case: "943 476 5919" -> "9434765919"."""
-    return "".join(value.split()).replace("-", "").upper()
-
-
-@lru_cache(maxsize=_CACHE)
-def nhs_number_normalise(value: str) -> str:
-    """Ten digits whose last is the modulus 11 check digit of the first nine."""
-    digits = identifier_compact(value)
-    if len(digits) != 10 or not digits.isdigit():
-        raise ValueError("NHS number must be 10 digits")
-    total = sum(int(d) * w for d, w in zip(digits[:9], range(10, 1, -1), strict=True))
-    check = 11 - total % 11
-    if check == 11:
-        check = 0
-    if check == 10 or check != int(digits[9]):
-        raise ValueError("NHS number check digit is wrong")
-    return digits
-
-
-# DfE "Unique Pupil Numbers" guidance: letters used for the check character and
-# for the last character of a temporary UPN; I, O and S are never used.
-_UPN_LETTERS = "ABCDEFGHJKLMNPQRTUVWXYZ"
-
-
-def upn_check_letter(body: str) -> str:
-    """The check letter for the 12 characters after it (weights 2..13, modulus 23)."""
-    total = 0
-    for weight, char in enumerate(body, start=2):
-        total += weight * (int(char) if char.isdigit() else _UPN_LETTERS.index(char))
-    return _UPN_LETTERS[total % 23]
-
-
-_UPN = re.compile(rf"[{_UPN_LETTERS}]\d{{11}}[\d{_UPN_LETTERS}]")
-
-
-@lru_cache(maxsize=_CACHE)
-def upn_normalise(value: str) -> str:
-    """A 13-character UPN (a temporary one ends in a letter) with a correct check letter."""
-    upn = identifier_compact(value)
-    if not _UPN.fullmatch(upn):
-        raise ValueError("UPN must be a check letter and 12 characters (11 digits and a digit or letter)")
-    if upn_check_letter(upn[1:]) != upn[0]:
-        raise ValueError("UPN check letter is wrong")
-    return upn
-
-
-# HMRC NIM39110: no D, F, I, Q, U, V as either prefix letter, no O second, and
-# BG, GB, KN, NK, NT, TN, ZZ are never issued; suffix A-D.
-_NI = re.compile(r"(?!BG|GB|KN|NK|NT|TN|ZZ)[A-CEGHJ-PR-TW-Z][A-CEGHJ-NPR-TW-Z]\d{6}[A-D]")
-
-
-@lru_cache(maxsize=_CACHE)
-def ni_number_normalise(value: str) -> str:
-    """A National Insurance number in capitals without spaces: "ab 12 34 56 c" -> "AB123456C"."""
-    ni = identifier_compact(value)
-    if not _NI.fullmatch(ni):
-        raise ValueError("not a National Insurance number (two letters, six digits, A-D)")
-    return ni
-
-
-@lru_cache(maxsize=_CACHE)
-def uprn_normalise(value: str) -> str:
-    """A Unique Property Reference Number: 1 to 12 digits, leading zeros dropped."""
-    uprn = identifier_compact(value)
-    if not uprn.isdigit() or len(uprn) > 12 or int(uprn) == 0:
-        raise ValueError("UPRN must be 1 to 12 digits")
-    return str(int(uprn))
 
 
 # --- addresses (BS7666 in spirit) -------------------------------------------

@@ -25,6 +25,8 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from apps.common import identifiers, names
+
 from . import normalise
 from .catalogue import CODE_LISTS, IDENTITY_COLUMNS, DatasetSpec
 
@@ -52,10 +54,10 @@ COUNT_COLUMNS = frozenset({"sessions_attended", "sessions_possible", "sessions"}
 NAME_COLUMNS = frozenset({"forename", "middle_names", "surname"})
 IDENTIFIER_PARSERS: dict[str, Callable[[str], str]] = {
     "postcode": normalise.postcode_normalise,
-    "nhs_number": normalise.nhs_number_normalise,
-    "upn": normalise.upn_normalise,
-    "ni_number": normalise.ni_number_normalise,
-    "uprn": normalise.uprn_normalise,
+    "nhs_number": identifiers.nhs_number_normalise,
+    "upn": identifiers.upn_normalise,
+    "ni_number": identifiers.ni_number_normalise,
+    "uprn": identifiers.uprn_normalise,
 }
 # The column whose date a row's fact is "on", per kind of fact.
 FACT_DATE_COLUMN = {
@@ -363,7 +365,7 @@ class ExtractValidator:
             elif column in COUNT_COLUMNS:
                 parser = _count
             elif column in NAME_COLUMNS:
-                parser = normalise.name_normalise
+                parser = names.normalise_name
             elif column in IDENTIFIER_PARSERS:
                 parser = IDENTIFIER_PARSERS[column]
             elif column == "event_type":

@@ -22,7 +22,9 @@ from apps.schools.models import AttendanceMonth, Enrolment, Exclusion, School, S
 from apps.sources.models import Dataset
 
 from ..bulk import bulk_insert
-from .records import BATCH, as_date
+from apps.common.dates import as_date
+
+from .records import BATCH
 
 BIRTH, NEET_STATUS, CUSTODY = "birth-of-child", "neet-status", "custody"  # fact types
 PERSON_FACTS = (ChildBirth, NeetStatus, CustodySpell, ExploitationFlag)

@@ -23,18 +23,14 @@ from collections import defaultdict
 from apps.people.models import AddressHistory, Family, FamilyMembership, Household, Person, Relationship
 from apps.sources.models import Dataset, SourceRecord
 
+from apps.common.dates import age_on, as_date
+
 from ..bulk import bulk_insert, bulk_update
-from .records import BATCH, as_date
+from .records import BATCH
 
 EARLY_HELP_DATASET, EARLY_HELP_EPISODE = "ehm-episodes", "early-help-episode"
 ADULT_AGE = 18
 PARENT_GAP_YEARS = 15
-
-
-def _age_on(dob: dt.date | None, day: dt.date) -> int | None:
-    if dob is None:
-        return None
-    return day.year - dob.year - ((day.month, day.day) < (dob.month, dob.day))
 
 
 Spell = tuple[dt.date, dt.date]  # (from, to); unknown starts are date.min, open ends date.max
@@ -130,7 +126,7 @@ def households_rebuild(address_ids: set[int] | None) -> dict[str, int]:
             households.append(household)
             # each member's own stay in the household; a child is under 18 when it ends (or today)
             residents = {p: (min(s for s, _ in ss), max(e for _, e in ss)) for p, ss in stays.items()}
-            ages = {p: _age_on(dobs.get(p), min(left, today)) for p, (_, left) in residents.items()}
+            ages = {p: age_on(dobs.get(p), min(left, today)) for p, (_, left) in residents.items()}
             children = [p for p, a in ages.items() if a is not None and a < ADULT_AGE]
             if children:
                 plans.append((household, residents, ages, children))

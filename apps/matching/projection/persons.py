@@ -19,8 +19,8 @@ from apps.people.models import Address, AddressHistory, Person, PersonAlias
 from apps.sources.normalise import address_parse
 
 from ..bulk import bulk_insert, bulk_update
-from ..names import phonetic, search_key
-from .records import as_date
+from apps.common.dates import as_date
+from apps.common.names import phonetic, search_key
 
 GOLDEN_FIELDS = ("forename", "surname", "date_of_birth", "sex", "nhs_number", "upn", "ni_number")
 

@@ -7,7 +7,6 @@ so there is no "current batch" to ask for (``tests/matching/test_projection.py``
 
 from __future__ import annotations
 
-import datetime as dt
 
 from django.db.models.fields.json import KT
 
@@ -34,11 +33,3 @@ def linked_persons() -> list[int]:
         SourceRecord.objects.filter(person__isnull=False)
         .order_by().values_list("person_id", flat=True).distinct()
     )
-
-
-def as_date(value) -> dt.date | None:
-    if not value:
-        return None
-    if isinstance(value, dt.date):
-        return value
-    return dt.date.fromisoformat(str(value)[:10])

@@ -13,6 +13,8 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+from apps.common.dates import add_years
+
 from .population import Household, Person, Population, poisson, sigmoid
 
 
@@ -52,8 +54,8 @@ class EventBuilder:
         start, end = self.pop.window_start, self.pop.as_of
         if person is not None:
             dob = person.date_of_birth
-            start = max(start, _add_years(dob, min_age), dob)
-            end = min(end, _add_years(dob, max_age + 1) - timedelta(days=1))
+            start = max(start, add_years(dob, min_age), dob)
+            end = min(end, add_years(dob, max_age + 1) - timedelta(days=1))
         if end < start:
             return None
         return start + timedelta(days=self.rng.randrange((end - start).days + 1))
@@ -286,10 +288,3 @@ class EventBuilder:
         day = self._day(person)
         if day is not None:
             self._add("ehm-referrals", person, event_type, day)
-
-
-def _add_years(day: date, years: int) -> date:
-    try:
-        return day.replace(year=day.year + years)
-    except ValueError:
-        return day.replace(year=day.year + years, day=28)

@@ -17,6 +17,8 @@ from datetime import date, timedelta
 
 from faker import Faker
 
+from apps.common.dates import academic_age, academic_year_start, age_on
+
 from .geography import Address, AddressBook, DISTRICTS
 from .identifiers import make_ni_number, make_nhs_number, make_upn
 from .names import ETHNICITIES, NamePools, build_name_pools, surname_for
@@ -98,8 +100,7 @@ class Person:
         return self.spells[chosen][0], previous
 
     def age_on(self, day: date) -> int:
-        dob = self.date_of_birth
-        return day.year - dob.year - ((day.month, day.day) < (dob.month, dob.day))
+        return age_on(self.date_of_birth, day)
 
 
 @dataclass(slots=True, eq=False)
@@ -193,8 +194,7 @@ class Population:
         self.schools: list[School] = []
         self._nhs_used: set[str] = set()
         self._ni_used: set[str] = set()
-        # academic year in progress on as_of (starts 1 September)
-        self.year_start = date(as_of.year if as_of.month >= 9 else as_of.year - 1, 9, 1)
+        self.year_start = academic_year_start(as_of)  # of the academic year in progress on as_of
         self.window_start = years_before(as_of, 3)  # events are drawn from the last three years
         self.addresses = AddressBook(self.rng, self.faker, households=max(50, people // 3))
 
@@ -399,7 +399,7 @@ class Population:
 
     def academic_age(self, person: Person) -> int:
         """Age on 31 August before the academic year in progress: 4 in Reception, 15 in Year 11."""
-        return person.age_on(self.year_start - timedelta(days=1))
+        return academic_age(person.date_of_birth, self.as_of)
 
     def _young_person_activity(self, person: Person, *, forced_eet: bool) -> None:
         """Activity at academic ages 16-18 already reached: the NEET outcome the Risk-of-NEET model learns."""
