@@ -265,6 +265,18 @@ ACCESS_GRANT_MAX_DAYS = 366
 ACCESS_REVIEW_WINDOW_DAYS = int(os.environ.get("ACCESS_REVIEW_WINDOW_DAYS", "30"))
 WORKING_HOURS = (7, 19)  # local hours considered in-hours for audit alerts
 
+# Record linkage (docs/matching.md)
+MATCHING_MATCH_THRESHOLD = float(os.environ.get("MATCHING_MATCH_THRESHOLD", "0.99"))
+MATCHING_REVIEW_THRESHOLD = float(os.environ.get("MATCHING_REVIEW_THRESHOLD", "0.80"))
+if not 0 < MATCHING_REVIEW_THRESHOLD <= MATCHING_MATCH_THRESHOLD <= 1:
+    raise ImproperlyConfigured(
+        f"MATCHING_REVIEW_THRESHOLD ({MATCHING_REVIEW_THRESHOLD}) and MATCHING_MATCH_THRESHOLD "
+        f"({MATCHING_MATCH_THRESHOLD}) must satisfy 0 < review threshold <= match threshold <= 1"
+    )
+MATCHING_REVIEW_QUEUE_CAP = int(os.environ.get("MATCHING_REVIEW_QUEUE_CAP", "5000"))
+MATCHING_DUCKDB_MEMORY_LIMIT = os.environ.get("MATCHING_DUCKDB_MEMORY_LIMIT", "2GB")
+MATCHING_DUCKDB_THREADS = int(os.environ.get("MATCHING_DUCKDB_THREADS", "2"))
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
