@@ -155,7 +155,7 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TIMEZONE = "Europe/London"
 CELERY_BEAT_SCHEDULE = {
     # overnight: imports arrive, then a full match at 01:30, then the indicator refresh at 04:00
-    "nightly-full-match": {"task": "apps.matching.tasks.nightly_full_match_task", "schedule": crontab(hour=1, minute=30)},
+    "nightly-full-match": {"task": "thinkfamily.orchestration.nightly_full_match_task", "schedule": crontab(hour=1, minute=30)},
     "indicators-refresh-nightly": {"task": "apps.indicators.tasks.refresh_indicators_task", "schedule": crontab(hour=4, minute=0)},
     "audit-verify-chain": {"task": "apps.audit.tasks.audit_verify_task", "schedule": timedelta(hours=1)},
     "audit-retention": {"task": "apps.audit.tasks.audit_retention_task", "schedule": timedelta(days=1)},
