@@ -26,6 +26,7 @@ SHORT = "a\tb\nc\rd\\e \\N"  # for a CharField of 60
     ("C:\\temp", "C:\\\\temp"),
     ("\\N", "\\\\N"),  # the two characters, not NULL
     ("", ""),
+    ("no-break\xa0space, vertical\x0btab, é", "no-break\xa0space, vertical\x0btab, é"),  # need no escape
     (None, "\\N"),
     (True, "t"),
     (False, "f"),
@@ -60,9 +61,10 @@ def test_bytes_are_refused():
 
 
 def test_a_line_has_one_field_per_value_whatever_the_values_hold():
-    line = bulk.copy_line([AWKWARD, None, 3, "last"])
+    values = [AWKWARD, None, 3, "last", {"k": "a\tb"}, dt.date(2024, 1, 2), MatchRun.Kind.FULL, 0.5, False]
+    line = bulk.copy_line(values)
     assert line.endswith("\n") and line.count("\n") == 1
-    assert line[:-1].split("\t") == [bulk.copy_text(AWKWARD), "\\N", "3", "last"]
+    assert line[:-1].split("\t") == [bulk.copy_text(v) for v in values]
 
 
 # --- writes through the database (PostgreSQL: COPY; SQLite: the fallback) -------------------
