@@ -45,9 +45,8 @@ import pyarrow as pa  # noqa: E402
 from django.core.management import call_command  # noqa: E402
 from django.db import transaction  # noqa: E402
 
-from apps.matching import services, splink_model  # noqa: E402
+from apps.matching import duckdb_io, profiles, services, splink_model  # noqa: E402
 from apps.matching.models import MatchRun  # noqa: E402
-from apps.matching.pipeline import _build_profiles, _export  # noqa: E402
 from apps.people.models import FamilyMembership, Household  # noqa: E402
 from apps.sources.models import Dataset, SourceRecord  # noqa: E402
 
@@ -141,8 +140,8 @@ def household_figures(workdir: Path, pred: dict, units: dict) -> None:
 def blocking_recall(workdir: Path, truth: dict) -> None:
     """True pairs of distinct profiles that some prediction rule reaches."""
     con = splink_model.connect(memory_limit="2GB", temp_directory=str(workdir / "spill"))
-    _export(con, SourceRecord.objects.filter(batch__is_current=True), "records", workdir)
-    _build_profiles(con, "records", "profiles")
+    duckdb_io.export(con, SourceRecord.objects.filter(batch__is_current=True), "records", workdir)
+    profiles.build(con, "records", "profiles")
     record_truth = {}
     rows = SourceRecord.objects.filter(batch__is_current=True).values_list("pk", "dataset__code", "source_key")
     for pk, code, key in rows.iterator(chunk_size=20000):

@@ -157,7 +157,7 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TIMEZONE = "Europe/London"
 CELERY_BEAT_SCHEDULE = {
     # overnight: imports arrive, then a full match at 01:30, then the indicator refresh at 04:00
-    "nightly-full-match": {"task": "apps.matching.tasks.nightly_full_match_task", "schedule": crontab(hour=1, minute=30)},
+    "nightly-full-match": {"task": "thinkfamily.orchestration.nightly_full_match_task", "schedule": crontab(hour=1, minute=30)},
     "indicators-refresh-nightly": {"task": "apps.indicators.tasks.refresh_indicators_task", "schedule": crontab(hour=4, minute=0)},
     "audit-verify-chain": {"task": "apps.audit.tasks.audit_verify_task", "schedule": timedelta(hours=1)},
     "audit-retention": {"task": "apps.audit.tasks.audit_retention_task", "schedule": timedelta(days=1)},
@@ -266,6 +266,18 @@ AUDIT_RETENTION_DAYS = int(os.environ.get("AUDIT_RETENTION_DAYS", str(7 * 365)))
 ACCESS_GRANT_MAX_DAYS = 366
 ACCESS_REVIEW_WINDOW_DAYS = int(os.environ.get("ACCESS_REVIEW_WINDOW_DAYS", "30"))
 WORKING_HOURS = (7, 19)  # local hours considered in-hours for audit alerts
+
+# Record linkage (docs/matching.md)
+MATCHING_MATCH_THRESHOLD = float(os.environ.get("MATCHING_MATCH_THRESHOLD", "0.99"))
+MATCHING_REVIEW_THRESHOLD = float(os.environ.get("MATCHING_REVIEW_THRESHOLD", "0.80"))
+if not 0 < MATCHING_REVIEW_THRESHOLD <= MATCHING_MATCH_THRESHOLD <= 1:
+    raise ImproperlyConfigured(
+        f"MATCHING_REVIEW_THRESHOLD ({MATCHING_REVIEW_THRESHOLD}) and MATCHING_MATCH_THRESHOLD "
+        f"({MATCHING_MATCH_THRESHOLD}) must satisfy 0 < review threshold <= match threshold <= 1"
+    )
+MATCHING_REVIEW_QUEUE_CAP = int(os.environ.get("MATCHING_REVIEW_QUEUE_CAP", "5000"))
+MATCHING_DUCKDB_MEMORY_LIMIT = os.environ.get("MATCHING_DUCKDB_MEMORY_LIMIT", "2GB")
+MATCHING_DUCKDB_THREADS = int(os.environ.get("MATCHING_DUCKDB_THREADS", "2"))
 
 LOGGING = {
     "version": 1,

@@ -1,11 +1,6 @@
 from django.apps import AppConfig
-from django.db.models.signals import post_migrate
 
-
-def _load_risk_models(sender, **kwargs):
-    from .risk import risk_models_load
-
-    risk_models_load()
+from apps.common.reference import load_after_migrate
 
 
 class IndicatorsConfig(AppConfig):
@@ -13,8 +8,5 @@ class IndicatorsConfig(AppConfig):
     label = "indicators"
 
     def ready(self):
-        # Connected after the sources app's reference-data loader (INSTALLED_APPS order) and to the same
-        # sender, so the indicator catalogue exists when the risk models that name it are loaded.
-        post_migrate.connect(
-            _load_risk_models, sender=self.apps.get_app_config("sources"), dispatch_uid="thinkfamily_risk_models"
-        )
+        # the catalogue first: the risk models name its indicators
+        load_after_migrate(self, "apps.indicators.reference.indicators_reference_load", "apps.indicators.risk.risk_models_load")

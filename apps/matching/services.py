@@ -12,8 +12,9 @@ from apps.audit.services import audit_record
 from apps.sources.models import Dataset, SourceRecord
 from thinkfamily import worker_lock
 
+from .config import MatchingConfig
 from .models import ClericalPair, MatchRun, ReviewDecision
-from .pipeline import MatchingConfig, run_execute
+from .runs import run_execute
 
 logger = logging.getLogger(__name__)
 

@@ -1,7 +1,7 @@
 """The Splink 5 model: input columns, comparisons, blocking rules, training and scoring.
 
 This module knows DuckDB and Splink, not Django. It works on a DuckDB table of
-*identity profiles* (see ``pipeline``): one row per distinct combination of
+*identity profiles* (see ``profiles``): one row per distinct combination of
 identity fields, so that the 40 event rows one person has in one dataset are
 compared once, not 40 times.
 
@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import copy
 import logging
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import duckdb
@@ -262,17 +262,6 @@ class TrainingCaps:
     u_max_pairs: float = 5e6
     em_max_pairs: float = 2e6
     seed: int = 42
-
-
-@dataclass
-class ScoredPairs:
-    """Pairs scored by the model, held in DuckDB table ``table`` (unique_id_l, unique_id_r, match_probability)."""
-
-    table: str
-    count: int
-    model: dict[str, Any]
-    charts: dict[str, Any] = field(default_factory=dict)
-    timings: dict[str, float] = field(default_factory=dict)
 
 
 def connect(*, memory_limit: str, temp_directory: str, threads: int | None = None) -> duckdb.DuckDBPyConnection:

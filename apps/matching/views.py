@@ -16,7 +16,7 @@ from apps.audit.services import audit_record
 from . import selectors, services
 from .forms import ReviewDecisionForm
 from .models import MatchRun, ReviewDecision
-from .tasks import match_run_task
+from thinkfamily.orchestration import match_run_task
 
 SHOW_SCORE_SESSION_KEY = "matching_show_score"
 

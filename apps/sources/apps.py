@@ -1,11 +1,6 @@
 from django.apps import AppConfig
-from django.db.models.signals import post_migrate
 
-
-def _load_reference_data(sender, **kwargs):
-    from .reference import reference_data_load
-
-    reference_data_load()
+from apps.common.reference import load_after_migrate
 
 
 class SourcesConfig(AppConfig):
@@ -14,5 +9,4 @@ class SourcesConfig(AppConfig):
     verbose_name = "Sources and imports"
 
     def ready(self):
-        # After the last app's migrations, so every reference table exists.
-        post_migrate.connect(_load_reference_data, sender=self, dispatch_uid="thinkfamily_reference_data")
+        load_after_migrate(self, "apps.sources.reference.sources_reference_load")  # organisations, gateways, datasets

@@ -2,7 +2,7 @@
 
 This module is the single definition of each dataset's CSV columns: the
 import validator, the synthetic generator and ``docs/data-formats.md`` all read
-it. ``reference_data_load`` copies the descriptive fields into ``Dataset`` rows.
+it. ``reference.sources_reference_load`` copies the descriptive fields into ``Dataset`` rows.
 """
 
 from __future__ import annotations

@@ -1,7 +1,8 @@
 """Writes for imports: load one dataset extract, validated, all-or-nothing and idempotent.
 
 ``import_batch_load`` is the one service behind the three doors (the
-``import_extract`` command, the upload page and its Celery task):
+``import_extract`` command, the upload page and its Celery task, which runs
+``import_upload_load``):
 
 1. SHA-256 of the file; the same file as an earlier loaded batch of the
    dataset is recorded as DUPLICATE and changes nothing. When that earlier
@@ -11,12 +12,13 @@
 2. Validation of the whole file before anything is written
    (``apps.sources.validation``), read as a stream in bounded memory; good rows
    are normalised and staged in a temporary file. Any problem refuses the whole file.
-3. One transaction: the staged rows are bulk-written (COPY on PostgreSQL,
-   ``executemany`` of one INSERT on SQLite), the dataset's earlier rows are deleted and the
-   new batch becomes current. Until it commits, readers see the old rows.
+3. One transaction: the staged rows are bulk-written (``records``, through
+   ``apps.common.bulk``: COPY on PostgreSQL, ``executemany`` of one INSERT on
+   SQLite), the dataset's earlier rows are deleted and the new batch becomes
+   current. Until it commits, readers see the old rows.
 4. A failure at any point rolls that transaction back and is recorded on the
-   batch afterwards, in its own transaction. A load whose process died is
-   found by ``import_batches_interrupted_mark`` and marked failed.
+   batch afterwards, in its own transaction (``outcomes``). A load whose process
+   died is found by ``locks.import_batches_interrupted_mark`` and marked failed.
 
 Every attempt is written to the audit log (action "import").
 """
@@ -27,40 +29,35 @@ import contextlib
 import hashlib
 import io
 import logging
-import pickle
-import tempfile
 import time
 import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
-import orjson
 from django.conf import settings
 from django.core.cache import cache
-from django.db import DatabaseError, connection, models, transaction
+from django.db import transaction
 from django.utils import timezone
 
 from apps.audit.models import AuditEvent
 from apps.audit.services import audit_record
 from thinkfamily import worker_lock
 
+from . import records
 from .catalogue import DATASETS_BY_CODE
-from .models import Dataset, ImportBatch, SourceRecord
-from .validation import EXCLUDED_REASON, ROW_FIELDS, ExtractValidator, excluded_name
+from .locks import import_batches_interrupted_mark, load_lock
+from .models import Dataset, ImportBatch
+from .outcomes import batch_audit, batch_duplicate, batch_fail, batch_refuse
+from .validation import EXCLUDED_REASON, ExtractValidator, excluded_name
 
 logger = logging.getLogger(__name__)
 
-# Columns of sources_sourcerecord the loader fills, in the order of a staged row.
-RECORD_COLUMNS = ("dataset_id", "batch_id") + ROW_FIELDS
-STAGE_CHUNK_ROWS = 10_000  # also the rows per COPY statement and per progress step
 PROGRESS_TIMEOUT = 24 * 3600
 # Uploads wait here for their load; a duplicate of an extract not in use is kept in HELD_DIR for
 # "make this extract current again", at most HELD_FILE_DAYS (settings.IMPORT_HELD_FILE_DAYS).
 UPLOAD_DIR = Path(settings.VAR_DIR) / "uploads"
 HELD_DIR = UPLOAD_DIR / "held"
 HELD_FILE_DAYS = 7
-# pg_advisory_lock(namespace, batch id) is held by the session loading a batch.
-_LOAD_LOCK_NAMESPACE = 0x1F0A
 
 ProgressCallback = Callable[[str, int], None]
 
@@ -98,44 +95,6 @@ class _Progress:
         cache.delete(progress_cache_key(self.batch.pk))
 
 
-class _Stage:
-    """Validated rows, already encoded for the bulk write, kept in a temporary file until the whole file has passed.
-
-    ``encode`` turns a row (``ROW_FIELDS`` order) into what the write sends
-    for it; ``pack`` turns a chunk of those into bytes. Rows are encoded while
-    the file is read, so the write itself only streams the chunks back.
-    """
-
-    def __init__(self, *, encode: Callable[[tuple], object], pack: Callable[[list], bytes]):
-        self._file = tempfile.TemporaryFile(prefix="tf-import-")
-        self._encode = encode
-        self._pack = pack
-        self._pending: list = []
-        self._sizes: list[tuple[int, int]] = []  # (bytes, rows) of each chunk, in file order
-
-    def add(self, row: tuple) -> None:
-        self._pending.append(self._encode(row))
-        if len(self._pending) >= STAGE_CHUNK_ROWS:
-            self._flush()
-
-    def _flush(self) -> None:
-        if self._pending:
-            data = self._pack(self._pending)
-            self._file.write(data)
-            self._sizes.append((len(data), len(self._pending)))
-            self._pending = []
-
-    def chunks(self) -> Iterator[tuple[bytes, int]]:
-        """Each chunk as (its bytes, its rows)."""
-        self._flush()
-        self._file.seek(0)
-        for size, rows in self._sizes:
-            yield self._file.read(size), rows
-
-    def close(self) -> None:
-        self._file.close()
-
-
 @contextlib.contextmanager
 def _binary(path_or_file) -> Iterator[tuple[io.BufferedIOBase, str]]:
     """Yield (binary file at its start, file name) for a path or an open file."""
@@ -158,6 +117,26 @@ def _sha256(handle) -> str:
 def import_batch_create(*, dataset: Dataset, filename: str, uploaded_by=None) -> ImportBatch:
     """A PENDING batch for an uploaded file, so the uploader has a page to watch while the task runs."""
     return ImportBatch.objects.create(dataset=dataset, filename=Path(filename).name[:300], uploaded_by=uploaded_by)
+
+
+def import_upload_load(*, batch_id: int, path: str | Path, make_current_again: bool = False) -> ImportBatch | None:
+    """Load the uploaded file ``path`` into the PENDING batch ``batch_id``, then keep or remove the file.
+
+    The upload door's load (its task runs this). The file is removed once the
+    batch has an outcome, unless it duplicates an extract not in use (kept for
+    "make this extract current again", ``import_batch_file_keep``). Returns the
+    batch, or None when the batch had an outcome already (a redelivered task
+    message): the file is removed and nothing else is done.
+    """
+    path = Path(path)
+    batch = ImportBatch.objects.select_related("dataset", "uploaded_by").get(pk=batch_id)
+    if batch.status in {ImportBatch.Status.LOADED, ImportBatch.Status.DUPLICATE, ImportBatch.Status.FAILED}:
+        path.unlink(missing_ok=True)
+        return None
+    batch = import_batch_load(dataset=batch.dataset, path_or_file=path, uploaded_by=batch.uploaded_by, batch=batch,
+                              make_current_again=make_current_again)
+    import_batch_file_keep(batch=batch, path=path)
+    return batch
 
 
 def import_batch_load(
@@ -192,12 +171,12 @@ def import_batch_load(
         batch.worker = worker_lock.worker_name()
         batch.save()
         reporter = _Progress(batch, progress)
-        with _load_lock(batch):
+        with load_lock(batch):
             try:
                 _load(batch=batch, dataset=dataset, handle=handle, reporter=reporter, again=make_current_again)
             except BaseException as exc:
                 logger.exception("Import of batch %s (%s) failed", batch.pk, dataset.code)
-                _batch_fail(batch, reason=f"The load stopped: {exc.__class__.__name__}: {exc}".strip().rstrip(":"))
+                batch_fail(batch, reason=f"The load stopped: {exc.__class__.__name__}: {exc}".strip().rstrip(":"))
                 if not isinstance(exc, Exception):
                     raise
             finally:
@@ -209,14 +188,14 @@ def _load(*, batch: ImportBatch, dataset: Dataset, handle, reporter: _Progress, 
     spec = DATASETS_BY_CODE.get(dataset.code)
     if spec is None or excluded_name(dataset.code):
         reason = EXCLUDED_REASON if spec is not None else "this dataset is not in the import catalogue"
-        _batch_refuse(batch, errors=[{"row": None, "column": "", "reason": reason}], counts={"(file)": {reason: 1}}, reason=reason)
+        batch_refuse(batch, errors=[{"row": None, "column": "", "reason": reason}], counts={"(file)": {reason: 1}}, reason=reason)
         return
     if (earlier := _loaded_twin(batch, again=again)) is not None:
-        _batch_duplicate(batch, earlier)
+        batch_duplicate(batch, earlier)
         return
     if again and batch.reinstates_id is None:  # the command's door: name the earlier batch of this file
         batch.reinstates = reinstatable_twin(batch, status_known=True)
-    stage = _records_stage(batch)
+    stage = records.Stage(batch)
     try:
         result = ExtractValidator(spec).validate(handle, sink=stage.add, on_progress=reporter.validated)
         problems = result.problems
@@ -227,7 +206,7 @@ def _load(*, batch: ImportBatch, dataset: Dataset, handle, reporter: _Progress, 
         batch.error_counts = problems.error_counts()
         batch.quality = result.quality()
         if problems:
-            _batch_refuse(
+            batch_refuse(
                 batch,
                 errors=batch.errors,
                 counts=batch.error_counts,
@@ -240,11 +219,11 @@ def _load(*, batch: ImportBatch, dataset: Dataset, handle, reporter: _Progress, 
         with transaction.atomic():
             Dataset.objects.select_for_update().get(pk=dataset.pk)  # one load of a dataset at a time
             if (earlier := _loaded_twin(batch, again=again)) is not None:  # the same file finished meanwhile
-                _batch_duplicate(batch, earlier)
+                batch_duplicate(batch, earlier)
                 return
-            loaded = _records_write(stage=stage, on_progress=reporter.loaded)
+            loaded = records.write(stage=stage, on_progress=reporter.loaded)
             previous = list(ImportBatch.objects.filter(dataset=dataset, is_current=True).values_list("pk", flat=True))
-            _records_delete(batch_ids=previous)
+            records.delete(batch_ids=previous)
             ImportBatch.objects.filter(pk__in=previous).update(is_current=False)
             batch.status = ImportBatch.Status.LOADED
             batch.is_current = True
@@ -252,7 +231,7 @@ def _load(*, batch: ImportBatch, dataset: Dataset, handle, reporter: _Progress, 
             batch.finished_at = timezone.now()
             batch.failure_reason = ""
             batch.save()
-            _audit(batch, replaced=previous)
+            batch_audit(batch, replaced=previous)
     finally:
         stage.close()
 
@@ -268,75 +247,6 @@ def _loaded_twin(batch: ImportBatch, *, again: bool = False) -> ImportBatch | No
     if again:
         twins = twins.filter(is_current=True)
     return twins.order_by("-is_current", "created_at").first()
-
-
-def _when(batch: ImportBatch) -> str:
-    return timezone.localtime(batch.finished_at).strftime("%d/%m/%Y %H:%M") if batch.finished_at else "earlier"
-
-
-def _batch_duplicate(batch: ImportBatch, earlier: ImportBatch) -> None:
-    batch.status = ImportBatch.Status.DUPLICATE
-    batch.finished_at = timezone.now()
-    said = f"The same file (SHA-256) was loaded as batch {earlier.pk} on {_when(earlier)}"
-    if earlier.is_current:
-        batch.failure_reason = f"{said} and is the dataset's current extract; nothing changed."
-    else:
-        current = ImportBatch.objects.filter(dataset_id=batch.dataset_id, is_current=True).first()
-        in_use = (f"batch {current.pk} ({current.filename}, loaded {_when(current)}) is the dataset's current extract"
-                  if current else "the dataset has no current extract")
-        batch.failure_reason = (f"{said}, but that extract is not in use: {in_use}. Nothing changed. The file is known, "
-                                "not new: it can be made the current extract again.")
-    batch.save()
-    _audit(batch)
-
-
-def _batch_refuse(batch: ImportBatch, *, errors: list, counts: dict, reason: str) -> None:
-    with transaction.atomic():
-        batch.status = ImportBatch.Status.FAILED
-        batch.errors = errors
-        batch.error_counts = counts
-        batch.failure_reason = reason
-        batch.finished_at = timezone.now()
-        batch.save()
-        _audit(batch)
-
-
-def _batch_fail(batch: ImportBatch, *, reason: str) -> None:
-    """Record a failure after the load's transaction rolled back, in a transaction of its own."""
-    if not connection.in_atomic_block:
-        connection.close_if_unusable_or_obsolete()  # a lost connection: the next query reconnects
-    with transaction.atomic():
-        ImportBatch.objects.filter(pk=batch.pk).update(
-            status=ImportBatch.Status.FAILED,
-            is_current=False,
-            rows_loaded=0,
-            failure_reason=f"{reason}. Nothing from this file was kept; the dataset's earlier rows are unchanged.",
-            finished_at=timezone.now(),
-        )
-        batch.refresh_from_db()
-        _audit(batch)
-
-
-def _audit(batch: ImportBatch, *, replaced: list[int] = ()) -> None:
-    audit_record(
-        action=AuditEvent.Action.IMPORT,
-        user=batch.uploaded_by,
-        subject_type="import_batch",
-        subject_id=batch.pk,
-        details={
-            "dataset": batch.dataset.code,
-            "filename": batch.filename,
-            "checksum": batch.checksum,
-            "status": batch.status,
-            "rows_total": batch.rows_total,
-            "rows_loaded": batch.rows_loaded,
-            "rows_rejected": batch.rows_rejected,
-            "replaced_batches": list(replaced),
-            "makes_current_again": batch.reinstates_id,
-            "failure_reason": batch.failure_reason,
-        },
-        result_count=batch.rows_loaded,
-    )
 
 
 # --- an earlier extract made current again ------------------------------------------
@@ -402,7 +312,7 @@ def import_batch_make_current(*, duplicate: ImportBatch, user, request=None) -> 
     PENDING batch that names the earlier batch it reinstates; the rows now in use
     are replaced only when that load commits. Audited (action "import"). Returns
     the new batch and the path of the file its load must read (the caller queues
-    ``import_batch_load_task(batch, path, make_current_again=True)`` on commit).
+    ``thinkfamily.orchestration.upload_load_task(batch, path, make_current_again=True)`` on commit).
     Raises ``ImportActionError`` when the file is in use already or no longer kept.
     """
     earlier = reinstatable_twin(duplicate)
@@ -431,157 +341,3 @@ def import_batch_make_current(*, duplicate: ImportBatch, user, request=None) -> 
         path.rename(held)  # the request rolls back: the file stays kept for another try
         raise
     return batch, path
-
-
-# --- bulk writing and deleting -------------------------------------------------
-
-
-def _records_stage(batch: ImportBatch) -> _Stage:
-    """A stage encoding rows for this database's bulk write: COPY text on PostgreSQL, INSERT parameters elsewhere."""
-    if connection.vendor == "postgresql":
-        prefix = f"{batch.dataset_id}\t{batch.pk}\t"
-        return _Stage(encode=lambda row: _copy_line(prefix, row), pack=lambda lines: "".join(lines).encode())
-    params = (batch.dataset_id, batch.pk)
-    return _Stage(
-        encode=lambda row: _insert_params(params, row), pack=lambda rows: pickle.dumps(rows, pickle.HIGHEST_PROTOCOL)
-    )
-
-
-# COPY's text format: tab between fields, \N for NULL, and a backslash escapes these in a value.
-_COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
-
-
-def _copy_json(value: dict) -> str:
-    """JSON for a COPY text field: JSON already escapes tabs and newlines, so only backslashes are doubled."""
-    return orjson.dumps(value).decode().replace("\\", "\\\\")
-
-
-def _copy_line(prefix: str, row: tuple) -> str:
-    """One staged row as a line of COPY text, after ``prefix`` (dataset and batch ids).
-
-    Only ``source_key`` and the JSON may hold a backslash, tab or newline: the
-    other text fields are the validator's normalised values (names of A-Z,
-    hyphens and spaces; codes; postcodes and identifiers of letters and digits).
-    """
-    (source_key, row_number, raw, forename, surname, birth, sex, postcode, address_key, uprn, nhs_number, upn,
-     ni_number, fact_type, fact_date, fact) = row  # fmt: skip
-    birth_text = birth.isoformat() if birth else "\\N"
-    fact_date_text = fact_date.isoformat() if fact_date else "\\N"
-    return (
-        f"{prefix}{source_key.translate(_COPY_ESCAPES)}\t{row_number}\t{_copy_json(raw)}\t{forename}\t{surname}\t"
-        f"{birth_text}\t{sex}\t{postcode}\t{address_key}\t{uprn}\t{nhs_number}\t{upn}\t{ni_number}\t{fact_type}\t"
-        f"{fact_date_text}\t{_copy_json(fact)}\n"
-    )
-
-
-def _insert_params(prefix: tuple, row: tuple) -> tuple:
-    """One staged row as INSERT parameters, stored as JSONField and DateField store them (JSON text, ISO dates)."""
-    (source_key, row_number, raw, forename, surname, birth, sex, postcode, address_key, uprn, nhs_number, upn,
-     ni_number, fact_type, fact_date, fact) = row  # fmt: skip
-    return (
-        *prefix, source_key, row_number, orjson.dumps(raw).decode(), forename, surname, birth and birth.isoformat(),
-        sex, postcode, address_key, uprn, nhs_number, upn, ni_number, fact_type, fact_date and fact_date.isoformat(),
-        orjson.dumps(fact).decode(), None, None,
-    )  # fmt: skip
-
-
-def _records_write(*, stage: _Stage, on_progress: Callable[[int], None]) -> int:
-    if connection.vendor == "postgresql":
-        return _records_copy(stage=stage, on_progress=on_progress)
-    return _records_insert_many(stage=stage, on_progress=on_progress)
-
-
-def _records_copy(*, stage: _Stage, on_progress: Callable[[int], None]) -> int:
-    """PostgreSQL: COPY the staged lines into sources_sourcerecord, one statement per chunk."""
-    sql = f"COPY {SourceRecord._meta.db_table} ({', '.join(RECORD_COLUMNS)}) FROM STDIN"
-    loaded = 0
-    with connection.cursor() as cursor:
-        for data, rows in stage.chunks():
-            cursor.cursor.copy_expert(sql, io.BytesIO(data), size=len(data) or 1)
-            loaded += rows
-            on_progress(loaded)
-    return loaded
-
-
-def _records_insert_many(*, stage: _Stage, on_progress: Callable[[int], None]) -> int:
-    """SQLite (and any other database): one INSERT statement run with ``executemany`` per staged chunk.
-
-    The DB-API ``executemany`` skips the ORM's per-value compilation, which
-    costs more than the insert itself.
-    """
-    table = SourceRecord._meta.db_table
-    sql = f"INSERT INTO {table} ({', '.join(RECORD_COLUMNS)}, person_id, match_probability) VALUES ({', '.join(['%s'] * (len(RECORD_COLUMNS) + 2))})"  # noqa: S608
-    loaded = 0
-    with connection.cursor() as cursor:
-        for data, rows in stage.chunks():
-            cursor.executemany(sql, pickle.loads(data))  # noqa: S301 - our own temporary file, written above
-            loaded += rows
-            on_progress(loaded)
-    return loaded
-
-
-def _records_delete(*, batch_ids: list[int]) -> None:
-    """Delete the rows of replaced batches in a few set-based statements.
-
-    References to them, whatever app declares them, are dealt with first as
-    their ``on_delete`` says (SET_NULL: set to NULL; CASCADE: deleted;
-    many-to-many links: removed), so the delete itself is one statement
-    instead of Django's row-by-row collector. A PROTECT reference stops the load.
-    """
-    if not batch_ids:
-        return
-    records = SourceRecord.objects.filter(batch_id__in=batch_ids).values("pk")
-    for relation in SourceRecord._meta.related_objects:
-        if relation.many_to_many:
-            through = relation.through
-            column = next(f.name for f in through._meta.fields if f.related_model is SourceRecord)
-            through.objects.filter(**{f"{column}__in": records}).delete()
-            continue
-        referencing = relation.related_model.objects.filter(**{f"{relation.field.name}__in": records})
-        if relation.on_delete is models.SET_NULL:
-            referencing.update(**{relation.field.name: None})
-        elif relation.on_delete is models.CASCADE:
-            referencing.delete()
-        else:
-            raise DatabaseError(
-                f"{relation.related_model._meta.label}.{relation.field.name} protects the rows this extract replaces"
-            )
-    with connection.cursor() as cursor:
-        placeholders = ", ".join(["%s"] * len(batch_ids))
-        cursor.execute(f"DELETE FROM {SourceRecord._meta.db_table} WHERE batch_id IN ({placeholders})", batch_ids)  # noqa: S608
-
-
-# --- stopped loads -----------------------------------------------------------------
-
-
-def _load_lock(batch: ImportBatch):
-    """Held by the process loading ``batch`` while it loads (``thinkfamily.worker_lock``).
-
-    If the process dies, the database drops its connection and the lock with
-    it: that is how ``import_batches_interrupted_mark`` tells a stopped load
-    from a slow one. SQLite checks the process id in ``batch.worker`` instead.
-    """
-    return worker_lock.lock_held(_LOAD_LOCK_NAMESPACE, batch.pk)
-
-
-def import_batches_interrupted_mark() -> list[ImportBatch]:
-    """Mark FAILED every batch still validating or loading whose process has stopped.
-
-    Its transaction was rolled back by the database when the process died, so
-    the dataset is as it was; this records why the batch never finished.
-    """
-    stopped = []
-    for batch in ImportBatch.objects.filter(
-        status__in=[ImportBatch.Status.VALIDATING, ImportBatch.Status.LOADING]
-    ).select_related("dataset", "uploaded_by"):
-        if not batch.worker:
-            continue
-        with worker_lock.unless_worker_alive(_LOAD_LOCK_NAMESPACE, batch.pk, worker=batch.worker) as dead:
-            if dead:
-                _batch_fail(
-                    batch,
-                    reason=f"The load was interrupted: the process {batch.worker} stopped (killed, crashed or lost its "
-                    "database connection) before the batch was committed",
-                )
-                stopped.append(batch)
-    return stopped

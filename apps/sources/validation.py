@@ -149,7 +149,7 @@ class ProblemLog:
         return result
 
 
-# A validated row, in the order the loader writes it (see services.RECORD_COLUMNS).
+# A validated row, in the order the loader writes it (see records.RECORD_COLUMNS).
 ROW_FIELDS = (
     "source_key", "row_number", "raw", "forename", "surname", "date_of_birth", "sex", "postcode", "address_key",
     "uprn", "nhs_number", "upn", "ni_number", "fact_type", "fact_date", "fact",

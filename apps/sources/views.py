@@ -9,11 +9,11 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from apps.accounts.access import ACCESS_MANAGE, IMPORTS_MANAGE, access_for, require_capability
+from thinkfamily.orchestration import upload_load_task
 
 from . import selectors, services
 from .forms import ExtractUploadForm
 from .models import ImportBatch
-from .tasks import import_batch_load_task
 from .validation import QUALITY_COLUMNS
 
 
@@ -42,7 +42,7 @@ def upload(request):
             for chunk in upload_file.chunks():
                 out.write(chunk)
         # The request's transaction (ATOMIC_REQUESTS) must commit the batch before a worker looks for it.
-        transaction.on_commit(lambda: import_batch_load_task.delay(batch.pk, str(path)))
+        transaction.on_commit(lambda: upload_load_task.delay(batch.pk, str(path)))
         return redirect("sources:batch", pk=batch.pk)
     return render(request, "sources/upload.html", {"form": form})
 
@@ -88,7 +88,7 @@ def batch_make_current(request, pk: int):
     except services.ImportActionError as exc:
         messages.error(request, str(exc))
         return redirect("sources:batch", pk=duplicate.pk)
-    transaction.on_commit(lambda: import_batch_load_task.delay(batch.pk, str(path), make_current_again=True))
+    transaction.on_commit(lambda: upload_load_task.delay(batch.pk, str(path), make_current_again=True))
     return redirect("sources:batch", pk=batch.pk)
 
 

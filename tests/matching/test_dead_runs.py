@@ -7,7 +7,7 @@ from django.urls import reverse
 
 from apps.matching import services
 from apps.matching.models import MatchRun
-from apps.matching.tasks import match_run_task
+from thinkfamily.orchestration import match_run_task
 from tests.worker_locks import dead_worker, live_worker, lock_held_by_another_session
 
 NAMESPACE = services._RUN_LOCK_NAMESPACE

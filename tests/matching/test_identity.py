@@ -125,7 +125,7 @@ def test_a_new_cluster_takes_the_id_of_the_person_it_overlaps_most():
 
 
 def test_new_persons_are_issued_in_one_insert_with_distinct_ids(db):
-    from apps.matching.bulk import insert_copies
+    from apps.common.bulk import insert_copies
 
     ids = insert_copies(Person, Person(forename="", surname=""), 3)
     assert len(set(ids)) == 3 and ids == sorted(ids)

@@ -13,7 +13,7 @@ from django.core.management.base import CommandError
 from django.db import DatabaseError, connection
 
 from apps.audit.models import AuditEvent
-from apps.sources import services, validation
+from apps.sources import locks, records, services, validation
 from apps.sources.catalogue import DATASETS_BY_CODE
 from apps.sources.models import Dataset, ImportBatch, SourceRecord
 from apps.sources.services import import_batch_load, import_batches_interrupted_mark
@@ -390,7 +390,7 @@ def test_first_thousand_problems_listed_then_counted(db, tmp_path):
 
 def test_load_that_fails_half_way_leaves_the_data_as_before(earlier, tmp_path, monkeypatch):
     """The bulk write raises after its first chunk is in the table (as a lost connection would)."""
-    monkeypatch.setattr(services, "STAGE_CHUNK_ROWS", 10)
+    monkeypatch.setattr(records, "STAGE_CHUNK_ROWS", 10)
     written = []
 
     def lose_connection(self, count):
@@ -412,7 +412,7 @@ def test_keyboard_interrupt_is_recorded_and_re_raised(earlier, tmp_path, monkeyp
     def interrupt(**kwargs):
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(services, "_records_write", interrupt)
+    monkeypatch.setattr(records, "write", interrupt)
     with pytest.raises(KeyboardInterrupt):
         load(tmp_path, extract_bytes(rows=3))
     batch = ImportBatch.objects.latest("pk")
@@ -442,7 +442,7 @@ def test_a_load_still_running_is_not_marked_failed(db):
         status=ImportBatch.Status.LOADING,
         worker=live_worker(),
     )
-    with lock_held_by_another_session(services._LOAD_LOCK_NAMESPACE, running.pk):
+    with lock_held_by_another_session(locks.LOAD_LOCK_NAMESPACE, running.pk):
         assert import_batches_interrupted_mark() == []
     running.refresh_from_db()
     assert running.status == ImportBatch.Status.LOADING

@@ -21,7 +21,7 @@ from apps.people.models import ChildBirth, CustodySpell, ExploitationFlag, NeetS
 from apps.schools.models import AttendanceMonth, Enrolment, Exclusion, School, SENStatus
 from apps.sources.models import Dataset
 
-from ..bulk import bulk_insert
+from apps.common.bulk import bulk_insert
 from apps.common.dates import as_date
 
 from .records import BATCH

@@ -25,7 +25,7 @@ from apps.sources.models import Dataset, SourceRecord
 
 from apps.common.dates import age_on, as_date
 
-from ..bulk import bulk_insert, bulk_update
+from apps.common.bulk import bulk_insert, bulk_update
 from .records import BATCH
 
 EARLY_HELP_DATASET, EARLY_HELP_EPISODE = "ehm-episodes", "early-help-episode"

@@ -18,7 +18,7 @@ import datetime as dt
 from apps.people.models import Address, AddressHistory, Person, PersonAlias
 from apps.sources.normalise import address_parse
 
-from ..bulk import bulk_insert, bulk_update
+from apps.common.bulk import bulk_insert, bulk_update
 from apps.common.dates import as_date
 from apps.common.names import phonetic, search_key
 

@@ -1,0 +1,29 @@
+"""A match run's tunables: the ``MATCHING_*`` settings (declared in ``thinkfamily/settings.py`` from the environment)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from django.conf import settings
+
+from . import splink_model
+
+
+@dataclass(frozen=True)
+class MatchingConfig:
+    match_threshold: float  # pairs at or above are linked
+    review_threshold: float  # pairs from here up to the match threshold go to clerical review
+    memory_limit: str  # DuckDB's memory_limit, e.g. "2GB"
+    threads: int  # DuckDB's threads
+    review_queue_cap: int  # grey-zone pairs queued at most
+    caps: splink_model.TrainingCaps = field(default_factory=splink_model.TrainingCaps)
+
+    @classmethod
+    def from_settings(cls) -> MatchingConfig:
+        return cls(
+            match_threshold=settings.MATCHING_MATCH_THRESHOLD,
+            review_threshold=settings.MATCHING_REVIEW_THRESHOLD,
+            memory_limit=settings.MATCHING_DUCKDB_MEMORY_LIMIT,
+            threads=settings.MATCHING_DUCKDB_THREADS,
+            review_queue_cap=settings.MATCHING_REVIEW_QUEUE_CAP,
+        )
