@@ -1,6 +1,6 @@
 # ThinkFamily: two commands do all the set-up.
 #   make demo   - install, migrate, load a small synthetic population, create demo users, serve on 127.0.0.1:8000
-#   make test   - install, run the whole suite
+#   make test   - install, lint (ruff), run the whole suite
 # With DATABASE_URL / REDIS_URL unset: SQLite under var/ and eager Celery tasks.
 
 PYTHON ?= python3
@@ -48,6 +48,7 @@ worker: install
 	$(VENV)/bin/celery -A thinkfamily worker --beat --loglevel=info
 
 test: install
+	$(VENV)/bin/ruff check .
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 clean:

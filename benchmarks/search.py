@@ -169,14 +169,13 @@ def main():
     family_ids = list(FamilyMembership.objects.filter(person_id__in=person_ids).values_list("family_id", flat=True).distinct())
     print(f"{len(cases)} search cases, {len(person_ids)} people, {len(family_ids)} families")
 
-    from apps.accounts.access import access_for
-    from apps.caseview import selectors
+    from apps.accounts.access import Viewer
+    from apps.caseview import search
     from apps.caseview.query import parse_query
     from django.contrib.auth import get_user_model
 
-    user = get_user_model().objects.get(username=USERNAME)
-    access = access_for(user)
-    report = evaluate(cases, lambda q: selectors.person_search(user=user, access=access, query=parse_query(q)).person_ids)
+    viewer = Viewer.for_user(get_user_model().objects.get(username=USERNAME))
+    report = evaluate(cases, lambda q: search.person_search(viewer=viewer, query=parse_query(q)).person_ids)
     print(f"search quality: {report.hits}/{report.cases} expected person in the top 3 ({report.hit_rate:.1%})")
     for kind, (hit, total) in sorted(report.by_kind.items()):
         print(f"  {kind:<20} {hit}/{total}")
@@ -209,7 +208,7 @@ def main():
         p95 = lambda s: s[int(0.95 * len(s))]  # noqa: E731
         print(f"  {kind:<7} p50 {(statistics.median(with_) - statistics.median(without)) * 1000:+6.1f} ms   "
               f"p95 {(p95(with_) - p95(without)) * 1000:+6.1f} ms")
-    audit_write_timing(user)
+    audit_write_timing(viewer.user)
     query_counts(person_ids)
 
 

@@ -163,6 +163,7 @@ CELERY_BEAT_SCHEDULE = {
     "audit-retention": {"task": "apps.audit.tasks.audit_retention_task", "schedule": timedelta(days=1)},
     "audit-alerts": {"task": "apps.audit.tasks.audit_alerts_task", "schedule": timedelta(minutes=15)},
     "accounts-expire-grants": {"task": "apps.accounts.tasks.expire_grants_task", "schedule": timedelta(hours=1)},
+    "dead-runs-mark": {"task": "thinkfamily.orchestration.dead_runs_mark_task", "schedule": timedelta(minutes=1)},
 }
 
 # --- Auth and login security -----------------------------------------------

@@ -14,6 +14,7 @@ from apps.audit.models import AuditEvent
 from apps.audit.services import audit_record
 
 from . import selectors
+from .search import person_search
 from .query import parse_query
 
 
@@ -63,7 +64,7 @@ def search(request):
         page = int(request.query_params.get("page", "1"))
     except ValueError:
         page = 1
-    result = selectors.person_search(viewer=request.viewer, query=query, page=page)
+    result = person_search(viewer=request.viewer, query=query, page=page)
     audit_record(action=AuditEvent.Action.SEARCH, request=request, subject_type="search", record_ids=result.person_ids,
                  purpose=purpose, result_count=result.total,
                  details={"terms": query.raw, "understood": query.describe(), "api": True, "page": result.page})

@@ -22,6 +22,7 @@ from apps.indicators.selectors import risk_scores_for, visible_badges
 from apps.schools.selectors import has_school_record, school_detail
 
 from . import selectors
+from .search import person_search
 from .forms import FILTERS, SearchForm
 from apps.people.models import Person
 from apps.people.pages import record_page
@@ -46,7 +47,7 @@ def search(request):
     }
     if form.is_valid():
         data = form.cleaned_data
-        result = selectors.person_search(
+        result = person_search(
             viewer=viewer, query=data["query"], area=data["area"], age_band=data["age_band"], badge=data["badge"],
             page=data["page"],
         )

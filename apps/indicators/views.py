@@ -5,12 +5,10 @@ from django.shortcuts import render
 from apps.accounts import access as acl
 
 from .selectors import SMALL_CELL, family_figures_by_area, refresh_runs_recent
-from .services import refresh_runs_dead_mark
 
 
 @acl.require_capability(acl.INSIGHTS_VIEW)
 def insights(request):
-    refresh_runs_dead_mark()
     badges, figures = family_figures_by_area(viewer=request.viewer)
     return render(request, "indicators/insights.html", {
         "badges": badges, "figures": figures, "small_cell": SMALL_CELL, "last_refresh": refresh_runs_recent(limit=1).first(),

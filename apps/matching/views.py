@@ -23,7 +23,6 @@ SHOW_SCORE_SESSION_KEY = "matching_show_score"
 
 @acl.require_capability(acl.MATCHING_REVIEW)
 def runs(request):
-    services.match_runs_dead_mark()
     return render(request, "matching/runs.html", {"runs": selectors.match_runs(), "queued": selectors.review_queue_count(viewer=request.viewer)})
 
 
@@ -42,7 +41,6 @@ def run_start(request):
 @vary_on_headers("HX-Request", "HX-History-Restore-Request")
 @acl.require_capability(acl.MATCHING_REVIEW)
 def run(request, pk: int):
-    services.match_runs_dead_mark()
     match_run = get_object_or_404(MatchRun, pk=pk)
     fragment = request.htmx and not request.htmx.history_restore_request
     template = "matching/_run_status.html" if fragment else "matching/run.html"

@@ -7,7 +7,9 @@ already normalised, to ``sink``. Problems are collected in a ``ProblemLog``
 problem is refused whole by the caller.
 
 Row numbers count data rows: row 1 is the first row after the header, which
-is row 0. Reasons never repeat the offending value: it may be personal data
+is row 0. (Over 400 lines on purpose: the column tables and the one class that
+reads a file in one pass, whose row checks share its per-file caches; the
+problem log, duplicate keys and quote diagnosis are modules of their own.) Reasons never repeat the offending value: it may be personal data
 and the reports are read by people who are not meant to see case data.
 """
 
@@ -16,11 +18,8 @@ from __future__ import annotations
 import codecs
 import csv
 import datetime as dt
-import hashlib
 import io
 import re
-import sqlite3
-import tempfile
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -28,9 +27,11 @@ from dataclasses import dataclass, field
 from apps.common import identifiers, names
 
 from . import normalise
+from .problems import ProblemLog
+from .quotes import _line_of, _runaway_quote, _quote_problem
+from .seen_keys import SeenKeys
 from .catalogue import CODE_LISTS, IDENTITY_COLUMNS, DatasetSpec
 
-PROBLEMS_LISTED = 1000
 
 # Data the sharing agreement (seed 003) excludes: adoption records, health
 # professionals' case notes, legal proceedings against staff. Matched against
@@ -98,58 +99,6 @@ def excluded_name(name: str) -> bool:
     return bool(EXCLUDED_DATA.search(re.sub(r"[^a-z0-9]+", "_", name.lower())))
 
 
-@dataclass(frozen=True)
-class Problem:
-    row: int | None  # None: the whole file; 0: the header
-    column: str
-    reason: str
-
-    def as_dict(self) -> dict:
-        return {"row": self.row, "column": self.column, "reason": self.reason}
-
-    def __str__(self) -> str:
-        where = "file" if self.row is None else "header" if self.row == 0 else f"row {self.row}"
-        return f"{where}, {self.column or '-'}: {self.reason}" if self.column else f"{where}: {self.reason}"
-
-
-class ProblemLog:
-    """Every problem counted by (column, reason); the first ``PROBLEMS_LISTED`` kept in full."""
-
-    def __init__(self, limit: int = PROBLEMS_LISTED):
-        self.limit = limit
-        self.listed: list[Problem] = []
-        self.counts: Counter[tuple[str, str]] = Counter()
-        self.rows_rejected = 0
-        self._last_row: int | None = None
-
-    def add(self, row: int | None, column: str, reason: str, detail: str = "") -> None:
-        """Count the problem by (column, reason); list it, with ``detail`` appended, while under the limit."""
-        if len(self.listed) < self.limit:
-            self.listed.append(Problem(row, column, f"{reason} ({detail})" if detail else reason))
-        self.counts[(column, reason)] += 1
-        if row and row != self._last_row:
-            self.rows_rejected += 1
-            self._last_row = row
-
-    def __bool__(self) -> bool:
-        return bool(self.counts)
-
-    @property
-    def total(self) -> int:
-        return sum(self.counts.values())
-
-    def errors(self) -> list[dict]:
-        return [p.as_dict() for p in self.listed]
-
-    def error_counts(self) -> dict[str, dict[str, int]]:
-        """``{column: {reason: count}}``, most frequent first."""
-        result: dict[str, dict[str, int]] = {}
-        for (column, reason), count in self.counts.most_common():
-            result.setdefault(column or "(file)", {})[reason] = count
-        return result
-
-
-# A validated row, in the order the loader writes it (see records.RECORD_COLUMNS).
 ROW_FIELDS = (
     "source_key", "row_number", "raw", "forename", "surname", "date_of_birth", "sex", "postcode", "address_key",
     "uprn", "nhs_number", "upn", "ni_number", "fact_type", "fact_date", "fact",
@@ -174,62 +123,6 @@ class ValidationResult:
             "fact_date_min": self.fact_date_min.isoformat() if self.fact_date_min else None,
             "fact_date_max": self.fact_date_max.isoformat() if self.fact_date_max else None,
         }
-
-
-class SeenKeys:
-    """The row each record key was first seen in, in bounded memory whatever the file's size.
-
-    Keys are kept as 16-byte BLAKE2b digests: the latest ``memory_keys`` in a
-    dict, older ones spilled to a temporary SQLite file on disk. A Bloom filter
-    of fixed size (``bloom_bytes``) over every key seen answers "never seen"
-    for almost every new key without a look at the disk; a "maybe" is settled
-    by the file. Memory stays near ``memory_keys`` entries plus the filter.
-    """
-
-    def __init__(self, *, memory_keys: int = 200_000, bloom_bytes: int = 1 << 24):
-        self.memory_keys = memory_keys
-        self._bits = bloom_bytes * 8
-        self._bloom = bytearray(bloom_bytes)
-        self._recent: dict[bytes, int] = {}
-        self._spilled: sqlite3.Connection | None = None
-        self._spill_file = None
-
-    def first_row(self, key: tuple[str, ...], row: int) -> int | None:
-        """The row ``key`` was first seen in; None (and ``row`` is remembered) when it is new."""
-        digest = hashlib.blake2b("\x1f".join(key).encode("utf-8", "surrogatepass"), digest_size=16).digest()
-        first = self._recent.get(digest)
-        if first is not None:
-            return first
-        value, bits, bloom = int.from_bytes(digest, "little"), self._bits, self._bloom
-        positions = (value % bits, (value >> 40) % bits, (value >> 80) % bits)
-        if self._spilled is not None and all(bloom[b >> 3] & (1 << (b & 7)) for b in positions):
-            found = self._spilled.execute("SELECT row FROM seen WHERE k = ?", (digest,)).fetchone()
-            if found:
-                return found[0]
-        for b in positions:
-            bloom[b >> 3] |= 1 << (b & 7)
-        self._recent[digest] = row
-        if len(self._recent) >= self.memory_keys:
-            self._spill()
-        return None
-
-    def _spill(self) -> None:
-        if self._spilled is None:
-            self._spill_file = tempfile.NamedTemporaryFile(prefix="tf-import-keys-", suffix=".sqlite3")  # noqa: SIM115
-            self._spilled = sqlite3.connect(self._spill_file.name, isolation_level=None)
-            for pragma in ("journal_mode = OFF", "synchronous = OFF", "cache_size = -8192"):
-                self._spilled.execute(f"PRAGMA {pragma}")
-            self._spilled.execute("CREATE TABLE seen (k BLOB PRIMARY KEY, row INTEGER) WITHOUT ROWID")
-        self._spilled.execute("BEGIN")
-        self._spilled.executemany("INSERT INTO seen VALUES (?, ?)", sorted(self._recent.items()))
-        self._spilled.execute("COMMIT")
-        self._recent = {}
-
-    def close(self) -> None:
-        if self._spilled is not None:
-            self._spilled.close()
-            self._spill_file.close()
-            self._spilled = None
 
 
 class ExtractValidator:
@@ -550,72 +443,3 @@ def _code_parser(column: str) -> Callable[[str], str]:
         return code
 
     return parse
-
-
-def _line_of(binary_file, number: int) -> str:
-    """Physical line ``number`` (1 = the header) of a file, as the CSV reader counts lines, from its current position."""
-    text = io.TextIOWrapper(binary_file, encoding="utf-8", errors="surrogateescape", newline="")
-    try:
-        for count, line in enumerate(text, start=1):
-            if count == number:
-                return line
-        return ""
-    finally:
-        text.detach()
-
-
-def _runaway_quote(row: int, column: str, value: str) -> str:
-    lines = value.count("\n") or value.count("\r")
-    return (f"unbalanced quote starting in row {row}, column {column}: the quoted value runs over line breaks "
-            f"into the {lines:,} line(s) after it")
-
-
-def _first_bad_quote(line: str) -> tuple[int, str] | None:
-    """(field index, "stray" or "open") of the first quoted value on ``line`` that breaks the CSV rules.
-
-    "stray": a quoted value followed by anything but a comma (a quote inside it
-    that was not doubled); "open": a quoted value not closed on this line.
-    """
-    line = line.rstrip("\r\n")
-    field, at = 0, 0
-    while True:
-        if line.startswith('"', at):
-            close = at + 1
-            while (close := line.find('"', close)) != -1 and line.startswith('""', close):
-                close += 2
-            if close == -1:
-                return field, "open"
-            at = close + 1
-            if at < len(line) and line[at] != ",":
-                return field, "stray"
-        else:
-            at = line.find(",", at)
-            if at == -1:
-                return None
-        if at >= len(line):
-            return None
-        field, at = field + 1, at + 1
-
-
-def _quote_problem(line: str, columns: list[str], row: int, lines_read: int, error: csv.Error) -> tuple[str, str]:
-    """(column, reason) for a record the CSV reader gave up on, from the first line of that record.
-
-    A quote inside a quoted value that was not doubled, or a quoted value never
-    closed: at the end of the file that is a truncated file; before it, an
-    unbalanced quote that swallowed the lines after it.
-    """
-    found = _first_bad_quote(line)
-    if found is None:
-        return "", f"the row cannot be read as CSV ({error}); the rows after it were not read"
-    field, kind = found
-    name = columns[field] if field < len(columns) else f"field {field + 1}"
-    column = name if field < len(columns) else ""
-    if kind == "stray":
-        return column, (f"unbalanced quote starting in row {row}, column {name}: a quote inside a quoted value must be "
-                        'doubled ("") or the value left unquoted; the rows after it were not read')
-    if "unexpected end of data" not in str(error):  # closed lines later by a quote with text after it
-        return column, f"{_runaway_quote(row, name, chr(10) * (lines_read - 1))}; the rows after it were not read"
-    if lines_read <= 1:
-        return column, f"the file ends part-way through a quoted value in column {name} (truncated file?)"
-    return column, (f"unbalanced quote starting in row {row}, column {name}: the quoted value is never closed, so the "
-                    f"rest of the file ({lines_read:,} lines) was read into it")

@@ -8,7 +8,7 @@ import pytest
 from django.core.management import call_command
 
 from apps.accounts.access import Viewer
-from apps.caseview import selectors
+from apps.caseview.search import person_search
 from apps.caseview.evaluation import QUERY_KINDS, build_cases, evaluate
 from apps.caseview.query import parse_query
 
@@ -25,7 +25,7 @@ def test_search_finds_the_right_person_in_the_top_three(tmp_path, make_user, cap
     today = date(2025, 7, 31)  # the extract's as-of date: ages and partial dates as a user then would type them
 
     def search(text):
-        result = selectors.person_search(viewer=viewer, query=parse_query(text, today=today), today=today)
+        result = person_search(viewer=viewer, query=parse_query(text, today=today), today=today)
         return result.person_ids
 
     cases = build_cases(out / "ground_truth", per_kind=8)

@@ -20,6 +20,7 @@ from apps.indicators import services as refresh_services
 from apps.indicators.models import FamilyCriteria, PersonIndicator, RefreshRun
 from apps.indicators.services import indicators_refresh
 from tests import factories
+from thinkfamily.orchestration import dead_runs_mark_task
 from tests.worker_locks import dead_worker, live_worker, lock_held_by_another_session
 from thinkfamily import worker_lock
 
@@ -165,10 +166,13 @@ def test_a_killed_refresh_is_marked_failed_by_the_next_refresh(build):
     assert FamilyCriteria.objects.filter(family=family).exists()
 
 
-def test_a_killed_refresh_is_marked_failed_when_the_insights_page_shows_runs(db, client_as):
+def test_a_killed_refresh_is_marked_failed_by_the_scheduled_check(db, client_as):
     killed = _left_running(dead_worker())
-
     assert client_as("analyst").get(reverse("indicators:insights")).status_code == 200
+    killed.refresh_from_db()
+    assert killed.status == RefreshRun.Status.RUNNING  # reading the page writes nothing
+
+    assert dead_runs_mark_task() == {"match_runs": 0, "refreshes": 1}
 
     killed.refresh_from_db()
     assert killed.status == RefreshRun.Status.FAILED

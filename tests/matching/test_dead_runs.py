@@ -7,7 +7,7 @@ from django.urls import reverse
 
 from apps.matching import services
 from apps.matching.models import MatchRun
-from thinkfamily.orchestration import match_run_task
+from thinkfamily.orchestration import dead_runs_mark_task, match_run_task
 from tests.worker_locks import dead_worker, live_worker, lock_held_by_another_session
 
 NAMESPACE = services._RUN_LOCK_NAMESPACE
@@ -18,10 +18,15 @@ def left_behind(status: str, *, worker: str, stage: str = "") -> MatchRun:
     return MatchRun.objects.create(status=status, worker=worker, stage=stage, match_threshold=0.99, review_threshold=0.8)
 
 
-def test_a_killed_running_run_is_marked_failed_when_the_runs_page_lists_runs(client_as):
+def test_a_killed_running_run_is_marked_failed_by_the_scheduled_check(client_as):
     killed = left_behind(MatchRun.Status.RUNNING, worker=dead_worker(), stage="predict")
+    client = client_as("data-quality-officer")
+    client.get(reverse("matching:runs"))
+    killed.refresh_from_db()
+    assert killed.status == MatchRun.Status.RUNNING  # reading the page writes nothing
 
-    response = client_as("data-quality-officer").get(reverse("matching:runs"))
+    assert dead_runs_mark_task() == {"match_runs": 1, "refreshes": 0}
+    response = client.get(reverse("matching:runs"))
 
     killed.refresh_from_db()
     assert killed.status == MatchRun.Status.FAILED and killed.finished_at is not None
@@ -30,9 +35,10 @@ def test_a_killed_running_run_is_marked_failed_when_the_runs_page_lists_runs(cli
     assert "worker stopped: no process holds the run&#x27;s lock" in response.content.decode()
 
 
-def test_the_run_page_marks_a_run_whose_process_died_before_it_started(client_as):
+def test_a_run_whose_process_died_before_it_started_is_marked_and_shown(client_as):
     taken = left_behind(MatchRun.Status.PENDING, worker=dead_worker())  # ``manage.py match`` killed before the run began
 
+    dead_runs_mark_task()
     response = client_as("data-quality-officer").get(reverse("matching:run", args=[taken.pk]))
 
     taken.refresh_from_db()

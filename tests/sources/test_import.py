@@ -13,11 +13,12 @@ from django.core.management.base import CommandError
 from django.db import DatabaseError, connection
 
 from apps.audit.models import AuditEvent
-from apps.sources import locks, records, services, validation
+from apps.sources import locks, records, seen_keys, services, validation
 from apps.sources.catalogue import DATASETS_BY_CODE
 from apps.sources.models import Dataset, ImportBatch, SourceRecord
 from apps.sources.services import import_batch_load, import_batches_interrupted_mark
-from apps.sources.validation import EXCLUDED_REASON, PROBLEMS_LISTED
+from apps.sources.problems import PROBLEMS_LISTED
+from apps.sources.validation import EXCLUDED_REASON
 from tests.worker_locks import dead_worker, live_worker, lock_held_by_another_session
 
 DATASET = "asc-offenders"  # police: dd/mm/yyyy dates, NI numbers
@@ -257,7 +258,7 @@ def test_a_quote_that_swallows_lines_until_another_quote_is_named(earlier, tmp_p
 
 def test_duplicates_are_found_when_the_keys_no_longer_fit_in_memory(earlier, tmp_path, monkeypatch):
     """Record keys spill to disk past a bound; a duplicate of a spilled key is still found, with its first row."""
-    monkeypatch.setattr(validation.SeenKeys.__init__, "__kwdefaults__", {"memory_keys": 50, "bloom_bytes": 64})
+    monkeypatch.setattr(seen_keys.SeenKeys.__init__, "__kwdefaults__", {"memory_keys": 50, "bloom_bytes": 64})
     batch = load(tmp_path, extract_bytes(rows=400, changes={390: {"source_key": "K0000007"}, 395: {"source_key": "K0000398"}}))
 
     assert reasons(batch) == [

@@ -33,7 +33,6 @@ DISTRICTS: dict[str, tuple[str, tuple[str, ...], float, float]] = {
     "BS15": ("East Central", ("Kingswood", "Hanham"), 0.04, 0.0),
     "BS16": ("East Central", ("Fishponds", "Stapleton", "Eastville"), 0.11, 0.2),
 }
-AREAS = ("North", "East Central", "South")
 TOWN = "Bristol"
 
 _STREET_TYPES = ("Road", "Street", "Avenue", "Close", "Lane", "Grove", "Crescent", "Drive", "Way", "Place",

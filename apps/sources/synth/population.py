@@ -4,6 +4,10 @@ Every household has a latent ``trouble`` score (standard normal, shifted by the
 deprivation of where it lives); every child a ``disengagement`` score that
 mixes it with the child's own. The events in ``events.py`` and the school facts
 here are drawn from them, so troubled families show several problems at once.
+
+(Over 400 lines on purpose: one ``Population`` builder drawing from one seeded random
+stream in a fixed order. Its steps only make sense in that order, and any change of
+order changes every generated extract, so they stay together.)
 """
 
 from __future__ import annotations

@@ -8,7 +8,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from apps.sources.models import Dataset, ImportBatch
 from apps.sources.services import import_batch_load, reinstatable_twin
-from apps.sources.validation import Problem
+from apps.sources.problems import Problem
 
 
 def batch_report_lines(batch: ImportBatch) -> list[str]:
