@@ -33,21 +33,21 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "thinkfamily.settings")
 
-import django  # noqa: E402
+import django
 
 django.setup()
 
-from django.db import connection, transaction  # noqa: E402
-from django.test import Client  # noqa: E402
-from django.urls import reverse  # noqa: E402
-from django.utils import timezone  # noqa: E402
+from django.db import connection, transaction
+from django.test import Client
+from django.urls import reverse
+from django.utils import timezone
 
-from apps.accounts.models import Role  # noqa: E402
-from apps.accounts.services import demo_user_create  # noqa: E402
-from apps.audit.models import AuditEvent  # noqa: E402
-from apps.audit.alerts import audit_alerts_compute  # noqa: E402
-from apps.audit.chain import chain_head, event_hash, lock_chain  # noqa: E402
-from apps.audit.services import audit_record  # noqa: E402
+from apps.accounts.models import Role
+from apps.accounts.services import demo_user_create
+from apps.audit.alerts import audit_alerts_compute
+from apps.audit.chain import chain_head, event_hash, lock_chain
+from apps.audit.models import AuditEvent
+from apps.audit.services import audit_record
 
 USERS = 600
 ACTIONS = [("search", 40), ("view_person", 30), ("view_family", 15), ("view_attendance", 6), ("view_addresses", 6),
@@ -130,10 +130,7 @@ def time_request(client: Client, label: str, url: str, params: dict | None, repe
     for _ in range(repeat):
         began = time.perf_counter()
         response = client.get(url, params)
-        if stream:
-            size = sum(len(part) for part in response.streaming_content)
-        else:
-            size = len(response.content)
+        size = sum(len(part) for part in response.streaming_content) if stream else len(response.content)
         timings.append(time.perf_counter() - began)
         assert response.status_code == 200, (label, response.status_code)
     flag = "ok " if max(timings) < 1 else "SLOW"
@@ -159,7 +156,7 @@ def time_audit_record(n: int) -> None:
         writes.append(wrote - began)
     print(f"audit_record inside the request's transaction, {n} calls: {_percentiles(writes)}")
     print(f"the commit of that transaction (WAL flush the write adds): {_percentiles(commits)}")
-    print(f"together: {_percentiles([w + c for w, c in zip(writes, commits)])}")
+    print(f"together: {_percentiles([w + c for w, c in zip(writes, commits, strict=True)])}")
 
 
 def main() -> None:

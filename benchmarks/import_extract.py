@@ -45,8 +45,8 @@ def extract_directory(scale: str, seed: int) -> Path:
 
 
 def postgres_recreate(url: str) -> None:
-    import psycopg2  # noqa: PLC0415
-    from psycopg2.extensions import parse_dsn  # noqa: PLC0415
+    import psycopg2
+    from psycopg2.extensions import parse_dsn
 
     dsn = parse_dsn(url)
     name = dsn.pop("dbname")
@@ -78,14 +78,14 @@ def worker(extract: Path) -> None:
     """Runs in a child process with the backend chosen by the environment."""
     sys.path.insert(0, str(ROOT))
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "thinkfamily.settings")
-    import django  # noqa: PLC0415
+    import django
 
     django.setup()
-    from django.core.management import call_command  # noqa: PLC0415
-    from django.db import connection  # noqa: PLC0415
+    from django.core.management import call_command
+    from django.db import connection
 
-    from apps.sources.models import Dataset, ImportBatch  # noqa: PLC0415
-    from apps.sources.services import import_batch_load  # noqa: PLC0415
+    from apps.sources.models import Dataset, ImportBatch
+    from apps.sources.services import import_batch_load
 
     call_command("migrate", verbosity=0)
     files = sorted(extract.glob("*.csv"))
@@ -117,7 +117,7 @@ def worker(extract: Path) -> None:
     t0 = time.perf_counter()
     batch = import_batch_load(dataset=datasets[largest], path_or_file=newer)
     replace_seconds = time.perf_counter() - t0
-    assert batch.status == ImportBatch.Status.LOADED, batch.failure_reason  # noqa: S101
+    assert batch.status == ImportBatch.Status.LOADED, batch.failure_reason
     print(json.dumps({
         "backend": connection.vendor,
         "files": len(files),

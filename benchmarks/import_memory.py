@@ -38,7 +38,7 @@ ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_PG = "postgres://postgres@127.0.0.1:5432/tf_import_memory_bench"
 
 sys.path.insert(0, str(ROOT / "benchmarks"))
-from import_extract import postgres_recreate  # noqa: E402
+from import_extract import postgres_recreate
 
 
 def shrink(source: Path, out: Path, rows: int) -> None:
@@ -99,7 +99,7 @@ def measure(backend: str, dataset: str, path: Path, code: Path, postgres_url: st
 def _django(code: Path) -> None:
     sys.path.insert(0, str(code))
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "thinkfamily.settings")
-    import django  # noqa: PLC0415
+    import django
 
     django.setup()
 
@@ -115,7 +115,7 @@ def _status_mb(field: str) -> float:
 
 def child_migrate(code: Path) -> None:
     _django(code)
-    from django.core.management import call_command  # noqa: PLC0415
+    from django.core.management import call_command
 
     call_command("migrate", verbosity=0)
     print(json.dumps({}))
@@ -124,10 +124,10 @@ def child_migrate(code: Path) -> None:
 def child_load(code: Path, dataset: str, path: Path) -> None:
     """Only the load: peak RSS of this process is the import's."""
     _django(code)
-    from django.db import connection  # noqa: PLC0415
+    from django.db import connection
 
-    from apps.sources.models import Dataset  # noqa: PLC0415
-    from apps.sources.services import import_batch_load  # noqa: PLC0415
+    from apps.sources.models import Dataset
+    from apps.sources.services import import_batch_load
 
     target = Dataset.objects.get(code=dataset)
     before = _status_mb("VmRSS")

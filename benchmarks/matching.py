@@ -37,18 +37,18 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "thinkfamily.settings")
 
-import django  # noqa: E402
+import django
 
 django.setup()
 
-import pyarrow as pa  # noqa: E402
-from django.core.management import call_command  # noqa: E402
-from django.db import transaction  # noqa: E402
+import pyarrow as pa
+from django.core.management import call_command
+from django.db import transaction
 
-from apps.matching import duckdb_io, profiles, services, splink_model  # noqa: E402
-from apps.matching.models import MatchRun  # noqa: E402
-from apps.people.models import FamilyMembership, Household  # noqa: E402
-from apps.sources.models import Dataset, SourceRecord  # noqa: E402
+from apps.matching import duckdb_io, profiles, services, splink_model
+from apps.matching.models import MatchRun
+from apps.people.models import FamilyMembership, Household
+from apps.sources.models import Dataset, SourceRecord
 
 INCREMENTAL_DATASET = "asc-offenders"
 INCREMENTAL_ROWS = 5000

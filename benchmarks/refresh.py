@@ -32,16 +32,16 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "thinkfamily.settings")
 
-import django  # noqa: E402
+import django
 
 django.setup()
 
-from django.db import connection, transaction  # noqa: E402
-from django.utils import timezone  # noqa: E402
+from django.db import connection, transaction
+from django.utils import timezone
 
-from apps.indicators.models import FamilyCriteria, IndicatorDefinition, PersonIndicator  # noqa: E402
-from apps.indicators.services import indicators_refresh  # noqa: E402
-from apps.people.models import (  # noqa: E402
+from apps.indicators.models import FamilyCriteria, IndicatorDefinition, PersonIndicator
+from apps.indicators.services import indicators_refresh
+from apps.people.models import (
     Address,
     ChildBirth,
     CustodySpell,
@@ -52,8 +52,8 @@ from apps.people.models import (  # noqa: E402
     NeetStatus,
     Person,
 )
-from apps.schools.models import AttendanceMonth, Enrolment, Exclusion, School  # noqa: E402
-from apps.sources.models import Dataset, ImportBatch, SourceRecord  # noqa: E402
+from apps.schools.models import AttendanceMonth, Enrolment, Exclusion, School
+from apps.sources.models import Dataset, ImportBatch, SourceRecord
 
 SCALES = {"small": (2_000, 635), "bristol": (170_000, 54_000)}
 AS_OF = date(2025, 7, 31)  # the synthetic generator's extract date
@@ -151,7 +151,7 @@ def seed(people: int, families: int, rng: random.Random) -> None:
                                             source_record=record(p, "dfe-exclusions", "exclusion", day, exclusion_type="PERMANENT")))
                 enrolments.append(Enrolment(person=p, school=rng.choice(prus), upn="", date_from=day + timedelta(days=10),
                                             dataset=datasets["dfe-pru-placements"]))
-            if 11 <= age and rng.random() < 0.01:
+            if age >= 11 and rng.random() < 0.01:
                 kind, day = rng.choice(("cse-flag", "cce-flag")), AS_OF - timedelta(days=rng.randrange(700))
                 projected(ExploitationFlag, p, "asc-exploitation-flags", kind, day, kind=kind, flagged_on=day)
         if 16 <= age <= 20:  # NEET tracking: the current 16-18s and the historical cohort

@@ -36,19 +36,19 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "thinkfamily.settings")
 
-import django  # noqa: E402
+import django
 
 django.setup()
 
-from django.db import connection  # noqa: E402
-from django.test import Client  # noqa: E402
-from django.test.utils import CaptureQueriesContext  # noqa: E402
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
 
-from apps.accounts.models import Role  # noqa: E402
-from apps.accounts.services import demo_user_create  # noqa: E402
-from apps.caseview.evaluation import build_cases, evaluate  # noqa: E402
-from apps.people.models import FamilyMembership, Person  # noqa: E402
-from apps.schools.models import AttendanceMonth  # noqa: E402
+from apps.accounts.models import Role
+from apps.accounts.services import demo_user_create
+from apps.caseview.evaluation import build_cases, evaluate
+from apps.people.models import FamilyMembership, Person
+from apps.schools.models import AttendanceMonth
 
 USERNAME, PASSWORD = "bench_key_worker", "Benchmark-Key-Worker-2026"
 PURPOSE = "Safeguarding enquiry"
@@ -169,10 +169,11 @@ def main():
     family_ids = list(FamilyMembership.objects.filter(person_id__in=person_ids).values_list("family_id", flat=True).distinct())
     print(f"{len(cases)} search cases, {len(person_ids)} people, {len(family_ids)} families")
 
+    from django.contrib.auth import get_user_model
+
     from apps.accounts.access import Viewer
     from apps.caseview import search
     from apps.caseview.query import parse_query
-    from django.contrib.auth import get_user_model
 
     viewer = Viewer.for_user(get_user_model().objects.get(username=USERNAME))
     report = evaluate(cases, lambda q: search.person_search(viewer=viewer, query=parse_query(q)).person_ids)
@@ -183,7 +184,7 @@ def main():
     results = {"with audit": {"search": [], "person": [], "family": []}, "without audit": {"search": [], "person": [], "family": []}}
     elapsed = {"with audit": 0.0, "without audit": 0.0}
     # alternate the two modes so neither gets the benefit of a warmer cache
-    for round_number in range(args.rounds):
+    for _round in range(args.rounds):
         for label, no_audit in (("without audit", True), ("with audit", False)):
             process = serve(args.port, args.workers, no_audit)
             try:

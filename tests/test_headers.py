@@ -21,7 +21,14 @@ from django.test import Client
 from django.urls import reverse
 
 from tests import factories
-from tests.accounts.test_admin import OBJECT_MAKERS, REGISTERED, admin_client, admin_url, device, superuser  # noqa: F401
+from tests.accounts.test_admin import (  # noqa: F401
+    OBJECT_MAKERS,
+    REGISTERED,
+    admin_client,
+    admin_url,
+    device,
+    superuser,
+)
 from tests.accounts.test_permission_matrix import allowed, objects, routed_urls  # noqa: F401
 from tests.conftest import ROLE_SLUGS
 

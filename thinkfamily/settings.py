@@ -12,11 +12,10 @@ from __future__ import annotations
 
 import os
 from datetime import timedelta
-
-from celery.schedules import crontab
 from pathlib import Path
 
 import dj_database_url
+from celery.schedules import crontab
 from csp.constants import NONCE, NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
@@ -43,7 +42,7 @@ def env_list(name: str, default: list[str]) -> list[str]:
     return [item.strip() for item in value.split(",") if item.strip()]
 
 
-INSECURE_DEFAULT_SECRET_KEY = "insecure-embedded-default-do-not-use-in-production"
+INSECURE_DEFAULT_SECRET_KEY = "insecure-embedded-default-do-not-use-in-production"  # noqa: S105 - refused when THINKFAMILY_ENV=production
 
 THINKFAMILY_ENV = os.environ.get("THINKFAMILY_ENV", "development")
 DEBUG = env_bool("DEBUG", THINKFAMILY_ENV != "production")

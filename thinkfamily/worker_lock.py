@@ -41,9 +41,9 @@ def lock_acquire(namespace: int, key: int) -> None:
 
 def lock_release(namespace: int, key: int) -> None:
     if connection.vendor == "postgresql":
-        with contextlib.suppress(DatabaseError):  # a lost connection has already dropped the lock
-            with connection.cursor() as cursor:
-                cursor.execute("SELECT pg_advisory_unlock(%s, %s)", [namespace, key])
+        # a lost connection has already dropped the lock
+        with contextlib.suppress(DatabaseError), connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_unlock(%s, %s)", [namespace, key])
 
 
 @contextlib.contextmanager

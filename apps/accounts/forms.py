@@ -7,7 +7,6 @@ from datetime import date, datetime, time
 from django import forms
 from django.utils import timezone
 
-
 from .models import Role
 
 

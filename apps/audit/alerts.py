@@ -229,7 +229,7 @@ def audit_alert_review(*, alert: Alert, reviewer, note: str, request=None) -> Al
     alert.reviewed_at = timezone.now()
     alert.review_note = note
     alert.save(update_fields=["status", "reviewed_by", "reviewed_at", "review_note"])
-    from .services import audit_record  # noqa: PLC0415 - services imports this module (the immediate alerts)
+    from .services import audit_record
 
     audit_record(
         action=AuditEvent.Action.ALERT_REVIEW, request=request, user=reviewer, subject_type="alert",

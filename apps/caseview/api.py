@@ -14,8 +14,8 @@ from apps.audit.models import AuditEvent
 from apps.audit.services import audit_record
 
 from . import selectors
-from .search import person_search
 from .query import parse_query
+from .search import person_search
 
 
 class AddressSerializer(serializers.Serializer):

@@ -19,7 +19,6 @@ from pathlib import Path
 from apps.common.names import nickname_table
 from apps.sources.models import SourceRecord
 
-
 QUERY_KINDS = ("misspelt_surname", "nickname", "swapped", "surname_birth_year", "name_month_year", "old_postcode",
                "full_name_dob", "double_barrelled")
 
@@ -74,7 +73,7 @@ def build_cases(truth_dir: Path, *, per_kind: int = 8, seed: int = 7) -> list[Se
     ``truth_dir`` is the extract's ``ground_truth`` folder; the extract's CSVs are beside it. An
     old-address case uses a previous postcode that some agency actually sent for the person.
     """
-    rng = random.Random(seed)
+    rng = random.Random(seed)  # noqa: S311 - a seeded sample of test cases, not a secret
     true_of = _true_person_of(truth_dir)
     golden = _golden_person_by_truth(true_of)
     postcodes_sent = _postcodes_sent(truth_dir.parent, true_of)

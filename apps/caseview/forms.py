@@ -10,8 +10,8 @@ from django import forms
 
 from apps.accounts.access import Access
 from apps.accounts.purpose import PURPOSE_FIELD, REFERENCE_FIELD, purpose_from
-
 from apps.people.models import Area
+
 from .query import parse_query
 
 AGE_BANDS = (("0-4", "0 to 4"), ("5-10", "5 to 10"), ("11-15", "11 to 15"), ("16-17", "16 to 17"),

@@ -16,12 +16,9 @@ from django.db.models import Max, Prefetch
 
 from apps.indicators.models import IndicatorDefinition, PersonIndicator
 from apps.indicators.selectors import badges_for_persons, family_criteria_for, risk_scores_for
-from apps.sources.models import SourceRecord
-
 from apps.people.models import AddressHistory, Family, FamilyMembership, Person, PersonAlias, Relationship
 from apps.people.visibility import family_q, get_visible_or_404, person_q, sections_q, visible_dataset_ids
-
-
+from apps.sources.models import SourceRecord
 
 # --- person ------------------------------------------------------------------------
 

@@ -19,14 +19,14 @@ from apps.accounts.purpose import PURPOSES, purpose_in_session, purpose_remember
 from apps.audit.models import AuditEvent
 from apps.audit.services import audit_record
 from apps.indicators.selectors import risk_scores_for, visible_badges
-from apps.schools.selectors import has_school_record, school_detail
-
-from . import selectors
-from .search import person_search
-from .forms import FILTERS, SearchForm
 from apps.people.models import Person
 from apps.people.pages import record_page
 from apps.people.visibility import visible_dataset_ids
+from apps.schools.selectors import has_school_record, school_detail
+
+from . import selectors
+from .forms import FILTERS, SearchForm
+from .search import person_search
 
 LAST_SEARCH_SESSION_KEY = "tf_last_search"
 ADULT_AGE = 18

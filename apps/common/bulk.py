@@ -149,7 +149,7 @@ class Rows:
             self.sql = f"COPY {quoted_table} ({_quoted(columns)}) FROM STDIN"
         else:
             placeholders = ", ".join(["%s"] * len(columns))
-            self.sql = f"INSERT INTO {quoted_table} ({_quoted(columns)}) VALUES ({placeholders})"  # noqa: S608
+            self.sql = f"INSERT INTO {quoted_table} ({_quoted(columns)}) VALUES ({placeholders})"
 
     def encode(self, row: Sequence):
         if self.postgresql:
@@ -277,7 +277,7 @@ def rows_update(model: type[models.Model], field_names: Sequence[str], rows: Ite
             sets = ", ".join(f"{quote(f.column)} = %s" for f in fields)
             params = [[*(f.get_db_prep_save(v, connection) for f, v in zip(fields, values, strict=True)), key]
                       for key, *values in rows]
-            cursor.executemany(f"UPDATE {table} SET {sets} WHERE {quote(pk.column)} = %s", params)  # noqa: S608
+            cursor.executemany(f"UPDATE {table} SET {sets} WHERE {quote(pk.column)} = %s", params)
             return len(params)
         write = _writer([pk, *fields])
         definitions = ", ".join(f"{quote(f.column)} {f.db_type(connection)}" for f in [pk, *fields])
@@ -288,7 +288,7 @@ def rows_update(model: type[models.Model], field_names: Sequence[str], rows: Ite
         where = f"t.{quote(pk.column)} = u.{quote(pk.column)}"
         if only_changed:
             where += " AND (" + " OR ".join(f"t.{quote(f.column)} IS DISTINCT FROM u.{quote(f.column)}" for f in fields) + ")"
-        cursor.execute(f"UPDATE {table} t SET {sets} FROM bulk_update_rows u WHERE {where}")  # noqa: S608
+        cursor.execute(f"UPDATE {table} t SET {sets} FROM bulk_update_rows u WHERE {where}")
         cursor.execute("DROP TABLE bulk_update_rows")
     return count
 

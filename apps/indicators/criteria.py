@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from apps.common.dates import academic_year_start, child_born_after
+
 from .models import Badge, HeadlineProblem, IndicatorDefinition, IndicatorUnitCost
 
 ELIGIBLE_PROBLEMS = 2  # seed 003: a family is eligible when it meets at least two of the six headline problems

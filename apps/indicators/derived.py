@@ -14,10 +14,10 @@ import datetime as dt
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from apps.common.dates import academic_year_start, add_years, age_on, as_date, child_born_after
 from apps.people.models import ChildBirth, CustodySpell, NeetStatus, Person
 from apps.schools.models import AttendanceMonth, Enrolment, Exclusion, School
 
-from apps.common.dates import academic_year_start, add_years, age_on, as_date, child_born_after
 from .sql import add_years as sql_add_years
 from .sql import fetch, scope_clause, table
 

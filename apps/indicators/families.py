@@ -10,10 +10,10 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import TYPE_CHECKING
 
+from apps.common.dates import as_date
 from apps.people.models import Family, FamilyMembership, Person
 
 from .criteria import Catalogue, criteria_compute, group_held
-from apps.common.dates import as_date
 from .models import FamilyCriteria, PersonIndicator, RefreshRun
 from .sql import fetch, scope_clause, table
 

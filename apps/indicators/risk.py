@@ -22,10 +22,10 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from apps.common.dates import academic_age, academic_year_start, age_on, as_date
 from apps.people.models import CustodySpell, ExploitationFlag, FamilyMembership, NeetStatus, Person
 from apps.schools.models import Enrolment, Exclusion, School, SENStatus
 
-from apps.common.dates import academic_age, academic_year_start, age_on, as_date
 from .models import IndicatorDefinition, IndicatorUnitCost, PersonIndicator, RiskFactor, RiskModel
 from .sql import fetch, in_clause, scope_clause, table
 

@@ -17,7 +17,16 @@ from django.db.models import F, Max, Q, QuerySet
 from apps.people.visibility import family_q, person_q, sections_q
 
 from .criteria import Catalogue, Criteria, criteria_compute
-from .models import Badge, FamilyCriteria, HeadlineProblem, IndicatorDefinition, PersonIndicator, RefreshRun, RiskFactor, RiskModel
+from .models import (
+    Badge,
+    FamilyCriteria,
+    HeadlineProblem,
+    IndicatorDefinition,
+    PersonIndicator,
+    RefreshRun,
+    RiskFactor,
+    RiskModel,
+)
 
 
 def eligible_families_by_priority(*, families: QuerySet | None = None) -> QuerySet[FamilyCriteria]:

@@ -53,13 +53,10 @@ def indicators_refresh(
     the ``RefreshRun`` row of a failure, says what happened). Raises
     ``Family.DoesNotExist`` for an unknown reference. The process holds the
     run's lock while it runs; a run whose process died is marked failed by the
-    next refresh or page that lists runs (``refresh_runs_dead_mark``).
+    next refresh or the scheduled check (``refresh_runs_dead_mark``, from ``dead_runs_mark_task``).
     """
     as_of = as_of or timezone.localdate()
-    if family_reference:
-        scope = Scope.of_family(Family.objects.get(reference=family_reference))
-    else:
-        scope = Scope.everyone()
+    scope = Scope.of_family(Family.objects.get(reference=family_reference)) if family_reference else Scope.everyone()
     refresh_runs_dead_mark()
     with transaction.atomic():  # others see the run only once this process holds its lock
         run = RefreshRun.objects.create(

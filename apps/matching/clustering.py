@@ -80,9 +80,9 @@ def cluster(
             members_b = set(members.get(rb, [rb]))
             if forbidden.get(ra, set()) & members_b or any(m in forbidden.get(rb, ()) for m in members_a):
                 return
-        if check and ra in dobs and rb in dobs and dobs[ra] != dobs[rb]:
-            if not any(dates_of_birth_compatible(a, b) for a in dobs[ra] for b in dobs[rb]):
-                return
+        if (check and ra in dobs and rb in dobs and dobs[ra] != dobs[rb]
+                and not any(dates_of_birth_compatible(a, b) for a in dobs[ra] for b in dobs[rb])):
+            return
         if len(members.get(ra, [ra])) < len(members.get(rb, [rb])):
             ra, rb = rb, ra
         parent[rb] = ra

@@ -12,10 +12,10 @@ from __future__ import annotations
 
 import pyarrow as pa
 
+from apps.common.names import nickname_keys, phonetic
 from apps.sources.models import Dataset
 
 from .models import ReviewDecision
-from apps.common.names import nickname_keys, phonetic
 
 IDENTITY_FIELDS = (
     "forename", "surname", "date_of_birth", "sex", "postcode", "address_key", "uprn", "nhs_number", "upn", "ni_number",

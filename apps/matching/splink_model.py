@@ -276,7 +276,7 @@ def connect(*, memory_limit: str, temp_directory: str, threads: int | None = Non
 
 
 def _linker(con, table: str, settings: dict[str, Any]):
-    from splink import DuckDBAPI, Linker  # noqa: PLC0415 - Splink is heavy; import when a run starts
+    from splink import DuckDBAPI, Linker
 
     db_api = DuckDBAPI(connection=con)
     sdf = db_api.register(table, dataset_display_name=table)
@@ -350,7 +350,7 @@ def predict_incremental(
 
 def parameters_table(model: dict[str, Any]) -> list[dict[str, Any]]:
     """One row per comparison level: m, u and the match weight log2(m/u), for the run page's table."""
-    import math  # noqa: PLC0415
+    import math
 
     rows = []
     for comparison in model.get("comparisons", []):

@@ -12,11 +12,11 @@ from django.views.decorators.vary import vary_on_headers
 from apps.accounts import access as acl
 from apps.audit.models import AuditEvent
 from apps.audit.services import audit_record
+from thinkfamily.orchestration import match_run_task
 
 from . import selectors, services
 from .forms import ReviewDecisionForm
 from .models import MatchRun, ReviewDecision
-from thinkfamily.orchestration import match_run_task
 
 SHOW_SCORE_SESSION_KEY = "matching_show_score"
 

@@ -29,7 +29,7 @@ class Stage:
     def __init__(self, batch: ImportBatch):
         self.rows = Rows(SourceRecord._meta.db_table, RECORD_COLUMNS)
         self._ids = (batch.dataset_id, batch.pk)
-        self._file = tempfile.TemporaryFile(prefix="tf-import-")
+        self._file = tempfile.TemporaryFile(prefix="tf-import-")  # noqa: SIM115 - kept open across chunks, closed by close()
         self._pending: list = []
         self._sizes: list[tuple[int, int]] = []  # (bytes, rows) of each chunk, in file order
 
@@ -96,4 +96,4 @@ def delete(*, batch_ids: list[int]) -> None:
             )
     with connection.cursor() as cursor:
         placeholders = ", ".join(["%s"] * len(batch_ids))
-        cursor.execute(f"DELETE FROM {SourceRecord._meta.db_table} WHERE batch_id IN ({placeholders})", batch_ids)  # noqa: S608
+        cursor.execute(f"DELETE FROM {SourceRecord._meta.db_table} WHERE batch_id IN ({placeholders})", batch_ids)

@@ -27,11 +27,10 @@ from dataclasses import dataclass, field
 from apps.common import identifiers, names
 
 from . import normalise
-from .problems import ProblemLog
-from .quotes import _line_of, _runaway_quote, _quote_problem
-from .seen_keys import SeenKeys
 from .catalogue import CODE_LISTS, IDENTITY_COLUMNS, DatasetSpec
-
+from .problems import ProblemLog
+from .quotes import _line_of, _quote_problem, _runaway_quote
+from .seen_keys import SeenKeys
 
 # Data the sharing agreement (seed 003) excludes: adoption records, health
 # professionals' case notes, legal proceedings against staff. Matched against

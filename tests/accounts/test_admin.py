@@ -12,16 +12,15 @@ from base64 import b32encode
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
+from axes.models import AccessAttempt, AccessFailureLog, AccessLog
 from django.contrib import admin
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
+from django.db.models import Q
 from django.test import Client
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
-
-from axes.models import AccessAttempt, AccessFailureLog, AccessLog
-from django.db.models import Q
 
 from apps.accounts.models import Role, Section
 from apps.audit import services

@@ -7,10 +7,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from apps.accounts.access import Viewer
-from apps.people.models import Family, Person
 from apps.audit.models import Alert, AuditEvent
 from apps.audit.templatetags.audit_tags import alert_lines
-from apps.people.models import BreakGlass
+from apps.people.models import BreakGlass, Family, Person
 from apps.people.restriction import record_name_user
 from tests.normalise import normalise
 

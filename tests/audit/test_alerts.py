@@ -17,8 +17,8 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
-from apps.audit.models import Alert, AuditEvent
 from apps.audit.alerts import audit_alerts_compute
+from apps.audit.models import Alert, AuditEvent
 from apps.audit.services import audit_record
 from apps.audit.tasks import audit_alerts_task
 from apps.people.models import BreakGlass, Family, Person

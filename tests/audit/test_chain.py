@@ -13,13 +13,13 @@ from django.core.management.base import CommandError
 from django.db import DatabaseError, close_old_connections, connection, connections, transaction
 from django.utils import timezone
 
+from apps.audit.chain import GENESIS_HASH, event_hash
 from apps.audit.dbroles import MIN_RETENTION_DAYS
 from apps.audit.models import Alert, AuditEvent, RetentionCheckpoint
-from apps.audit.chain import GENESIS_HASH, event_hash
 from apps.audit.retention import audit_retention_purge
 from apps.audit.services import audit_record
-from apps.audit.verification import audit_chain_verify
 from apps.audit.tasks import audit_retention_task, audit_verify_task
+from apps.audit.verification import audit_chain_verify
 
 
 def vars_of(event: AuditEvent) -> dict:
@@ -91,10 +91,9 @@ class TestVerifier:
 
     def test_a_run_of_rows_written_in_one_statement_is_checked_as_a_run(self):
         """A bulk write (COPY, bulk_create) continues the chain as one run, or is refused whole."""
-        seq, prev = 0, GENESIS_HASH
+        prev = GENESIS_HASH
         rows = []
-        for i in range(3):
-            seq += 1
+        for i, seq in enumerate(range(1, 4)):
             row = AuditEvent(occurred_at=timezone.now(), action=AuditEvent.Action.SEARCH, seq=seq, result_count=i,
                              prev_hash=prev)
             row.hash = prev = event_hash(prev_hash=prev, fields=vars_of(row))

@@ -12,8 +12,8 @@ from apps.people.templatetags import tf_format
     ("day", dt.date(2026, 3, 3), "3 March 2026"),
     ("day", None, ""),
     ("month", dt.date(2026, 3, 3), "March 2026"),
-    ("when", dt.datetime(2026, 7, 3, 13, 5, tzinfo=dt.timezone.utc), "3 July 2026 at 2:05pm"),  # British Summer Time
-    ("when", dt.datetime(2026, 1, 3, 12, 0, tzinfo=dt.timezone.utc), "3 January 2026 at 12pm"),
+    ("when", dt.datetime(2026, 7, 3, 13, 5, tzinfo=dt.UTC), "3 July 2026 at 2:05pm"),  # British Summer Time
+    ("when", dt.datetime(2026, 1, 3, 12, 0, tzinfo=dt.UTC), "3 January 2026 at 12pm"),
     ("percent", 100.0 * 25 / 88, "28.4%"),
     ("percent", 50, "50.0%"),
     ("percent", None, "–"),

@@ -8,9 +8,9 @@ import pytest
 from django.core.management import call_command
 
 from apps.accounts.access import Viewer
-from apps.caseview.search import person_search
 from apps.caseview.evaluation import QUERY_KINDS, build_cases, evaluate
 from apps.caseview.query import parse_query
+from apps.caseview.search import person_search
 
 pytestmark = pytest.mark.django_db
 

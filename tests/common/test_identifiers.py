@@ -9,8 +9,8 @@ from stdnum.gb import upn as stdnum_upn
 from apps.common.identifiers import (
     UPN_LETTERS,
     identifier_compact,
-    ni_number_normalise,
     nhs_number_normalise,
+    ni_number_normalise,
     upn_normalise,
     uprn_normalise,
 )

@@ -7,7 +7,15 @@ from datetime import date
 
 import pytest
 
-from apps.people.models import ChildBirth, CustodySpell, ExploitationFlag, Family, FamilyMembership, Household, NeetStatus
+from apps.people.models import (
+    ChildBirth,
+    CustodySpell,
+    ExploitationFlag,
+    Family,
+    FamilyMembership,
+    Household,
+    NeetStatus,
+)
 from apps.schools.models import AttendanceMonth, Enrolment, Exclusion, School
 from apps.sources.models import Dataset
 from tests import factories

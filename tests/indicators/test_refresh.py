@@ -20,9 +20,9 @@ from apps.indicators import services as refresh_services
 from apps.indicators.models import FamilyCriteria, PersonIndicator, RefreshRun
 from apps.indicators.services import indicators_refresh
 from tests import factories
-from thinkfamily.orchestration import dead_runs_mark_task
 from tests.worker_locks import dead_worker, live_worker, lock_held_by_another_session
 from thinkfamily import worker_lock
+from thinkfamily.orchestration import dead_runs_mark_task
 
 AS_OF = date(2025, 3, 1)
 

@@ -7,8 +7,8 @@ from django.urls import reverse
 
 from apps.matching import services
 from apps.matching.models import MatchRun
-from thinkfamily.orchestration import dead_runs_mark_task, match_run_task
 from tests.worker_locks import dead_worker, live_worker, lock_held_by_another_session
+from thinkfamily.orchestration import dead_runs_mark_task, match_run_task
 
 NAMESPACE = services._RUN_LOCK_NAMESPACE
 

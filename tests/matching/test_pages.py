@@ -8,8 +8,8 @@ from django.urls import reverse
 
 from apps.audit.models import AuditEvent
 from apps.matching.models import ClericalPair, MatchRun, ReviewDecision
-from apps.people.templatetags.tf_format import probability
 from apps.people.models import Family, FamilyMembership, Person
+from apps.people.templatetags.tf_format import probability
 
 from .conftest import person_of
 

@@ -10,14 +10,14 @@ import io
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
-from django.db import DatabaseError, connection
+from django.db import DatabaseError
 
 from apps.audit.models import AuditEvent
-from apps.sources import locks, records, seen_keys, services, validation
+from apps.sources import locks, records, seen_keys, services
 from apps.sources.catalogue import DATASETS_BY_CODE
 from apps.sources.models import Dataset, ImportBatch, SourceRecord
-from apps.sources.services import import_batch_load, import_batches_interrupted_mark
 from apps.sources.problems import PROBLEMS_LISTED
+from apps.sources.services import import_batch_load, import_batches_interrupted_mark
 from apps.sources.validation import EXCLUDED_REASON
 from tests.worker_locks import dead_worker, live_worker, lock_held_by_another_session
 

@@ -16,13 +16,12 @@ from __future__ import annotations
 
 from collections import defaultdict
 
+from apps.common.bulk import bulk_insert
+from apps.common.dates import as_date
 from apps.indicators.models import IndicatorDefinition, PersonIndicator
 from apps.people.models import ChildBirth, CustodySpell, ExploitationFlag, NeetStatus
 from apps.schools.models import AttendanceMonth, Enrolment, Exclusion, School, SENStatus
 from apps.sources.models import Dataset
-
-from apps.common.bulk import bulk_insert
-from apps.common.dates import as_date
 
 from .records import BATCH
 

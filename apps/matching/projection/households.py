@@ -20,12 +20,11 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 
+from apps.common.bulk import bulk_insert, bulk_update
+from apps.common.dates import age_on, as_date
 from apps.people.models import AddressHistory, Family, FamilyMembership, Household, Person, Relationship
 from apps.sources.models import Dataset, SourceRecord
 
-from apps.common.dates import age_on, as_date
-
-from apps.common.bulk import bulk_insert, bulk_update
 from .records import BATCH
 
 EARLY_HELP_DATASET, EARLY_HELP_EPISODE = "ehm-episodes", "early-help-episode"
@@ -141,7 +140,7 @@ def households_rebuild(address_ids: set[int] | None) -> dict[str, int]:
     episodes = _early_help_episodes(today)
     restricted = set(Person.objects.filter(pk__in={p for _, residents, _, _ in plans for p in residents}, is_restricted=True)
                      .values_list("pk", flat=True)) if plans else set()
-    for household, residents, ages, children in plans:
+    for household, residents, _ages, _children in plans:
         reference = _reference(household)
         family = Family(pk=existing.get(reference), reference=reference, household_id=household.pk, status=Family.Status.OPEN if household.date_to is None else Family.Status.CLOSED)
         family.lead_professionals = _family_episodes(household, residents, episodes)
@@ -154,7 +153,7 @@ def households_rebuild(address_ids: set[int] | None) -> dict[str, int]:
         ids = dict(Family.objects.filter(reference__in=[f.reference for f in families]).values_list("reference", "pk"))
         for f in families:
             f.pk = ids[f.reference]
-    for family, (household, residents, ages, children) in zip(families, plans, strict=True):
+    for family, (_household, residents, _ages, children) in zip(families, plans, strict=True):
         youngest = min(dobs[c] for c in children)
         parents = sorted(
             (p for p in residents if p not in children and dobs.get(p) and (youngest.year - dobs[p].year) >= PARENT_GAP_YEARS),

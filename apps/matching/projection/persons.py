@@ -15,12 +15,11 @@ from __future__ import annotations
 
 import datetime as dt
 
-from apps.people.models import Address, AddressHistory, Person, PersonAlias
-from apps.sources.normalise import address_parse
-
 from apps.common.bulk import bulk_insert, bulk_update
 from apps.common.dates import as_date
 from apps.common.names import phonetic, search_key
+from apps.people.models import Address, AddressHistory, Person, PersonAlias
+from apps.sources.normalise import address_parse
 
 GOLDEN_FIELDS = ("forename", "surname", "date_of_birth", "sex", "nhs_number", "upn", "ni_number")
 

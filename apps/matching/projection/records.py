@@ -7,7 +7,6 @@ so there is no "current batch" to ask for (``tests/matching/test_projection.py``
 
 from __future__ import annotations
 
-
 from django.db.models.fields.json import KT
 
 from apps.sources.models import SourceRecord

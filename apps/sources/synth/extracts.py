@@ -223,7 +223,7 @@ def _residence_rows(writer: ExtractWriter, retention_start: date) -> Iterator[li
             continue
         if spec.code == "bcc-housing-tenancies" and not household.council_tenant:
             continue
-        for spell_number, (address, begin, end) in enumerate(household.spells):
+        for spell_number, (address, _begin, end) in enumerate(household.spells):
             if end is not None and end < retention_start:
                 continue
             if spec.code == "bcc-housing-benefit" and end is not None and rng.random() < 0.5:

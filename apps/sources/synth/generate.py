@@ -7,7 +7,7 @@ import hashlib
 import json
 import time
 from dataclasses import asdict
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 from apps.sources.catalogue import DATASETS
@@ -57,7 +57,7 @@ def generate(*, out: Path, scale: str = "small", seed: int = 42, people: int | N
     _write_truth(truth_dir, population)
     report("ground truth", people=len(population.people))
 
-    for code, entry in datasets.items():
+    for entry in datasets.values():
         entry["sha256"] = _sha256(out / entry["file"])
     manifest = {
         "generator": "apps.sources.synth",
@@ -73,7 +73,7 @@ def generate(*, out: Path, scale: str = "small", seed: int = 42, people: int | N
         "noise_rates": asdict(rates),
         "datasets": datasets,
         "ground_truth": sorted(p.name for p in truth_dir.iterdir()),
-        "generated_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "generated_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "duration_seconds": round(time.perf_counter() - started, 2),
     }
     (out / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")

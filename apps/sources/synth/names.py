@@ -148,7 +148,7 @@ def build_name_pools(seed: int) -> dict[str, NamePools]:
             WeightedPool.by_rank(polish_person.first_names_male),
             WeightedPool.by_rank(polish_person.first_names_female),
             # Polish surnames inflect by sex; the household draws one stem pair, see ``polish_surname``.
-            WeightedPool.by_rank([f"{m}|{f}" for m, f in zip(polish_surnames_male, polish_surnames_female)]),
+            WeightedPool.by_rank([f"{m}|{f}" for m, f in zip(polish_surnames_male, polish_surnames_female, strict=True)]),
         ),
         "indian": NamePools(
             WeightedPool.by_rank(indian_person.first_names_male),

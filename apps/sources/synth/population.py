@@ -23,8 +23,8 @@ from faker import Faker
 
 from apps.common.dates import academic_age, academic_year_start, age_on
 
-from .geography import Address, AddressBook, DISTRICTS
-from .identifiers import make_ni_number, make_nhs_number, make_upn
+from .geography import DISTRICTS, Address, AddressBook
+from .identifiers import make_nhs_number, make_ni_number, make_upn
 from .names import ETHNICITIES, NamePools, build_name_pools, surname_for
 
 LA_CODE = "801"  # Bristol

@@ -3,7 +3,7 @@ from django.core.management.base import BaseCommand
 from apps.accounts.models import Role
 from apps.accounts.services import demo_user_create
 
-DEMO_PASSWORD = "ThinkFamily-demo-2026"
+DEMO_PASSWORD = "ThinkFamily-demo-2026"  # noqa: S105 - the demo\'s published password; demo_setup refuses production
 DEMO_NAMES = {
     "key-worker": "Claire Mackey",
     "first-response": "Sam Okafor",
@@ -23,7 +23,7 @@ class Command(BaseCommand):
         parser.add_argument("--password", default=DEMO_PASSWORD)
 
     def handle(self, *args, password, **options):
-        self.stdout.write("Demo logins (password for all: %s):" % password)
+        self.stdout.write(f"Demo logins (password for all: {password}):")
         for role in Role.objects.order_by("name"):
             username = role.slug.replace("-", "_")
             demo_user_create(username=username, role=role, password=password, full_name=DEMO_NAMES.get(role.slug, role.name))

@@ -9,12 +9,12 @@ administrator action, so on SQLite this empties the audit tables first, through
 a window opened for everything, all in the flush's own transaction.
 """
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from django.core.management.commands.flush import Command as DjangoFlushCommand
 from django.db import connections, transaction
 
-_OPEN_FOR_EVERYTHING = datetime.max.replace(tzinfo=timezone.utc).strftime("%Y-%m-%d %H:%M:%S")
+_OPEN_FOR_EVERYTHING = datetime.max.replace(tzinfo=UTC).strftime("%Y-%m-%d %H:%M:%S")
 
 
 class Command(DjangoFlushCommand):

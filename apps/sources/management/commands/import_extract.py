@@ -7,8 +7,8 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 
 from apps.sources.models import Dataset, ImportBatch
-from apps.sources.services import import_batch_load, reinstatable_twin
 from apps.sources.problems import Problem
+from apps.sources.services import import_batch_load, reinstatable_twin
 
 
 def batch_report_lines(batch: ImportBatch) -> list[str]:
