@@ -19,7 +19,6 @@ from .validation import QUALITY_COLUMNS
 
 @require_capability(IMPORTS_MANAGE)
 def batches(request):
-    services.import_batches_interrupted_mark()
     dataset_code = request.GET.get("dataset") or None
     return render(
         request,
@@ -61,7 +60,6 @@ def _may_make_current(request) -> bool:
 
 @require_capability(IMPORTS_MANAGE)
 def batch(request, pk: int):
-    services.import_batches_interrupted_mark()
     found = _batch_or_404(pk)
     return render(
         request,
