@@ -49,11 +49,16 @@ def batch_refuse(batch: ImportBatch, *, errors: list, counts: dict, reason: str)
 
 
 def batch_fail(batch: ImportBatch, *, reason: str) -> None:
-    """Record a failure after the load's transaction rolled back, in a transaction of its own."""
+    """Record a failure after the load's transaction rolled back, in a transaction of its own.
+
+    A batch whose load had already committed (an interruption that came just after the commit)
+    is left as it is: its rows are the dataset's current ones, and marking it failed would say
+    they were not kept.
+    """
     if not connection.in_atomic_block:
         connection.close_if_unusable_or_obsolete()  # a lost connection: the next query reconnects
     with transaction.atomic():
-        ImportBatch.objects.filter(pk=batch.pk).update(
+        failed = ImportBatch.objects.filter(pk=batch.pk).exclude(status=ImportBatch.Status.LOADED).update(
             status=ImportBatch.Status.FAILED,
             is_current=False,
             rows_loaded=0,
@@ -61,7 +66,8 @@ def batch_fail(batch: ImportBatch, *, reason: str) -> None:
             finished_at=timezone.now(),
         )
         batch.refresh_from_db()
-        batch_audit(batch)
+        if failed:
+            batch_audit(batch)
 
 
 def batch_audit(batch: ImportBatch, *, replaced: list[int] = ()) -> None:

@@ -421,6 +421,25 @@ def test_keyboard_interrupt_is_recorded_and_re_raised(earlier, tmp_path, monkeyp
     assert_refused_and_unchanged(batch, earlier)
 
 
+def test_an_interruption_just_after_the_commit_leaves_the_loaded_batch_as_it_is(earlier, tmp_path, monkeypatch):
+    """The rows were committed: the batch stays loaded and current, not "failed, nothing kept"."""
+    close = records.Stage.close
+
+    def interrupt_after_commit(self):
+        close(self)
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(records.Stage, "close", interrupt_after_commit)
+    with pytest.raises(KeyboardInterrupt):
+        load(tmp_path, extract_bytes(rows=3))
+    batch = ImportBatch.objects.latest("pk")
+    assert (batch.status, batch.is_current, batch.rows_loaded) == (ImportBatch.Status.LOADED, True, 3)
+    assert SourceRecord.objects.filter(batch=batch).count() == 3
+    replaced, _ = earlier
+    replaced.refresh_from_db()
+    assert not replaced.is_current
+
+
 def test_load_whose_process_died_is_marked_failed(earlier, tmp_path):
     stopped = ImportBatch.objects.create(
         dataset=Dataset.objects.get(code=DATASET),
