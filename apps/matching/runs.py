@@ -27,6 +27,7 @@ from contextlib import contextmanager
 from django.utils import timezone
 
 from apps.people.models import Person
+from apps.sources.models import ImportBatch
 
 from . import duckdb_io, profiles, splink_model
 from .clustering import assign_person_ids, cluster
@@ -209,7 +210,12 @@ def run_incremental(run: MatchRun, *, model: dict) -> None:
             counts.update(new_persons=len(fresh_clusters), linked_to_existing=sum(
                 1 for r in new_records if profile_cluster[record_profile[r]] in votes
             ))
-            affected = sorted({p for _, p, _ in assignments})
+            # and the persons whose rows of the replaced extract are gone: what was projected from those rows goes too
+            replaced = ImportBatch.objects.filter(dataset=run.dataset, is_current=True).values_list(
+                "replaced_persons", flat=True).first() or []
+            still_there = Person.objects.filter(pk__in=replaced).values_list("pk", flat=True)
+            affected = sorted({p for _, p, _ in assignments} | set(still_there))
+            counts["reprojected_replaced"] = len(still_there)
     with progress.stage("project"), duckdb_io.write_transaction():
         counts.update(project_persons(person_ids=affected))
 

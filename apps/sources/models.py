@@ -94,6 +94,11 @@ class ImportBatch(models.Model):
     failure_reason = models.TextField(blank=True)
     quality = models.JSONField(default=dict, blank=True, help_text="Missing-identifier rates and other figures")
     is_current = models.BooleanField(default=False, help_text="The dataset's rows come from this batch")
+    replaced_persons = models.JSONField(
+        default=list, blank=True,
+        help_text="Persons linked to the rows this extract replaced: the incremental match after the load "
+        "projects them again, so nothing projected from a row that is gone stays on their record",
+    )
     worker = models.CharField(
         max_length=120, blank=True, help_text="host:pid of the process validating or loading it, to tell a stopped load"
     )

@@ -68,6 +68,14 @@ def write(*, stage: Stage, on_progress: Callable[[int], None]) -> int:
     return loaded
 
 
+def linked_persons(*, batch_ids: list[int]) -> list[int]:
+    """The persons the rows of these batches are linked to (before they are deleted)."""
+    return sorted(
+        SourceRecord.objects.filter(batch_id__in=batch_ids, person__isnull=False)
+        .order_by().values_list("person_id", flat=True).distinct()
+    )
+
+
 def delete(*, batch_ids: list[int]) -> None:
     """Delete the rows of replaced batches in a few set-based statements.
 

@@ -223,6 +223,7 @@ def _load(*, batch: ImportBatch, dataset: Dataset, handle, reporter: _Progress, 
                 return
             loaded = records.write(stage=stage, on_progress=reporter.loaded)
             previous = list(ImportBatch.objects.filter(dataset=dataset, is_current=True).values_list("pk", flat=True))
+            batch.replaced_persons = records.linked_persons(batch_ids=previous)
             records.delete(batch_ids=previous)
             ImportBatch.objects.filter(pk__in=previous).update(is_current=False)
             batch.status = ImportBatch.Status.LOADED
