@@ -79,6 +79,9 @@ def family(*, reference=None, lead_professional="Claire Mackey") -> dict:
     tenancies = Dataset.objects.get(code="bcc-housing-tenancies")
     for p in (mum, child, baby):
         AddressHistory.objects.create(person=p, address=home, date_from=date(2019, 1, 1), dataset=council_tax)
+        # every member is known to a dataset each case role sees (police see service involvement, not council tax)
+        source_record(p, "bcc-housing-tenancies")
+        AddressHistory.objects.create(person=p, address=home, date_from=date(2019, 1, 1), dataset=tenancies)
     AddressHistory.objects.create(person=mum, address=old, date_from=date(2015, 5, 1), date_to=date(2019, 2, 1), dataset=tenancies)
     indicator(mum, "victim-of-dva", notes="Police DA incident, standard risk", dataset_code="asc-domestic-abuse")
     indicator(mum, "out-of-work-benefits", dataset_code="dwp-out-of-work-benefits")

@@ -143,6 +143,7 @@ class Viewer:
 
     user: object
     access: Access
+    memo: dict = field(default_factory=dict, repr=False)  # per-request answers derived from the role (e.g. datasets seen)
 
     @classmethod
     def for_request(cls, request) -> Viewer:

@@ -12,13 +12,13 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date
 
-from django.db.models import Q
+from django.db.models import F, Q
 
 from apps.common.names import name_variants, phonetic, search_key, similarity
 from apps.indicators.models import Badge
 from apps.indicators.selectors import badges_for_persons
 from apps.people.models import Address, AddressHistory, Family, FamilyMembership, Person, PersonAlias
-from apps.people.visibility import family_q, person_q, visible_dataset_ids
+from apps.people.visibility import family_q, person_q, persons_as_seen, visible_dataset_ids
 from apps.sources.models import SourceRecord
 
 from .query import ParsedQuery
@@ -96,8 +96,7 @@ def _postcode_candidate_ids(postcode: str, *, viewer) -> set[int]:
     full = " " in postcode
     lookup, value = ("postcode", postcode) if full else ("postcode__startswith", postcode + " ")
     addresses = Address.objects.filter(**{lookup: value}).values("pk")
-    ids = set(Person.objects.filter(current_address__in=addresses).values_list("pk", flat=True))
-    ids |= set(AddressHistory.objects.filter(address__in=addresses, dataset_id__in=visible_dataset_ids(viewer))
+    ids = set(AddressHistory.objects.filter(address__in=addresses, dataset_id__in=visible_dataset_ids(viewer))
                .values_list("person_id", flat=True))
     ids |= set(
         SourceRecord.objects.filter(dataset_id__in=visible_dataset_ids(viewer), person__isnull=False, **{lookup: value})
@@ -163,12 +162,14 @@ def person_search(
     qs = Person.objects.visible_to(viewer).filter(merged_into__isnull=True)
     datasets = visible_dataset_ids(viewer)  # identifiers, aliases and addresses count only from these
     exact = False
-    if query.nhs_number:
-        qs, exact = qs.filter(nhs_number=query.nhs_number), True
-    if query.upn:
-        qs, exact = qs.filter(Q(upn=query.upn) | Q(enrolments__upn=query.upn, enrolments__dataset_id__in=datasets)), True
-    if query.ni_number:
-        qs, exact = qs.filter(ni_number=query.ni_number), True
+    # identifiers as the records of the datasets the viewer sees carry them (not the golden record's choice)
+    for column in ("nhs_number", "upn", "ni_number"):
+        if value := getattr(query, column):
+            carried = SourceRecord.objects.filter(dataset_id__in=datasets, **{column: value}).values("person_id")
+            found = Q(pk__in=carried)
+            if column == "upn":
+                found |= Q(enrolments__upn=value, enrolments__dataset_id__in=datasets)
+            qs, exact = qs.filter(found), True
     if query.family_reference:
         members = FamilyMembership.objects.filter(family_q(viewer, via="family__"),
                                                   family__reference=query.family_reference)
@@ -203,7 +204,9 @@ def person_search(
         aliases = PersonAlias.objects.filter(person_q(viewer, via="person__"), dataset_id__in=datasets)
         qs = qs.filter(pk__anyof=_name_candidate_ids(query.names, people=Person.objects.visible_to(viewer), aliases=aliases))
     if area:
-        qs = qs.filter(current_address__area=area)
+        # the current address's area, where the viewer sees a spell at that address
+        qs = qs.filter(current_address__area=area, address_history__address_id=F("current_address_id"),
+                       address_history__dataset_id__in=datasets)
     if age_band:
         low, _, high = age_band.partition("-")
         earliest, latest = _age_bounds_to_dob(int(low), int(high or 120), today)
@@ -244,6 +247,7 @@ def person_search(
     window = scored[(page - 1) * PAGE_SIZE: page * PAGE_SIZE]
     ids = [row[3] for row in window]
     persons = Person.objects.select_related("current_address").in_bulk(ids)
+    persons_as_seen(viewer, list(persons.values()))
     badges = badges_for_persons(ids, viewer)
     families = current_family_by_person(ids, viewer=viewer)
     hits = [

@@ -17,7 +17,14 @@ from django.db.models import Max, Prefetch
 from apps.indicators.models import IndicatorDefinition, PersonIndicator
 from apps.indicators.selectors import badges_for_persons, family_criteria_for, risk_scores_for
 from apps.people.models import AddressHistory, Family, FamilyMembership, Person, PersonAlias, Relationship
-from apps.people.visibility import family_q, get_visible_or_404, person_q, sections_q, visible_dataset_ids
+from apps.people.visibility import (
+    family_q,
+    get_visible_or_404,
+    person_q,
+    persons_as_seen,
+    sections_q,
+    visible_dataset_ids,
+)
 from apps.sources.models import SourceRecord
 
 # --- person ------------------------------------------------------------------------
@@ -39,6 +46,7 @@ class PersonDetail:
 def person_detail(*, viewer, pk: int) -> PersonDetail:
 
     person = get_visible_or_404(Person.objects.visible_to(viewer).select_related("current_address"), pk=pk)
+    persons_as_seen(viewer, [person])
     indicators = list(
         PersonIndicator.objects.filter(person=person)
         .filter(sections_q(viewer, path="definition__category__section__code"))
@@ -116,6 +124,7 @@ class FamilyDetail:
     family_indicators: list[dict]  # [{"category", "indicators", "members"}, ...] from visible sections
     sees_everything: bool
     lead_professional: str  # as this reader may see it ("" when none)
+    household_address: object  # the household's address, if a visible member has a visible spell there; else None
     addresses: list[AddressHistory]
     other_families: list[Family]
 
@@ -156,6 +165,14 @@ def family_lead_professional(*, viewer, family) -> str:
     return next((e["name"] for e in entries if e["person"] in visible), "")
 
 
+def _household_address(family, visible_spells) -> object:
+    """The household's address, shown only where the viewer sees a member's spell at it (else "Not known")."""
+    household = family.household
+    if household is None or not any(spell.address_id == household.address_id for spell in visible_spells):
+        return None
+    return household.address
+
+
 def family_detail(*, viewer, pk: int) -> FamilyDetail:
     from apps.accounts.models import Section
     from apps.indicators.models import HeadlineProblem
@@ -163,9 +180,10 @@ def family_detail(*, viewer, pk: int) -> FamilyDetail:
     family = get_visible_or_404(Family.objects.visible_to(viewer).select_related("household__address"), pk=pk)
     memberships = list(
         FamilyMembership.objects.filter(person_q(viewer, via="person__"), family=family)
-        .select_related("person")
+        .select_related("person__current_address")
         .order_by("person__date_of_birth", "person__pk")
     )
+    persons_as_seen(viewer, [m.person for m in memberships])
     person_ids = [m.person_id for m in memberships]
     badges = badges_for_persons(person_ids, viewer)
     rels: dict[int, list[Relationship]] = defaultdict(list)
@@ -208,6 +226,7 @@ def family_detail(*, viewer, pk: int) -> FamilyDetail:
         family=family, members=members, criteria=criteria, headline_problems=problems, family_indicators=family_indicators,
         sees_everything=sees_everything, addresses=addresses, other_families=other_families,
         lead_professional=family_lead_professional(family=family, viewer=viewer),
+        household_address=_household_address(family, addresses),
     )
 
 

@@ -21,7 +21,7 @@ from apps.audit.services import audit_record
 from apps.indicators.selectors import risk_scores_for, visible_badges
 from apps.people.models import Person
 from apps.people.pages import record_page
-from apps.people.visibility import visible_dataset_ids
+from apps.people.visibility import persons_as_seen, visible_dataset_ids
 from apps.schools.selectors import has_school_record, school_detail
 
 from . import selectors
@@ -139,7 +139,7 @@ def person_school(request, pk: int):
 @acl.require_capability(acl.CASE_VIEW)
 def person_addresses(request, pk: int):
     def context_for(viewer):
-        person_obj = Person.objects.visible_to(viewer).get(pk=pk)
+        [person_obj] = persons_as_seen(viewer, [Person.objects.visible_to(viewer).select_related("current_address").get(pk=pk)])
         spells = selectors.person_address_history(viewer=viewer, person=person_obj)
         return {"p": person_obj, "timeline": selectors.address_timeline(spells)}
 

@@ -21,7 +21,7 @@ without ``case.view``/``case.search`` see no person or family at all. This is Ne
 from __future__ import annotations
 
 from django.db import models
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 from django.http import Http404
 from django.utils import timezone
 
@@ -58,7 +58,21 @@ def restriction_q(viewer, *, kind: str, via: str = "") -> Q:
 def _record_q(viewer, *, kind: str, via: str) -> Q:
     if not _case_reader(viewer):
         return NOTHING
-    return restriction_q(viewer, kind=kind, via=via)
+    q = restriction_q(viewer, kind=kind, via=via)
+    key = f"{via}id" if via else "pk"
+    if kind == "person" and not sees_every_dataset(viewer):
+        # known only to datasets the role does not see: as if those records did not exist, there is no one
+        from apps.sources.models import SourceRecord
+
+        q &= Q(Exists(SourceRecord.objects.filter(person_id=OuterRef(key), dataset_id__in=visible_dataset_ids(viewer))))
+    if kind == "family":
+        # a family is a household with a dependent child: one whose only children the viewer may not see is none
+        from .models import FamilyMembership
+
+        children = FamilyMembership.objects.filter(family_id=OuterRef(key), role=FamilyMembership.Role.CHILD).filter(
+            person_q(viewer, via="person__"))
+        q &= Q(Exists(children))
+    return q
 
 
 def person_q(viewer, *, via: str = "") -> Q:
@@ -102,4 +116,52 @@ def visible_dataset_ids(viewer) -> set[int]:
     """Datasets whose facts (records, aliases, addresses, enrolments) the viewer's role sees."""
     from apps.sources.models import Dataset
 
-    return set(Dataset.objects.filter(sections_q(viewer, path="section__code")).values_list("pk", flat=True))
+    if "dataset_ids" not in viewer.memo:
+        viewer.memo["dataset_ids"] = frozenset(
+            Dataset.objects.filter(sections_q(viewer, path="section__code")).values_list("pk", flat=True))
+    return set(viewer.memo["dataset_ids"])
+
+
+# --- a golden record as a viewer may see it ---------------------------------------------------------
+
+IDENTIFIERS = ("nhs_number", "upn", "ni_number")
+
+
+def sees_every_dataset(viewer) -> bool:
+    from apps.sources.models import Dataset
+
+    if "sees_every_dataset" not in viewer.memo:
+        viewer.memo["sees_every_dataset"] = not Dataset.objects.exclude(section__code__in=sorted(viewer.sections)).exists()
+    return viewer.memo["sees_every_dataset"]
+
+
+def persons_as_seen(viewer, persons) -> list:
+    """``persons`` with what only datasets hidden from the viewer say about them taken off (in memory, never saved).
+
+    A golden record's identifiers and current address are chosen from every linked record; for a
+    role that does not see every dataset, an identifier is kept only if a record of a dataset it
+    sees carries the same value, and the current address only if an address spell from such a
+    dataset is at it: otherwise the page shows "Not known", as it would if those records did not
+    exist. (Names and dates of birth are the identity every page needs; see docs/access.md.)
+    """
+    from apps.sources.models import SourceRecord
+
+    from .models import AddressHistory
+
+    persons = [p for p in persons if p is not None]
+    if not persons or sees_every_dataset(viewer):
+        return persons
+    datasets = visible_dataset_ids(viewer)
+    ids = [p.pk for p in persons]
+    carried = set()
+    for field in IDENTIFIERS:
+        carried |= {(field, pid, value) for pid, value in SourceRecord.objects.filter(
+            person_id__in=ids, dataset_id__in=datasets).exclude(**{field: ""}).values_list("person_id", field)}
+    spells = set(AddressHistory.objects.filter(person_id__in=ids, dataset_id__in=datasets).values_list("person_id", "address_id"))
+    for person in persons:
+        for field in IDENTIFIERS:
+            if getattr(person, field) and (field, person.pk, getattr(person, field)) not in carried:
+                setattr(person, field, "")
+        if person.current_address_id is not None and (person.pk, person.current_address_id) not in spells:
+            person.current_address = None
+    return persons

@@ -8,7 +8,7 @@ from django.db.models import Max
 from django.http import Http404
 
 from apps.people.models import Person
-from apps.people.visibility import get_visible_or_404, visible_dataset_ids
+from apps.people.visibility import get_visible_or_404, persons_as_seen, visible_dataset_ids
 from apps.sources.models import SourceRecord
 
 from .models import AttendanceMonth, Enrolment, Exclusion, SENStatus
@@ -39,7 +39,8 @@ class SchoolDetail:
 
 
 def school_detail(*, viewer, pk: int) -> SchoolDetail:
-    person = get_visible_or_404(Person.objects.visible_to(viewer), pk=pk)
+    person = get_visible_or_404(Person.objects.visible_to(viewer).select_related("current_address"), pk=pk)
+    persons_as_seen(viewer, [person])
     if not viewer.sees("school"):  # a page that is all one section: a 404 for roles that do not see it
         raise Http404("Page not found")
     datasets = visible_dataset_ids(viewer)

@@ -6,7 +6,7 @@ from datetime import date
 
 import pytest
 
-from apps.people.models import Family, Person
+from apps.people.models import Family, FamilyMembership, Person
 
 
 @pytest.fixture
@@ -26,5 +26,8 @@ def restricted_person(db):
 
 @pytest.fixture
 def restricted_family(db):
-    return Family.objects.create(reference="F000777", lead_professional="Jo Lead", is_restricted=True,
-                                 restriction_reason="High-profile case")
+    family = Family.objects.create(reference="F000777", lead_professional="Jo Lead", is_restricted=True,
+                                   restriction_reason="High-profile case")
+    child = Person.objects.create(forename="Tamsin", surname="Fettiplace", date_of_birth=date(2015, 6, 1))
+    FamilyMembership.objects.create(family=family, person=child, role=FamilyMembership.Role.CHILD)  # a family has a child
+    return family

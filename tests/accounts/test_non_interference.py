@@ -51,7 +51,8 @@ BACKEND = "django.contrib.auth.backends.ModelBackend"
 SEARCH_URLS = ("caseview:search", "caseview_api:search")
 SEARCH_TERMS = (
     "Quentin Smith", "Farthingale", "Oddsworth", "Jack Smith", "Smith", "Kerry Smith 1988", "BS7 9QQ", "9 Quarry Lane",
-    "ASC-R0001", "R123456789012", "F009099", "Nora Pimblett", "Harptree", "14/02/2013",
+    "ASC-R0001", "R123456789012", "F009099", "Nora Pimblett", "Harptree", "14/02/2013", "Gloverwick",
+    "943 476 5919",
 )
 
 
@@ -98,7 +99,15 @@ def world(users):
     factories.indicator(nora, "person-committed-offence", dataset_code="asc-offenders")
     factories.indicator(kid, "person-reported-missing", dataset_code="asc-missing-persons")
     # someone known under another name only to a health dataset
-    harptree = factories.person(forename="Wendeline", surname="Harptree", dob=date(2012, 5, 17), sex="F")
+    harptree = factories.person(forename="Wendeline", surname="Harptree", dob=date(2012, 5, 17), sex="F",
+                                nhs_number="9434765919")  # carried only by her health record
+    health_row = factories.source_record(harptree, "bcc-mental-health")
+    health_row.nhs_number = "9434765919"
+    health_row.save()
+    factories.source_record(harptree, "bcc-housing-tenancies")  # known to a dataset every case role sees
+    # someone known only to a health dataset: no case role without health may find or open them
+    only_health = factories.person(forename="Perpetua", surname="Gloverwick", dob=date(1970, 1, 9), sex="F")
+    factories.source_record(only_health, "bcc-mental-health")
     _alias(harptree, "Wendeline", "Oddsworth", "bcc-mental-health")
     factories.indicator(harptree, "mental-health-concern", notes="Attends the memory clinic", dataset_code="bcc-mental-health")
     # the back office: a match run with a clerical pair about the hidden child and one about others, an alert
@@ -238,12 +247,33 @@ def _first_difference(a: str, b: str) -> str:
 # --- the scenarios --------------------------------------------------------------------------
 
 
-def delete_section_facts(section_codes) -> None:
-    """Every fact a section holds (not the import bookkeeping: batches and source rows stay)."""
+def delete_section_facts(section_codes, *, records: bool) -> None:
+    """Every fact a section holds; with ``records``, its datasets' source rows too (for case roles: the
+    import bookkeeping and the clerical queue's identity fields are the back office's, whatever its sections)."""
     datasets = Dataset.objects.filter(section__code__in=section_codes)
+    if records:
+        known = set(SourceRecord.objects.filter(person__isnull=False).values_list("person_id", flat=True))
+        SourceRecord.objects.filter(dataset__in=datasets).delete()
+        _reproject_identity(known)
     PersonIndicator.objects.filter(definition__category__section__code__in=section_codes).delete()
     for model in (AttendanceMonth, Enrolment, Exclusion, SENStatus, AddressHistory, PersonAlias):
         model.objects.filter(dataset__in=datasets).delete()
+
+
+def _reproject_identity(known: set[int]) -> None:
+    """What projection would make of the golden records once rows are gone: a person no row knows any more is
+    no one; an identifier no remaining row carries, and a current address no remaining spell is at, are unknown."""
+    remaining = set(SourceRecord.objects.filter(person__isnull=False).values_list("person_id", flat=True))
+    Person.objects.filter(pk__in=known - remaining).delete()
+    for person in Person.objects.filter(pk__in=remaining):
+        for field in ("nhs_number", "upn", "ni_number"):
+            value = getattr(person, field)
+            if value and not SourceRecord.objects.filter(person=person, **{field: value}).exists():
+                setattr(person, field, "")
+        if person.current_address_id and not AddressHistory.objects.filter(
+                person=person, address_id=person.current_address_id).exists():
+            person.current_address = None
+        person.save()
 
 
 def _run(world, *, readers: dict, control: dict, remove) -> None:
@@ -307,5 +337,6 @@ def test_sections_a_role_may_not_see_leave_no_trace(world, role_slugs):
     users = world["users"]
     unseen = set(Section.objects.values_list("code", flat=True)) - access_for(users[role_slugs[0]]).sections
     assert unseen, f"{role_slugs} see every section: nothing to test"
+    case_roles = all(access_for(users[slug]).can("case.view") for slug in role_slugs)
     _run(world, readers={slug: users[slug] for slug in role_slugs}, control={"key-worker": users["key-worker"]},
-         remove=lambda: delete_section_facts(unseen))
+         remove=lambda: delete_section_facts(unseen, records=case_roles))

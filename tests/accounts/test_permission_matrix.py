@@ -34,6 +34,7 @@ from apps.accounts.models import AccessGrant, Role
 from apps.audit.models import AuditEvent
 from apps.audit.services import audit_record
 from apps.people.models import Family, FamilyMembership, Person
+from tests import factories
 from tests.conftest import ROLE_SLUGS
 
 # Pages without required_capability: open to anyone (sign in and out, the load balancer's probe).
@@ -122,6 +123,7 @@ def objects(users):
     person = Person.objects.create(forename="Wendeline", surname="Harptree", date_of_birth=date(2012, 5, 17))
     family = Family.objects.create(reference="F009001")
     FamilyMembership.objects.create(family=family, person=person, role=FamilyMembership.Role.CHILD)
+    factories.source_record(person, "bcc-housing-tenancies")  # known to a dataset every case role sees
     health = IndicatorDefinition.objects.filter(category__section__code="health").order_by("code").first()
     PersonIndicator.objects.create(person=person, definition=health, indicator_date=date(2026, 1, 5), notes=HEALTH_NOTES)
     audit_record(action=AuditEvent.Action.LOGIN, user=users["key-worker"])  # someone for audit:user_activity
