@@ -263,10 +263,10 @@ def current_family_by_person(person_ids, *, viewer) -> dict[int, Family]:
     memberships = (
         FamilyMembership.objects.filter(family_q(viewer, via="family__"), person_id__in=list(person_ids))
         .select_related("family")
-        .order_by("person_id", "-date_to", "-date_from")
+        # open-ended first (on every database: SQLite sorts NULL last when descending), then the latest
+        .order_by("person_id", F("date_to").desc(nulls_first=True), F("date_from").desc(nulls_last=True))
     )
     result: dict[int, Family] = {}
     for m in memberships:
-        if m.person_id not in result or m.date_to is None:
-            result.setdefault(m.person_id, m.family)
+        result.setdefault(m.person_id, m.family)
     return result

@@ -120,7 +120,7 @@ class FamilyDetail:
     family: Family
     members: list[FamilyMember]
     criteria: object  # apps.indicators.selectors.FamilyCriteriaView, or None before the first refresh
-    headline_problems: list[tuple]  # [(HeadlineProblem, [badge codes that meet it]), ...] from visible sections
+    headline_problems: list[tuple]  # [(HeadlineProblem, [badge codes that meet it], shown to the role?), ...]
     family_indicators: list[dict]  # [{"category", "indicators", "members"}, ...] from visible sections
     sees_everything: bool
     lead_professional: str  # as this reader may see it ("" when none)
@@ -134,7 +134,7 @@ class FamilyDetail:
 
     @property
     def met_problems(self) -> list:
-        return [problem for problem, met in self.headline_problems if met]
+        return [problem for problem, met, _shown in self.headline_problems if met]
 
     @property
     def distinct_addresses(self) -> list:
@@ -196,7 +196,11 @@ def family_detail(*, viewer, pk: int) -> FamilyDetail:
     for reason in reasons:
         if reason["badge"] not in met_badges[reason["problem"]]:
             met_badges[reason["problem"]].append(reason["badge"])
-    problems = [(problem, met_badges.get(problem.code, [])) for problem in HeadlineProblem.objects.all()]
+    # a problem fed only by sections the role does not see is "not shown", not "no" (a property of the role)
+    seen_problems = set(HeadlineProblem.objects.filter(
+        badges__categories__section__code__in=sorted(viewer.sections)).values_list("code", flat=True))
+    problems = [(problem, met_badges.get(problem.code, []), problem.code in seen_problems)
+                for problem in HeadlineProblem.objects.all()]
     names = dict(IndicatorDefinition.objects.values_list("code", "name"))
     categories = dict(IndicatorDefinition.objects.values_list("category__code", "category__name"))
     people_by_id = {m.person_id: m.person for m in memberships}
