@@ -223,9 +223,14 @@ def _load(*, batch: ImportBatch, dataset: Dataset, handle, reporter: _Progress, 
                 return
             loaded = records.write(stage=stage, on_progress=reporter.loaded)
             previous = list(ImportBatch.objects.filter(dataset=dataset, is_current=True).values_list("pk", flat=True))
-            batch.replaced_persons = records.linked_persons(batch_ids=previous)
+            # the persons linked to the rows going, and those the replaced batches were still waiting to re-project
+            # (two extracts can land before the incremental match that projects them runs)
+            waiting = ImportBatch.objects.filter(pk__in=previous).values_list("replaced_persons", flat=True)
+            batch.replaced_persons = sorted(
+                set(records.linked_persons(batch_ids=previous)).union(*(set(p or []) for p in waiting))
+            )
             records.delete(batch_ids=previous)
-            ImportBatch.objects.filter(pk__in=previous).update(is_current=False)
+            ImportBatch.objects.filter(pk__in=previous).update(is_current=False, replaced_persons=[])  # carried over
             batch.status = ImportBatch.Status.LOADED
             batch.is_current = True
             batch.rows_loaded = loaded
