@@ -4,6 +4,7 @@ whose rows went, so nothing projected from a row that no longer exists stays on 
 from __future__ import annotations
 
 from apps.indicators.models import PersonIndicator
+from apps.people.models import AddressHistory, FamilyMembership, Person
 from apps.sources.models import ImportBatch
 
 from .conftest import person_of
@@ -55,3 +56,21 @@ def test_a_full_run_leaves_no_replaced_persons_waiting(import_extract, run_match
     run_match()
     assert ImportBatch.objects.exclude(replaced_persons=[]).count() == 0
 
+
+def test_a_person_whose_spells_a_newer_extract_dropped_leaves_the_family_at_that_address(import_extract, run_match):
+    mia = dict(forename="MIA", surname="NOWAK", sex="F", date_of_birth="2016-05-02", postcode="BS4 2AB",
+               address="3 ELM ROAD", date_from="2019-04-01", source_key="H1")
+    [anna_tax, _] = import_extract("bcc-council-tax", [ANNA | {"source_key": "T1"}, LEE | {"source_key": "T2"}])
+    import_extract("bcc-housing-benefit", [mia])
+    import_extract("asc-offenders", [ANNA | OFFENCE | {"source_key": "P1"}])
+    run_match()
+    anna = person_of(anna_tax)
+    assert FamilyMembership.objects.filter(person_id=anna).exists()
+
+    # the council's next extract no longer has Anna; the police's records keep her as a person
+    import_extract("bcc-council-tax", [LEE | {"source_key": "T2"}])
+    run_match("bcc-council-tax")
+
+    assert Person.objects.filter(pk=anna).exists()
+    assert not AddressHistory.objects.filter(person_id=anna).exists()
+    assert not FamilyMembership.objects.filter(person_id=anna).exists()
