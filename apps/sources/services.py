@@ -325,19 +325,19 @@ def import_batch_make_current(*, duplicate: ImportBatch, user, request=None) -> 
     if earlier is None:
         raise ImportActionError("This file is already the dataset's current extract, or was never loaded: nothing to do.")
     held = held_file_path(duplicate)
-    batch = import_batch_create(dataset=duplicate.dataset, filename=duplicate.filename, uploaded_by=user)
-    batch.reinstates = earlier
-    batch.save(update_fields=["reinstates"])
-    path = upload_path(batch)
     UPLOAD_DIR.mkdir(parents=True, exist_ok=True)
+    path = UPLOAD_DIR / f"again-{duplicate.pk}-{uuid.uuid4().hex}.csv"
     try:
-        held.rename(path)  # atomic: a second request finds nothing to take
+        held.rename(path)  # atomic: a second request finds nothing to take, before it has written anything
     except FileNotFoundError:
         raise ImportActionError(
             f"The file of batch {duplicate.pk} is no longer kept (files are kept {HELD_FILE_DAYS} days, or it is being "
             "loaded already): upload it again to make it current."
         ) from None
     try:
+        batch = import_batch_create(dataset=duplicate.dataset, filename=duplicate.filename, uploaded_by=user)
+        batch.reinstates = earlier
+        batch.save(update_fields=["reinstates"])
         audit_record(
             action=AuditEvent.Action.IMPORT, request=request, user=user, subject_type="import_batch", subject_id=batch.pk,
             details={"request": "make current again", "dataset": duplicate.dataset.code, "filename": duplicate.filename,

@@ -165,6 +165,23 @@ def test_an_earlier_extract_is_known_and_can_be_made_current_again(client_as, up
     assert ImportBatch.objects.latest("pk") == made
 
 
+def test_a_second_press_before_the_load_runs_leaves_no_stray_batch(client_as, upload_dirs, django_capture_on_commit_callbacks):
+    custodian = client_as("data-custodian")
+    first_file = extract_bytes(rows=3, key_prefix="A")
+    uploaded(custodian, first_file, django_capture_on_commit_callbacks)
+    uploaded(custodian, extract_bytes(rows=4, key_prefix="B"), django_capture_on_commit_callbacks)
+    again = uploaded(custodian, first_file, django_capture_on_commit_callbacks)
+
+    custodian.post(reverse("sources:batch_make_current", args=[again.pk]))  # queued; its load has not run yet
+    made = ImportBatch.objects.latest("pk")
+    assert made.status == ImportBatch.Status.PENDING and made.reinstates_id is not None
+    response = custodian.post(reverse("sources:batch_make_current", args=[again.pk]), follow=True)
+
+    assert "no longer kept" in response.content.decode()
+    assert ImportBatch.objects.latest("pk") == made  # no second batch waiting for a load that will never come
+    assert len(list(upload_dirs.glob("*.csv"))) == 1  # the file waits for the first press's load
+
+
 def test_only_the_custodian_may_make_an_extract_current_again(client_as, upload_dirs, django_capture_on_commit_callbacks):
     analyst = client_as("analyst")
     first_file = extract_bytes(rows=3, key_prefix="A")
