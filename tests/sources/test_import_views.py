@@ -123,6 +123,14 @@ def keys_in_use() -> set[str]:
     return set(SourceRecord.objects.filter(dataset__code=DATASET).values_list("source_key", flat=True))
 
 
+def an_extract_not_in_use_uploaded_again(client, capture) -> ImportBatch:
+    """Extract A, then B, then A again: the DUPLICATE batch of A's file, whose extract is not in use."""
+    first_file = extract_bytes(rows=3, key_prefix="A")
+    uploaded(client, first_file, capture)
+    uploaded(client, extract_bytes(rows=4, key_prefix="B"), capture)
+    return uploaded(client, first_file, capture)
+
+
 def test_an_earlier_extract_is_known_and_can_be_made_current_again(client_as, upload_dirs, django_capture_on_commit_callbacks):
     from apps.audit.models import AuditEvent
 
@@ -167,10 +175,7 @@ def test_an_earlier_extract_is_known_and_can_be_made_current_again(client_as, up
 
 def test_a_second_press_before_the_load_runs_leaves_no_stray_batch(client_as, upload_dirs, django_capture_on_commit_callbacks):
     custodian = client_as("data-custodian")
-    first_file = extract_bytes(rows=3, key_prefix="A")
-    uploaded(custodian, first_file, django_capture_on_commit_callbacks)
-    uploaded(custodian, extract_bytes(rows=4, key_prefix="B"), django_capture_on_commit_callbacks)
-    again = uploaded(custodian, first_file, django_capture_on_commit_callbacks)
+    again = an_extract_not_in_use_uploaded_again(custodian, django_capture_on_commit_callbacks)
 
     custodian.post(reverse("sources:batch_make_current", args=[again.pk]))  # queued; its load has not run yet
     made = ImportBatch.objects.latest("pk")
@@ -184,10 +189,7 @@ def test_a_second_press_before_the_load_runs_leaves_no_stray_batch(client_as, up
 
 def test_only_the_custodian_may_make_an_extract_current_again(client_as, upload_dirs, django_capture_on_commit_callbacks):
     analyst = client_as("analyst")
-    first_file = extract_bytes(rows=3, key_prefix="A")
-    uploaded(analyst, first_file, django_capture_on_commit_callbacks)
-    uploaded(analyst, extract_bytes(rows=4, key_prefix="B"), django_capture_on_commit_callbacks)
-    again = uploaded(analyst, first_file, django_capture_on_commit_callbacks)
+    again = an_extract_not_in_use_uploaded_again(analyst, django_capture_on_commit_callbacks)
 
     page = analyst.get(reverse("sources:batch", args=[again.pk])).content.decode()
     assert "A known file, not in use" in page and "Make this extract current again" not in page
