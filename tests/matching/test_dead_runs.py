@@ -26,7 +26,7 @@ def test_a_killed_running_run_is_marked_failed_by_the_scheduled_check(client_as)
     killed.refresh_from_db()
     assert killed.status == MatchRun.Status.RUNNING  # reading the page writes nothing
 
-    assert dead_runs_mark_task() == {"loads": 0, "match_runs": 1, "refreshes": 0}
+    assert dead_runs_mark_task() == {"loads": 0, "match_runs": 1, "refreshes": 0, "held_files": 0}
     response = client.get(reverse("matching:runs"))
 
     killed.refresh_from_db()

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import time
+
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
@@ -111,6 +114,21 @@ def upload_dirs(tmp_path, monkeypatch):
     monkeypatch.setattr(services, "UPLOAD_DIR", tmp_path / "uploads")
     monkeypatch.setattr(services, "HELD_DIR", tmp_path / "uploads" / "held")
     return tmp_path / "uploads"
+
+
+def test_the_scheduled_check_removes_a_held_file_kept_longer_than_its_days(upload_dirs, settings, db):
+    from thinkfamily.orchestration import dead_runs_mark_task
+
+    settings.IMPORT_HELD_FILE_DAYS = 7
+    (upload_dirs / "held").mkdir(parents=True)
+    old, recent = upload_dirs / "held" / "1.csv", upload_dirs / "held" / "2.csv"
+    old.write_text("source_key\n"), recent.write_text("source_key\n")
+    eight_days_ago = time.time() - 8 * 24 * 3600
+    os.utime(old, (eight_days_ago, eight_days_ago))
+
+    assert dead_runs_mark_task()["held_files"] == 1
+
+    assert not old.exists() and recent.exists()
 
 
 def uploaded(client, content: bytes, capture) -> ImportBatch:
