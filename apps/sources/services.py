@@ -163,15 +163,16 @@ def import_batch_load(
     held_files_expire()
     with _binary(path_or_file) as (handle, name):
         checksum = _sha256(handle)
-        if batch is None:
-            batch = ImportBatch(dataset=dataset, filename=name[:300], uploaded_by=uploaded_by)
-        batch.checksum = checksum
-        batch.status = ImportBatch.Status.VALIDATING
-        batch.started_at = timezone.now()
-        batch.worker = worker_lock.worker_name()
-        batch.save()
-        reporter = _Progress(batch, progress)
+        if batch is None:  # PENDING, with no worker: the interrupted-load check passes over it
+            batch = import_batch_create(dataset=dataset, filename=name, uploaded_by=uploaded_by)
+        # the lock first, then the status and worker: the scheduled check must never see a load whose lock is not held
         with load_lock(batch):
+            batch.checksum = checksum
+            batch.status = ImportBatch.Status.VALIDATING
+            batch.started_at = timezone.now()
+            batch.worker = worker_lock.worker_name()
+            batch.save()
+            reporter = _Progress(batch, progress)
             try:
                 _load(batch=batch, dataset=dataset, handle=handle, reporter=reporter, again=make_current_again)
             except BaseException as exc:
