@@ -89,15 +89,16 @@ def nightly_full_match_task() -> str:
 
 @shared_task(name="thinkfamily.orchestration.dead_runs_mark_task")
 def dead_runs_mark_task() -> dict[str, int]:
-    """Every minute (beat): mark failed the loads, match runs and refreshes whose process died, with the reason.
+    """Every minute (beat): mark failed the loads, match runs and refreshes whose process died, with the reason;
+    remove held extract files kept longer than ``IMPORT_HELD_FILE_DAYS`` (a directory listing: cheap).
 
     Pages only read them (no write on a GET); a new load or run request marks a dead one at once too.
     """
     from apps.indicators.services import refresh_runs_dead_mark
-    from apps.sources.services import import_batches_interrupted_mark
+    from apps.sources.services import held_files_expire, import_batches_interrupted_mark
 
     return {"loads": len(import_batches_interrupted_mark()), "match_runs": len(matching.match_runs_dead_mark()),
-            "refreshes": len(refresh_runs_dead_mark())}
+            "refreshes": len(refresh_runs_dead_mark()), "held_files": held_files_expire()}
 
 
 # Messages queued before these tasks moved here carry the names they had in apps/*/tasks.py;

@@ -117,7 +117,10 @@ def run_full(run: MatchRun, *, model: dict | None = None, project: Callable | No
         with progress.stage("review queue"), duckdb_io.write_transaction():
             counts["review_queued"] = duckdb_io.grey_pairs_queue(con, run, "pairs", config, decided)
     with progress.stage("project"), duckdb_io.write_transaction():
+        waiting = list(ImportBatch.objects.exclude(replaced_persons=[]).values_list("pk", flat=True))
         counts.update((project or project_persons)(person_ids=None))
+        # everyone was projected again: no batch's replaced persons wait for it any more
+        ImportBatch.objects.filter(pk__in=waiting).update(replaced_persons=[])
 
 
 def _apply_assignment(run: MatchRun, record_cluster: dict[int, int], record_person: dict[int, int | None]) -> dict[int, int]:
@@ -211,13 +214,15 @@ def run_incremental(run: MatchRun, *, model: dict) -> None:
                 1 for r in new_records if profile_cluster[record_profile[r]] in votes
             ))
             # and the persons whose rows of the replaced extract are gone: what was projected from those rows goes too
-            replaced = ImportBatch.objects.filter(dataset=run.dataset, is_current=True).values_list(
-                "replaced_persons", flat=True).first() or []
+            current_batch, replaced = ImportBatch.objects.filter(dataset=run.dataset, is_current=True).values_list(
+                "pk", "replaced_persons").first() or (None, [])
             still_there = Person.objects.filter(pk__in=replaced).values_list("pk", flat=True)
             affected = sorted({p for _, p, _ in assignments} | set(still_there))
             counts["reprojected_replaced"] = len(still_there)
     with progress.stage("project"), duckdb_io.write_transaction():
         counts.update(project_persons(person_ids=affected))
+        # projected: a later load of the dataset carries over only what is still waiting
+        ImportBatch.objects.filter(pk=current_batch).update(replaced_persons=[])
 
 
 def run_execute(run: MatchRun) -> MatchRun:

@@ -33,20 +33,30 @@ _RUN_LOCK_NAMESPACE = 0x1F0B
 DEAD_RUN_REASON = "worker stopped: no process holds the run's lock"
 
 
-def match_runs_dead_mark(*, queued_too: bool = False) -> list[MatchRun]:
+# A queued run is replaced only by a request for a run at least as wide: a full run links every record,
+# so an incremental request while a full run waits is refused (the full run links the new records anyway).
+REPLACES = {
+    MatchRun.Kind.FULL: frozenset({MatchRun.Kind.FULL, MatchRun.Kind.INCREMENTAL}),
+    MatchRun.Kind.INCREMENTAL: frozenset({MatchRun.Kind.INCREMENTAL}),
+}
+
+
+def match_runs_dead_mark(*, replaced_by: str | None = None) -> list[MatchRun]:
     """Mark FAILED every waiting or running run that no process works on any more; return them.
 
     A process that takes a run holds its lock until the run ends
     (``thinkfamily.worker_lock``); a killed process drops it. A run still in
     the Celery queue (waiting, taken by no process) cannot be judged that way,
-    since its message may yet be delivered: it is marked only with
-    ``queued_too`` (a new run is being requested and will replace it; should
-    its message arrive later, the worker finds the run failed and skips it).
-    Pages that list runs call this without ``queued_too``.
+    since its message may yet be delivered: it is marked only when a new run of
+    kind ``replaced_by`` is being requested and replaces it, which a run of the
+    same or a wider kind does (``REPLACES``; should its message arrive later, the
+    worker finds the run failed and skips it). Pages that list runs and the
+    scheduled check call this without ``replaced_by``.
     """
+    replaceable = REPLACES.get(replaced_by, frozenset())
     stopped = []
     for run in MatchRun.objects.filter(status__in=[MatchRun.Status.PENDING, MatchRun.Status.RUNNING]).order_by("pk"):
-        if run.status == MatchRun.Status.PENDING and not run.worker and not queued_too:
+        if run.status == MatchRun.Status.PENDING and not run.worker and run.kind not in replaceable:
             continue
         with worker_lock.unless_worker_alive(_RUN_LOCK_NAMESPACE, run.pk, worker=run.worker) as dead:
             if not dead:
@@ -73,8 +83,9 @@ def match_run_create(*, kind: str = MatchRun.Kind.FULL, dataset: Dataset | None 
     """Queue a run. Incremental runs need a dataset and reuse the last full run's model.
 
     ``model``: a Splink model JSON to use instead of training (full runs) or of the last full run's.
-    Runs left waiting or running by a process that died are marked failed first
-    (``match_runs_dead_mark``); a live one refuses the new run. ``take``: this
+    Runs left waiting or running by a process that died, and queued runs this
+    one replaces, are marked failed first (``match_runs_dead_mark``); a live
+    one, or a queued run of a wider kind, refuses the new run. ``take``: this
     process will execute the run itself and holds its lock from now on
     (``match_run_start``), so that dying before it starts is seen too.
     """
@@ -91,7 +102,7 @@ def match_run_create(*, kind: str = MatchRun.Kind.FULL, dataset: Dataset | None 
         if connection.vendor == "postgresql":
             with connection.cursor() as cursor:  # one request at a time decides, until it commits
                 cursor.execute("SELECT pg_advisory_xact_lock(%s, 0)", [_RUN_LOCK_NAMESPACE])
-        match_runs_dead_mark(queued_too=True)
+        match_runs_dead_mark(replaced_by=kind)
         if MatchRun.objects.filter(status__in=[MatchRun.Status.PENDING, MatchRun.Status.RUNNING]).exists():
             raise MatchingError("A match run is already waiting or running.")
         run = MatchRun.objects.create(

@@ -78,11 +78,11 @@ def restriction(request, kind: str, pk: int):
                 return redirect("people:restriction", kind=kind, pk=pk)
         except ValidationError as error:
             add_service_errors(name_form if action == "name" else reason_form, error)
-    else:
-        audit_record(
-            action=AuditEvent.Action.VIEW_RECORD, request=request, subject_type=kind, subject_id=pk,
-            details={"page": "restriction"},
-        )
+    # whenever the page is shown (a GET, or a POST shown again with its errors): it names the record
+    audit_record(
+        action=AuditEvent.Action.VIEW_RECORD, request=request, subject_type=kind, subject_id=pk,
+        details={"page": "restriction"},
+    )
     label = record.reference if kind == "family" else f"{record.forename} {record.surname}"
     return render(request, "people/restriction.html", {
         "kind": kind, "record_id": pk, "label": label, "is_restricted": record.is_restricted,

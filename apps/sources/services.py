@@ -163,15 +163,16 @@ def import_batch_load(
     held_files_expire()
     with _binary(path_or_file) as (handle, name):
         checksum = _sha256(handle)
-        if batch is None:
-            batch = ImportBatch(dataset=dataset, filename=name[:300], uploaded_by=uploaded_by)
-        batch.checksum = checksum
-        batch.status = ImportBatch.Status.VALIDATING
-        batch.started_at = timezone.now()
-        batch.worker = worker_lock.worker_name()
-        batch.save()
-        reporter = _Progress(batch, progress)
+        if batch is None:  # PENDING, with no worker: the interrupted-load check passes over it
+            batch = import_batch_create(dataset=dataset, filename=name, uploaded_by=uploaded_by)
+        # the lock first, then the status and worker: the scheduled check must never see a load whose lock is not held
         with load_lock(batch):
+            batch.checksum = checksum
+            batch.status = ImportBatch.Status.VALIDATING
+            batch.started_at = timezone.now()
+            batch.worker = worker_lock.worker_name()
+            batch.save()
+            reporter = _Progress(batch, progress)
             try:
                 _load(batch=batch, dataset=dataset, handle=handle, reporter=reporter, again=make_current_again)
             except BaseException as exc:
@@ -223,9 +224,14 @@ def _load(*, batch: ImportBatch, dataset: Dataset, handle, reporter: _Progress, 
                 return
             loaded = records.write(stage=stage, on_progress=reporter.loaded)
             previous = list(ImportBatch.objects.filter(dataset=dataset, is_current=True).values_list("pk", flat=True))
-            batch.replaced_persons = records.linked_persons(batch_ids=previous)
+            # the persons linked to the rows going, and those the replaced batches were still waiting to re-project
+            # (two extracts can land before the incremental match that projects them runs)
+            waiting = ImportBatch.objects.filter(pk__in=previous).values_list("replaced_persons", flat=True)
+            batch.replaced_persons = sorted(
+                set(records.linked_persons(batch_ids=previous)).union(*(set(p or []) for p in waiting))
+            )
             records.delete(batch_ids=previous)
-            ImportBatch.objects.filter(pk__in=previous).update(is_current=False)
+            ImportBatch.objects.filter(pk__in=previous).update(is_current=False, replaced_persons=[])  # carried over
             batch.status = ImportBatch.Status.LOADED
             batch.is_current = True
             batch.rows_loaded = loaded
@@ -320,19 +326,19 @@ def import_batch_make_current(*, duplicate: ImportBatch, user, request=None) -> 
     if earlier is None:
         raise ImportActionError("This file is already the dataset's current extract, or was never loaded: nothing to do.")
     held = held_file_path(duplicate)
-    batch = import_batch_create(dataset=duplicate.dataset, filename=duplicate.filename, uploaded_by=user)
-    batch.reinstates = earlier
-    batch.save(update_fields=["reinstates"])
-    path = upload_path(batch)
     UPLOAD_DIR.mkdir(parents=True, exist_ok=True)
+    path = UPLOAD_DIR / f"again-{duplicate.pk}-{uuid.uuid4().hex}.csv"
     try:
-        held.rename(path)  # atomic: a second request finds nothing to take
+        held.rename(path)  # atomic: a second request finds nothing to take, before it has written anything
     except FileNotFoundError:
         raise ImportActionError(
             f"The file of batch {duplicate.pk} is no longer kept (files are kept {HELD_FILE_DAYS} days, or it is being "
             "loaded already): upload it again to make it current."
         ) from None
     try:
+        batch = import_batch_create(dataset=duplicate.dataset, filename=duplicate.filename, uploaded_by=user)
+        batch.reinstates = earlier
+        batch.save(update_fields=["reinstates"])
         audit_record(
             action=AuditEvent.Action.IMPORT, request=request, user=user, subject_type="import_batch", subject_id=batch.pk,
             details={"request": "make current again", "dataset": duplicate.dataset.code, "filename": duplicate.filename,

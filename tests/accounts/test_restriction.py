@@ -32,11 +32,22 @@ def test_the_custodian_restricts_a_person_seeing_only_id_and_name(client_as, per
 
 
 def test_restricting_needs_a_reason(client_as, person):
-    response = client_as("data-custodian").post(reverse("people:restriction", args=["person", person.pk]),
-                                                {"action": "restrict", "reason": ""})
-    assert response.status_code == 200
+    client = client_as("data-custodian")
+    before = set(AuditEvent.objects.values_list("pk", flat=True))
+    response = client.post(reverse("people:restriction", args=["person", person.pk]), {"action": "restrict", "reason": ""})
+    assert response.status_code == 200 and "Mariella Quennington" in response.content.decode()
     person.refresh_from_db()
     assert not person.is_restricted
+    # the page shown again names the person: its viewing is recorded like any showing of the page
+    [shown] = AuditEvent.objects.exclude(pk__in=before)
+    assert (shown.action, shown.subject_type, shown.subject_id) == (AuditEvent.Action.VIEW_RECORD, "person", str(person.pk))
+
+
+def test_a_change_that_redirects_records_the_change_not_a_view(client_as, person):
+    client = client_as("data-custodian")
+    before = set(AuditEvent.objects.values_list("pk", flat=True))
+    client.post(reverse("people:restriction", args=["person", person.pk]), {"action": "restrict", "reason": "Staff"})
+    assert list(AuditEvent.objects.exclude(pk__in=before).values_list("action", flat=True)) == ["restriction_change"]
 
 
 def test_the_restricted_list_shows_ids_not_names(client_as, restricted_person, restricted_family):

@@ -172,7 +172,7 @@ def test_a_killed_refresh_is_marked_failed_by_the_scheduled_check(db, client_as)
     killed.refresh_from_db()
     assert killed.status == RefreshRun.Status.RUNNING  # reading the page writes nothing
 
-    assert dead_runs_mark_task() == {"loads": 0, "match_runs": 0, "refreshes": 1}
+    assert dead_runs_mark_task() == {"loads": 0, "match_runs": 0, "refreshes": 1, "held_files": 0}
 
     killed.refresh_from_db()
     assert killed.status == RefreshRun.Status.FAILED

@@ -7,6 +7,7 @@ from django.urls import reverse
 
 from apps.matching import services
 from apps.matching.models import MatchRun
+from apps.sources.models import Dataset
 from tests.worker_locks import dead_worker, live_worker, lock_held_by_another_session
 from thinkfamily.orchestration import dead_runs_mark_task, match_run_task
 
@@ -25,7 +26,7 @@ def test_a_killed_running_run_is_marked_failed_by_the_scheduled_check(client_as)
     killed.refresh_from_db()
     assert killed.status == MatchRun.Status.RUNNING  # reading the page writes nothing
 
-    assert dead_runs_mark_task() == {"loads": 0, "match_runs": 1, "refreshes": 0}
+    assert dead_runs_mark_task() == {"loads": 0, "match_runs": 1, "refreshes": 0, "held_files": 0}
     response = client.get(reverse("matching:runs"))
 
     killed.refresh_from_db()
@@ -83,7 +84,7 @@ def test_a_live_run_is_not_marked_and_still_blocks_the_next(client_as):
 
     with lock_held_by_another_session(NAMESPACE, live.pk) as holder_dies:
         client_as("data-quality-officer").get(reverse("matching:runs"))
-        assert services.match_runs_dead_mark(queued_too=True) == []
+        assert services.match_runs_dead_mark(replaced_by=MatchRun.Kind.FULL) == []
         with pytest.raises(services.MatchingError, match="already waiting or running"):
             services.match_run_create(kind=MatchRun.Kind.FULL)
         live.refresh_from_db()
@@ -92,3 +93,28 @@ def test_a_live_run_is_not_marked_and_still_blocks_the_next(client_as):
         holder_dies()  # PostgreSQL: the worker's connection ends, and its lock with it
         if services.connection.vendor == "postgresql":
             assert services.match_runs_dead_mark() == [live]
+
+
+def test_a_queued_full_run_is_not_replaced_by_an_incremental_request(extract, fixed_model):
+    extract("bcc-council-tax", [dict(forename="ANN", surname="SMITH", date_of_birth="1980-01-02", postcode="BS1 4DJ")])
+    queued_full = left_behind(MatchRun.Status.PENDING, worker="")  # a reviewer's full run, waiting in the queue
+
+    with pytest.raises(services.MatchingError, match="already waiting or running"):
+        services.match_run_create(kind=MatchRun.Kind.INCREMENTAL, dataset=Dataset.objects.get(code="bcc-council-tax"),
+                                  model=fixed_model)
+
+    queued_full.refresh_from_db()
+    assert queued_full.status == MatchRun.Status.PENDING  # it will link the new records anyway
+    assert MatchRun.objects.count() == 1
+
+
+def test_a_queued_incremental_run_is_replaced_by_a_full_request(extract, fixed_model):
+    extract("bcc-council-tax", [dict(forename="ANN", surname="SMITH", date_of_birth="1980-01-02", postcode="BS1 4DJ")])
+    queued = MatchRun.objects.create(kind=MatchRun.Kind.INCREMENTAL, dataset=Dataset.objects.get(code="bcc-council-tax"),
+                                     match_threshold=0.99, review_threshold=0.8)
+
+    full = services.match_run_create(kind=MatchRun.Kind.FULL, model=fixed_model)
+
+    queued.refresh_from_db()
+    assert queued.status == MatchRun.Status.FAILED and "replaces it" in queued.failure_reason
+    assert full.status == MatchRun.Status.PENDING

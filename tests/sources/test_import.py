@@ -468,6 +468,23 @@ def test_a_load_still_running_is_not_marked_failed(db):
     assert running.status == ImportBatch.Status.LOADING
 
 
+def test_the_scheduled_check_just_before_a_load_takes_its_lock_leaves_the_load_alone(db, tmp_path, monkeypatch):
+    """The every-minute check may land between the batch being saved and its lock being taken: the batch must not
+    look like a load whose process died then (PostgreSQL: no process holds its lock yet)."""
+    judged = []
+
+    def check_then_lock(batch):
+        judged.extend(import_batches_interrupted_mark())  # the scheduled check, at the worst moment
+        return locks.load_lock(batch)
+
+    monkeypatch.setattr(services, "load_lock", check_then_lock)
+    batch = load(tmp_path, extract_bytes(rows=3))
+
+    assert judged == []
+    assert batch.status == ImportBatch.Status.LOADED and batch.failure_reason == ""
+    assert not AuditEvent.objects.filter(action="import", details__status="failed").exists()
+
+
 def test_the_command_makes_an_earlier_extract_current_again(db, tmp_path):
     first = extract_bytes(rows=3, key_prefix="A")
     earlier = load(tmp_path, first, name="first.csv")

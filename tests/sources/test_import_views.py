@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import time
+
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
@@ -113,6 +116,21 @@ def upload_dirs(tmp_path, monkeypatch):
     return tmp_path / "uploads"
 
 
+def test_the_scheduled_check_removes_a_held_file_kept_longer_than_its_days(upload_dirs, settings, db):
+    from thinkfamily.orchestration import dead_runs_mark_task
+
+    settings.IMPORT_HELD_FILE_DAYS = 7
+    (upload_dirs / "held").mkdir(parents=True)
+    old, recent = upload_dirs / "held" / "1.csv", upload_dirs / "held" / "2.csv"
+    old.write_text("source_key\n"), recent.write_text("source_key\n")
+    eight_days_ago = time.time() - 8 * 24 * 3600
+    os.utime(old, (eight_days_ago, eight_days_ago))
+
+    assert dead_runs_mark_task()["held_files"] == 1
+
+    assert not old.exists() and recent.exists()
+
+
 def uploaded(client, content: bytes, capture) -> ImportBatch:
     with capture(execute=True):
         response = upload(client, content)
@@ -121,6 +139,14 @@ def uploaded(client, content: bytes, capture) -> ImportBatch:
 
 def keys_in_use() -> set[str]:
     return set(SourceRecord.objects.filter(dataset__code=DATASET).values_list("source_key", flat=True))
+
+
+def an_extract_not_in_use_uploaded_again(client, capture) -> ImportBatch:
+    """Extract A, then B, then A again: the DUPLICATE batch of A's file, whose extract is not in use."""
+    first_file = extract_bytes(rows=3, key_prefix="A")
+    uploaded(client, first_file, capture)
+    uploaded(client, extract_bytes(rows=4, key_prefix="B"), capture)
+    return uploaded(client, first_file, capture)
 
 
 def test_an_earlier_extract_is_known_and_can_be_made_current_again(client_as, upload_dirs, django_capture_on_commit_callbacks):
@@ -165,12 +191,23 @@ def test_an_earlier_extract_is_known_and_can_be_made_current_again(client_as, up
     assert ImportBatch.objects.latest("pk") == made
 
 
+def test_a_second_press_before_the_load_runs_leaves_no_stray_batch(client_as, upload_dirs, django_capture_on_commit_callbacks):
+    custodian = client_as("data-custodian")
+    again = an_extract_not_in_use_uploaded_again(custodian, django_capture_on_commit_callbacks)
+
+    custodian.post(reverse("sources:batch_make_current", args=[again.pk]))  # queued; its load has not run yet
+    made = ImportBatch.objects.latest("pk")
+    assert made.status == ImportBatch.Status.PENDING and made.reinstates_id is not None
+    response = custodian.post(reverse("sources:batch_make_current", args=[again.pk]), follow=True)
+
+    assert "no longer kept" in response.content.decode()
+    assert ImportBatch.objects.latest("pk") == made  # no second batch waiting for a load that will never come
+    assert len(list(upload_dirs.glob("*.csv"))) == 1  # the file waits for the first press's load
+
+
 def test_only_the_custodian_may_make_an_extract_current_again(client_as, upload_dirs, django_capture_on_commit_callbacks):
     analyst = client_as("analyst")
-    first_file = extract_bytes(rows=3, key_prefix="A")
-    uploaded(analyst, first_file, django_capture_on_commit_callbacks)
-    uploaded(analyst, extract_bytes(rows=4, key_prefix="B"), django_capture_on_commit_callbacks)
-    again = uploaded(analyst, first_file, django_capture_on_commit_callbacks)
+    again = an_extract_not_in_use_uploaded_again(analyst, django_capture_on_commit_callbacks)
 
     page = analyst.get(reverse("sources:batch", args=[again.pk])).content.decode()
     assert "A known file, not in use" in page and "Make this extract current again" not in page

@@ -57,9 +57,11 @@ def project(*, person_ids: Iterable[int] | None, chunk_persons: int = CHUNK_PERS
     kinds = {pk: DATASETS_BY_CODE[d.code].fact_kind if d.code in DATASETS_BY_CODE else "" for pk, d in datasets.items()}
     persons = scope if scope is not None else linked_persons()
 
+    touched: set[int] = set()
+    if scope is not None:  # the addresses of the spells cleared: who lived there changes even if no new spell is there
+        touched.update(AddressHistory.objects.filter(person_id__in=scope).values_list("address_id", flat=True).distinct())
     _clear(scope)
     counts: Counter[str] = Counter()
-    touched: set[int] = set()
     for start in range(0, len(persons), chunk_persons):
         records = records_of(persons[start:start + chunk_persons])
         by_person: dict[int, list[dict]] = defaultdict(list)
