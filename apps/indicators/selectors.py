@@ -141,9 +141,12 @@ def readable_risk_models(viewer) -> dict[int, RiskModel]:
     A score computed from a section the reader may not see would carry that section to them,
     so such a model is not shown to their role at all (a property of the role, not of anyone's data).
     """
-    models = RiskModel.objects.select_related("indicator__category__section").prefetch_related("factors")
-    indicator_sections = dict(IndicatorDefinition.objects.values_list("code", "category__section__code"))
-    return {m.indicator_id: m for m in models if risk_model_sections(m, indicator_sections) <= viewer.sections}
+    if "readable_risk_models" not in viewer.memo:  # once per request: the person and family pages ask more than once
+        models = RiskModel.objects.select_related("indicator__category__section").prefetch_related("factors")
+        indicator_sections = dict(IndicatorDefinition.objects.values_list("code", "category__section__code"))
+        viewer.memo["readable_risk_models"] = {
+            m.indicator_id: m for m in models if risk_model_sections(m, indicator_sections) <= viewer.sections}
+    return viewer.memo["readable_risk_models"]
 
 
 def hidden_around(*, viewer, person_ids, as_of) -> Hidden:

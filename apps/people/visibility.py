@@ -154,9 +154,9 @@ def persons_as_seen(viewer, persons) -> list:
     datasets = visible_dataset_ids(viewer)
     ids = [p.pk for p in persons]
     carried = set()
-    for field in IDENTIFIERS:
-        carried |= {(field, pid, value) for pid, value in SourceRecord.objects.filter(
-            person_id__in=ids, dataset_id__in=datasets).exclude(**{field: ""}).values_list("person_id", field)}
+    for pid, *values in SourceRecord.objects.filter(person_id__in=ids, dataset_id__in=datasets).values_list(
+            "person_id", *IDENTIFIERS):
+        carried |= {(field, pid, value) for field, value in zip(IDENTIFIERS, values, strict=True) if value}
     spells = set(AddressHistory.objects.filter(person_id__in=ids, dataset_id__in=datasets).values_list("person_id", "address_id"))
     for person in persons:
         for field in IDENTIFIERS:
