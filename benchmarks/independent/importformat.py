@@ -53,3 +53,9 @@ def write_truth(path: Path, rows: list[tuple[str, str, str, str]]) -> None:
 def read_truth(path: Path) -> dict[tuple[str, str], str]:
     with path.open(encoding="utf-8") as handle:
         return {(r["dataset"], r["source_key"]): r["person_id"] for r in csv.DictReader(handle)}
+
+
+def read_corruption(path: Path) -> dict[tuple[str, str], set[str]]:
+    with path.open(encoding="utf-8") as handle:
+        return {(r["dataset"], r["source_key"]): set(filter(None, r["corruption"].split(";")))
+                for r in csv.DictReader(handle)}

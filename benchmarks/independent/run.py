@@ -37,7 +37,7 @@ if __package__ in (None, ""):
     sys.path.insert(0, str(ROOT))
 
 from benchmarks.independent import corrupt, febrl, plain_splink
-from benchmarks.independent.importformat import read_truth
+from benchmarks.independent.importformat import read_corruption, read_truth
 
 PYTHON = sys.executable
 BENCHES = ("synthetic-independent", "febrl1", "febrl2", "febrl3", "febrl4")
@@ -67,6 +67,33 @@ def scores(pred: dict, truth: dict) -> dict:
     p, r, f = pairwise(pred, truth)
     return {"precision": p, "recall": r, "f1": f, "clusters": len({pred[u] for u in truth}),
             "exact": exact_clusters(pred, truth)}
+
+
+# Errors that leave the names and the date of birth as they were (address, identifiers, case, keys).
+NAME_AND_DOB_KEPT = {
+    "town_dropped", "locality_dropped", "street_abbreviated", "postcode_no_space", "postcode_lower", "uprn_missing",
+    "nhs_missing", "ni_missing", "upn_missing", "flat_variant", "duplicate_record", "random_case",
+    "diacritics_dropped", "fixed_width", "sex_missing", "earlier_address", "febrl",
+}
+
+
+def missed_by_error(pred: dict, truth: dict, corruption: dict) -> list[tuple[str, int, int]]:
+    """For each error kind: true pairs where it is the only error besides those in NAME_AND_DOB_KEPT,
+    and how many of those the clustering missed. Pairs with only such errors count under "none"."""
+    members = defaultdict(list)
+    for unit, person in truth.items():
+        members[person].append(unit)
+    total, missed = Counter(), Counter()
+    for units in members.values():
+        for i, a in enumerate(units):
+            for b in units[i + 1:]:
+                kinds = (corruption[a] | corruption[b]) - NAME_AND_DOB_KEPT
+                if len(kinds) > 1:
+                    continue
+                kind = kinds.pop() if kinds else "none"
+                total[kind] += 1
+                missed[kind] += pred[a] != pred[b]
+    return sorted(((k, missed[k], total[k]) for k in total), key=lambda x: (-x[1] / x[2], -x[2]))
 
 
 # --- databases -------------------------------------------------------------------------------------
@@ -165,7 +192,10 @@ def run_bench(bench: str, args, workdir: Path) -> dict:
     started = time.perf_counter()
     reference = plain_splink.cluster(extract)
     timings["plain splink"] = time.perf_counter() - started
+    corruption = read_corruption(extract / "truth.csv")
     return {
+        "by error": {"product": missed_by_error(assignment, units, corruption),
+                     "splink": dict(((k, m) for k, m, _ in missed_by_error(reference, units, corruption)))},
         "bench": bench, "units": len(units), "persons": len(set(units.values())), "not imported": missing,
         "true pairs": sum(comb(n, 2) for n in Counter(units.values()).values()),
         "product": scores(assignment, units), "splink": scores(reference, units), "timings": timings,
@@ -181,6 +211,10 @@ def print_result(r: dict) -> None:
         s = r[key]
         print(f"  {label:<14} {s['precision']:9.4f} {s['recall']:7.4f} {s['f1']:7.4f} {s['clusters']:8d} "
               f"{s['exact']:6.3f}")
+    if len(r["by error"]["product"]) > 1:
+        print("  true pairs missed, by the one name or date-of-birth error they carry (ThinkFamily / plain Splink):")
+        for kind, missed, total in r["by error"]["product"]:
+            print(f"    {kind:<26} {missed:4d} / {r['by error']['splink'][kind]:4d} of {total:4d}")
     t = r["timings"]
     print(f"  seconds: migrate {t['migrate']:.1f}, import {t['import']:.1f}, match {t['match']:.1f} "
           f"(ThinkFamily); plain Splink {t['plain splink']:.1f}")
