@@ -36,7 +36,7 @@ TWINS_SAME_SEX = 1 / 3  # identical twins (about a third of twin pairs); the res
 SON_NAMED_AFTER_FATHER = 0.02  # assumption: a son given his father's forename (a "junior")
 DAUGHTER_NAMED_AFTER_MOTHER = 0.01  # assumption: a daughter given her mother's forename
 DOUBLE_BARRELLED = 0.2  # assumption: children of unmarried parents given both parents' surnames, hyphenated
-KNOWN_BY_MIDDLE_NAME = 0.05  # assumption: people with a middle name who go by it day to day
+KNOWN_BY_MIDDLE_NAME = 0.03  # assumption: people with a middle name who go by it day to day
 
 
 def sigmoid(x: float) -> float:
