@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from .geography import Address
-from .identifiers import ni_number_slip, nhs_number_slip, upn_slip
+from .identifiers import nhs_number_slip, ni_number_slip, upn_slip
 from .names import NICKNAMES
 
 
