@@ -42,7 +42,7 @@ class NoiseRates:
     dob_missing: float = 0.03
     dob_transposed: float = 0.02
     dob_typo: float = 0.01
-    # person fields added for issue 13: rates and sources in docs/synthetic-data.md
+    # rates of the person-field kinds below, and their sources: docs/synthetic-data.md
     dob_year_typo: float = 0.005
     dob_default: float = 0.003
     dob_placeholder: float = 0.001
