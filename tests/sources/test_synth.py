@@ -18,7 +18,16 @@ from django.core.management import call_command
 from apps.common.identifiers import nhs_number_normalise, ni_number_normalise, upn_normalise
 from apps.sources.catalogue import CODE_LISTS, DATASETS, DATASETS_BY_CODE, MONTH_FORMAT
 from apps.sources.synth import GROUND_TRUTH_DIR, NoiseRates, generate
-from apps.sources.synth.identifiers import is_valid_postcode, is_valid_uprn, make_nhs_number, make_upn
+from apps.sources.synth.identifiers import (
+    is_valid_postcode,
+    is_valid_uprn,
+    make_nhs_number,
+    make_ni_number,
+    make_upn,
+    nhs_number_slip,
+    ni_number_slip,
+    upn_slip,
+)
 from apps.sources.validation import ExtractValidator
 
 SEED = 20240
@@ -204,12 +213,20 @@ def test_noise_in_the_files_is_what_the_ground_truth_says(datasets, truth):
 
 
 @pytest.fixture(scope="module")
-def noisy(tmp_path_factory) -> tuple[NoiseRates, dict[str, list[dict[str, str]]]]:
+def noisy_out(tmp_path_factory) -> tuple[NoiseRates, Path]:
     """A run with raised noise rates, so the rates can be measured against their parameters."""
     rates = NoiseRates(dob_missing=0.2, swapped_names=0.1, nhs_missing=0.3, ni_missing=0.4, nickname=0.5,
-                       address_variant=0.3, duplicate_record=0.1)
+                       address_variant=0.3, duplicate_record=0.1, sex_miskeyed=0.05, nhs_typo=0.1, upn_typo=0.05,
+                       ni_typo=0.1, dob_default=0.05, dob_placeholder=0.03, dob_year_typo=0.1, name_format=0.1)
     out = tmp_path_factory.mktemp("noisy")
     generate(out=out, scale="small", seed=SEED, people=1_500, rates=rates)
+    return rates, out
+
+
+@pytest.fixture(scope="module")
+def noisy(noisy_out) -> tuple[NoiseRates, list[dict[str, str]], Counter]:
+    """The noisy run's rates, ground-truth records and rows per agency record."""
+    rates, out = noisy_out
     rows_per_key = Counter()
     for spec in DATASETS:
         for row in read_rows(out / f"{spec.code}.csv")[1]:
@@ -241,6 +258,147 @@ def test_noise_rates_match_their_parameters(noisy, kind, rate_name, column):
         assert observed > 0
         return
     assert _within(observed, len(eligible), getattr(rates, rate_name)), (observed, len(eligible))
+
+
+@pytest.fixture(scope="module")
+def noisy_people(noisy_out) -> dict[str, dict[str, str]]:
+    """The true people of the noisy run."""
+    return {p["person_id"]: p for p in read_rows(noisy_out[1] / GROUND_TRUTH_DIR / "people.csv")[1]}
+
+
+def _kinds(record: dict[str, str]) -> set[str]:
+    return set(record["noise"].split(";")) - {""}
+
+
+def _has(column: str):
+    return lambda r, person: column in DATASETS_BY_CODE[r["dataset"]].columns
+
+
+_DOB_KINDS_BEFORE = {  # a date of birth reaches each draw only when none of the earlier kinds was applied
+    "dob_placeholder": set(),
+    "dob_default": {"dob_placeholder"},
+    "dob_year_typo": {"dob_placeholder", "dob_default", "dob_transposed", "dob_typo"},
+}
+
+
+@pytest.mark.parametrize("kind, eligible", [
+    ("sex_miskeyed", lambda r, person: "sex" in DATASETS_BY_CODE[r["dataset"]].columns
+     and "sex_missing" not in _kinds(r)),
+    ("nhs_typo", lambda r, person: _has("nhs_number")(r, person) and "nhs_missing" not in _kinds(r)),
+    ("upn_typo", lambda r, person: _has("upn")(r, person) and person["upn"] and "upn_missing" not in _kinds(r)),
+    ("ni_typo", lambda r, person: _has("ni_number")(r, person) and person["ni_number"]
+     and "ni_missing" not in _kinds(r)),
+    ("dob_placeholder", lambda r, person: "dob_missing" not in _kinds(r)),
+    ("dob_default", lambda r, person: "dob_missing" not in _kinds(r) and not _kinds(r) & _DOB_KINDS_BEFORE["dob_default"]
+     and not person["date_of_birth"].endswith("-01-01")),
+    ("dob_year_typo", lambda r, person: "dob_missing" not in _kinds(r)
+     and not _kinds(r) & _DOB_KINDS_BEFORE["dob_year_typo"]),
+    ("forename_middle", lambda r, person: bool(person["known_as"])),
+    ("surname_part", lambda r, person: "-" in person["surname"] and "old_surname" not in _kinds(r)),
+    ("name_format", lambda r, person: True),
+])
+def test_new_noise_kinds_occur_at_their_rates(noisy, noisy_people, kind, eligible):
+    """Each kind, among the records it can apply to, at its parameter (within four standard deviations)."""
+    rates, records, _ = noisy
+    among = [r for r in records if eligible(r, noisy_people[r["person_id"]])]
+    observed = sum(kind in _kinds(r) for r in among)
+    assert len(among) > 30, (kind, len(among))
+    assert observed > 0, kind
+    assert _within(observed, len(among), getattr(rates, kind)), (kind, observed, len(among))
+
+
+def test_errors_in_different_fields_are_independent(noisy):
+    """A name error and a date-of-birth error on one record occur about as often as chance says."""
+    _, records, _ = noisy
+    name = {"forename_typo", "surname_typo", "nickname", "swapped_names", "name_format", "forename_middle"}
+    dob = {"dob_missing", "dob_transposed", "dob_typo", "dob_year_typo", "dob_default", "dob_placeholder"}
+    identifier = {"nhs_typo", "upn_typo", "ni_typo", "sex_miskeyed"}
+    n = len(records)
+    for first, second in ((name, dob), (name, identifier), (dob, identifier)):
+        a = sum(bool(_kinds(r) & first) for r in records)
+        b = sum(bool(_kinds(r) & second) for r in records)
+        both = sum(bool(_kinds(r) & first) and bool(_kinds(r) & second) for r in records)
+        assert both > 0
+        assert _within(both, n, a * b / n / n), (both, n, a, b)
+
+
+def test_new_noise_in_the_files_is_what_the_ground_truth_says(tmp_path):
+    """What each kind names is what the file shows, against the true person."""
+    rates = NoiseRates(sex_miskeyed=0.1, nhs_typo=0.2, upn_typo=0.2, ni_typo=0.2, dob_default=0.1,
+                       dob_placeholder=0.05, forename_middle=1.0, surname_part=1.0)
+    generate(out=tmp_path, scale="small", seed=SEED, people=1_000, rates=rates)
+    people = {p["person_id"]: p for p in read_rows(tmp_path / GROUND_TRUTH_DIR / "people.csv")[1]}
+    records = {(r["dataset"], r["source_key"]): r for r in read_rows(tmp_path / GROUND_TRUTH_DIR / "records.csv")[1]}
+    seen = Counter()
+    for spec in DATASETS:
+        for row in read_rows(tmp_path / f"{spec.code}.csv")[1]:
+            record = records[(spec.code, row["source_key"])]
+            person, kinds = people[record["person_id"]], _kinds(record)
+            where = (spec.code, row["source_key"], kinds)
+            seen.update(kinds)
+            if "sex" in row and "sex_missing" not in kinds:
+                assert (row["sex"] != person["sex"]) == ("sex_miskeyed" in kinds), where
+            for column, kind, valid in (("nhs_number", "nhs_typo", is_valid_nhs_number),
+                                        ("upn", "upn_typo", is_valid_upn), ("ni_number", "ni_typo", is_valid_ni_number)):
+                if row.get(column):
+                    assert (row[column] != person[column]) == (kind in kinds), where
+                    assert valid(row[column]), where
+            if row.get("date_of_birth"):
+                born = datetime.strptime(row["date_of_birth"], spec.date_format).date()
+                if "dob_placeholder" in kinds:
+                    assert born.isoformat() == "1900-01-01", where
+                if "dob_default" in kinds:
+                    assert (born.month, born.day, str(born.year)) == (1, 1, person["date_of_birth"][:4]), where
+            if "forename_middle" in kinds and not kinds & {"nickname", "forename_typo", "swapped_names", "name_format"}:
+                assert row["forename"] == person["known_as"], where
+            if "surname_part" in kinds and not kinds & {"surname_typo", "swapped_names", "name_format"}:
+                assert row["surname"] in person["surname"].split("-"), where
+    for kind in ("sex_miskeyed", "nhs_typo", "upn_typo", "ni_typo", "dob_default", "dob_placeholder",
+                 "forename_middle", "surname_part"):
+        assert seen[kind] > 0, kind
+
+
+def test_twins_and_children_named_after_a_parent_are_generated(truth):
+    """The family guard's hard cases exist in the data: twins (one birthday, one surname, two forenames) and a
+    child carrying a parent's forename and surname a generation later."""
+    people = {p["person_id"]: p for p in truth["people"]}
+    members = defaultdict(list)
+    for m in truth["households"]:
+        members[m["household_id"]].append((m["role"], people[m["person_id"]]))
+    twins = juniors = 0
+    for household in members.values():
+        children = [p for role, p in household if role == "child"]
+        parents = [p for role, p in household if role == "parent"]
+        for i, a in enumerate(children):
+            for b in children[i + 1:]:
+                if a["date_of_birth"] == b["date_of_birth"]:
+                    assert a["forename"] != b["forename"] and a["surname"] == b["surname"]
+                    twins += 1
+        for child in children:
+            for parent in parents:
+                if (child["forename"], child["surname"], child["sex"]) == (parent["forename"], parent["surname"],
+                                                                          parent["sex"]):
+                    assert int(child["date_of_birth"][:4]) - int(parent["date_of_birth"][:4]) >= 14
+                    juniors += 1
+    assert 3 <= twins <= 40, twins  # about 1.5% of births in about 1,100 children
+    assert 2 <= juniors <= 30, juniors
+
+
+def test_identifier_slips_are_valid_other_numbers():
+    """A slip that survives the agency's check: a valid number, not the true one (NHS numbers stay in the 999 range)."""
+    rng = random.Random(SEED)
+    nhs_used, ni_used = set(), set()
+    for _ in range(300):
+        nhs_number = make_nhs_number(rng, nhs_used)
+        slipped = nhs_number_slip(rng, nhs_number)
+        assert slipped != nhs_number and slipped.startswith("999") and is_valid_nhs_number(slipped)
+        upn = make_upn("801", str(rng.randrange(2001, 2100)), rng.randrange(2010, 2024), rng.randrange(1, 999))
+        slipped = upn_slip(rng, upn)
+        assert slipped != upn and slipped[1:4] == "801" and is_valid_upn(slipped)
+        ni = make_ni_number(rng, ni_used)
+        slipped = ni_number_slip(rng, ni)
+        assert slipped != ni and slipped[:2] == ni[:2] and is_valid_ni_number(slipped)
+        assert sum(x != y for x, y in zip(slipped, ni, strict=True)) <= 2
 
 
 def test_duplicate_agency_records_follow_their_rate(noisy):

@@ -92,9 +92,9 @@ class EventBuilder:
         return self
 
     def _at_least_one_row(self) -> None:
-        """Custody and the benefit cap for the likeliest person when the draws gave none.
+        """Custody, a county-lines link and the benefit cap for the likeliest person when the draws gave none.
 
-        Both are rare enough that a small population (``--scale small``) can draw
+        All three are rare enough that a small population (``--scale small``) can draw
         no one for some seeds, and the importer refuses a file with no rows.
         """
         as_of = self.pop.as_of
@@ -104,6 +104,11 @@ class EventBuilder:
                 start = self._day(person, 18)
                 if start is not None:
                     self._custody(person, start)
+                    break
+        if not any(e.event_type == "county-lines-link" for e in self.events["asc-exploitation-flags"]):
+            exploited = [p for p in self.pop.people if "cce-flag" in p.flags]
+            for person in sorted(exploited, key=lambda p: (-p.trouble, p.index)):
+                if self._repeat("asc-exploitation-flags", person, "county-lines-link", 0.0, 11, 17):
                     break
         if not self.events["bcc-benefit-cap"]:
             workless = [h for h in self.pop.households if h.workless and h.adults(as_of)]

@@ -100,7 +100,7 @@ class ExtractWriter:
         self.format_date = date_formatter(spec)
         self.identity_columns = tuple(c for c in spec.columns if c in IDENTITY_COLUMNS and c != "source_key")
         self.noiser = Noiser(self.rng, rates, columns=spec.columns, required=spec.required,
-                             format_date=self.format_date)
+                             format_date=self.format_date, latest_birth=population.as_of)
         self.path = out_dir / f"{spec.code}.csv"
         self.count = DatasetCount()
         self._records: dict[int, list[list[str]]] = {}

@@ -98,11 +98,13 @@ def _write_truth(truth_dir: Path, pop: Population) -> None:
     with (truth_dir / "people.csv").open("w", encoding="utf-8", newline="") as handle:
         w = csv.writer(handle, lineterminator="\n")
         w.writerow(("person_id", "forename", "middle_names", "surname", "previous_surname", "sex", "date_of_birth",
-                    "ethnicity", "nhs_number", "ni_number", "upn", "household_id", "trouble", "disengagement"))
+                    "ethnicity", "nhs_number", "ni_number", "upn", "household_id", "trouble", "disengagement",
+                    "known_as"))
         for p in pop.people:
             w.writerow((p.id, p.forename, p.middle_names, p.surname, p.previous_surname, p.sex,
                         p.date_of_birth.isoformat(), p.ethnicity, p.nhs_number, p.ni_number, p.upn,
-                        current_household.get(p.index, ""), f"{p.trouble:.3f}", f"{p.disengagement:.3f}"))
+                        current_household.get(p.index, ""), f"{p.trouble:.3f}", f"{p.disengagement:.3f}",
+                        p.middle_names.split(" ", 1)[0] if p.known_by_middle_name else ""))
     with (truth_dir / "households.csv").open("w", encoding="utf-8", newline="") as handle:
         w = csv.writer(handle, lineterminator="\n")
         w.writerow(("household_id", "is_family", "person_id", "role", "date_from", "date_to", "trouble",

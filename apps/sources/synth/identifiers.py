@@ -53,6 +53,49 @@ def make_ni_number(rng: random.Random, used: set[str]) -> str:
             return number
 
 
+# --- keying slips in identifiers -------------------------------------------------
+#
+# One digit keyed wrong or two neighbouring digits exchanged. The NHS number's modulus 11
+# check digit and the UPN's modulus 23 check letter catch every such slip (the weights
+# differ at every position and 11 and 23 are prime), and agencies' systems and our import
+# run those checks, so a slip that reaches an extract is a *valid* wrong number: the slip
+# with its check character made right (what a double error that passes the check looks
+# like). The National Insurance number has no check character, so its slips pass as keyed.
+# A wrong number may be another person's, as a real one may.
+
+
+def _digit_slip(rng: random.Random, digits: str, first: int) -> str:
+    """``digits`` with one position from ``first`` on keyed wrong, or two neighbours from ``first`` on exchanged."""
+    if rng.random() < 0.5:
+        i = rng.randrange(first, len(digits) - 1)
+        if digits[i] != digits[i + 1]:
+            return digits[:i] + digits[i + 1] + digits[i] + digits[i + 2:]
+    i = rng.randrange(first, len(digits))
+    return digits[:i] + rng.choice("0123456789".replace(digits[i], "")) + digits[i + 1:]
+
+
+def nhs_number_slip(rng: random.Random, number: str) -> str:
+    """A valid NHS number one slip away in the first nine digits; the 999 test-range prefix is kept."""
+    while True:
+        stem = _digit_slip(rng, number[:9], 3)
+        slipped = next((stem + d for d in "0123456789" if nhs.is_valid(stem + d)), None)
+        if slipped is not None and slipped != number:
+            return slipped
+
+
+def upn_slip(rng: random.Random, number: str) -> str:
+    """A UPN one slip away in its establishment, year or serial digits, with its check letter made right."""
+    body = _digit_slip(rng, number[1:], 3)
+    return upn.calc_check_digit(body) + body
+
+
+def ni_number_slip(rng: random.Random, number: str) -> str:
+    """A National Insurance number with a digit slip, or (one time in five) another suffix letter."""
+    if rng.random() < 0.2:
+        return number[:8] + rng.choice("ABCD".replace(number[8], ""))
+    return number[:2] + _digit_slip(rng, number[2:8], 0) + number[8]
+
+
 # --- UPRN and postcode ------------------------------------------------------------
 
 UPRN_RE = re.compile(r"^\d{12}$")

@@ -170,7 +170,12 @@ def build_name_pools(seed: int) -> dict[str, NamePools]:
 
 
 def surname_for(drawn: str, sex: str) -> str:
-    """A drawn surname as this person carries it (Polish pool entries hold the male|female forms)."""
+    """A drawn surname as this person carries it (Polish pool entries hold the male|female forms).
+
+    A double-barrelled surname is drawn as two joined by ``+`` and carried hyphenated: "Smith-Jones".
+    """
+    if "+" in drawn:
+        return "-".join(surname_for(part, sex) for part in drawn.split("+"))
     if "|" in drawn:
         male, female = drawn.split("|", 1)
         return female if sex == "F" else male

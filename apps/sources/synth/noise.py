@@ -2,7 +2,10 @@
 
 ``Noiser.identity`` turns a true person into what one agency recorded about
 them, and names the kinds of noise it applied (kept in the ground truth so
-evaluation and tests can see exactly what was done).
+evaluation and tests can see exactly what was done). Each field's noise is
+drawn on its own, independently of every other field's, so one record can
+carry a nickname, a mis-keyed sex and a wrong NHS number at once. The rates,
+and where each comes from, are tabled in docs/synthetic-data.md.
 """
 
 from __future__ import annotations
@@ -12,6 +15,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from .geography import Address
+from .identifiers import nhs_number_slip, ni_number_slip, upn_slip
 from .names import NICKNAMES
 
 
@@ -23,7 +27,10 @@ class NoiseRates:
     and does not require it; ``nickname`` only to forenames that have a short
     form; ``old_surname`` only to people who changed surname; ``flat_missing``
     only to flats; ``stale_address`` only where an earlier address exists;
-    ``dob_transposed`` only to dates whose day is 12 or less and differs from the month.
+    ``dob_transposed`` only to dates whose day is 12 or less and differs from the month;
+    ``forename_middle`` only to people known by their middle name; ``surname_part``
+    only to double-barrelled surnames; ``sex_miskeyed`` only to a recorded M or F;
+    ``*_typo`` of identifiers only where the record holds the identifier.
     """
 
     forename_typo: float = 0.02
@@ -35,6 +42,17 @@ class NoiseRates:
     dob_missing: float = 0.03
     dob_transposed: float = 0.02
     dob_typo: float = 0.01
+    # rates of the person-field kinds below, and their sources: docs/synthetic-data.md
+    dob_year_typo: float = 0.005
+    dob_default: float = 0.003
+    dob_placeholder: float = 0.001
+    forename_middle: float = 0.5
+    surname_part: float = 0.3
+    name_format: float = 0.03
+    sex_miskeyed: float = 0.005
+    nhs_typo: float = 0.002
+    upn_typo: float = 0.003
+    ni_typo: float = 0.01
     sex_missing: float = 0.01
     address_variant: float = 0.25
     flat_missing: float = 0.2
@@ -87,12 +105,13 @@ class Noiser:
     """Applies ``NoiseRates`` with one dataset's random stream and date format."""
 
     def __init__(self, rng: random.Random, rates: NoiseRates, *, columns: tuple[str, ...], required: tuple[str, ...],
-                 format_date):
+                 format_date, latest_birth: date | None = None):
         self.rng = rng
         self.rates = rates
         self.columns = set(columns)
         self.required = set(required)
         self.format_date = format_date
+        self.latest_birth = latest_birth or date.max  # a keyed year never lands after the extract date
 
     def _drop(self, column: str, rate: float) -> bool:
         return column in self.columns and column not in self.required and self.rng.random() < rate
@@ -101,9 +120,16 @@ class Noiser:
         rng, rates = self.rng, self.rates
         noise: list[str] = []
         forename, surname = person.forename, person.surname
+        middle = person.middle_names
+        if person.known_by_middle_name and rng.random() < rates.forename_middle:
+            forename, middle = middle.split(" ", 1)[0], forename
+            noise.append("forename_middle")
         if person.previous_surname and rng.random() < rates.old_surname:
             surname = person.previous_surname
             noise.append("old_surname")
+        if "-" in surname and rng.random() < rates.surname_part:
+            surname = rng.choice(surname.split("-"))
+            noise.append("surname_part")
         short_forms = NICKNAMES.get(forename)
         if short_forms and rng.random() < rates.nickname:
             forename = rng.choice(short_forms)
@@ -117,28 +143,45 @@ class Noiser:
         if rng.random() < rates.swapped_names and "forename" not in self.required:
             forename, surname = surname, forename
             noise.append("swapped_names")
-        middle = person.middle_names
         if middle and rng.random() < rates.middle_names_missing:
             middle = ""
             noise.append("middle_names_missing")
+        if rng.random() < rates.name_format:
+            if rng.random() < 0.5:
+                forename = _name_format(rng, forename)
+            else:
+                surname = _name_format(rng, surname)
+            noise.append("name_format")
 
         dob = person.date_of_birth
         dob_text = ""
         if self._drop("date_of_birth", rates.dob_missing):
             noise.append("dob_missing")
         else:
-            if dob.day <= 12 and dob.day != dob.month and rng.random() < rates.dob_transposed:
+            if rng.random() < rates.dob_placeholder:
+                dob = _PLACEHOLDER_BIRTH
+                noise.append("dob_placeholder")
+            elif dob.timetuple().tm_yday > 1 and rng.random() < rates.dob_default:
+                dob = date(dob.year, 1, 1)
+                noise.append("dob_default")
+            elif dob.day <= 12 and dob.day != dob.month and rng.random() < rates.dob_transposed:
                 dob = date(dob.year, dob.day, dob.month)
                 noise.append("dob_transposed")
             elif rng.random() < rates.dob_typo:
                 dob = _dob_slip(rng, dob)
                 noise.append("dob_typo")
+            elif rng.random() < rates.dob_year_typo:
+                dob = _year_slip(rng, dob, self.latest_birth)
+                noise.append("dob_year_typo")
             dob_text = self.format_date(dob)
 
         sex = person.sex
         if self._drop("sex", rates.sex_missing):
             sex = "U"
             noise.append("sex_missing")
+        elif sex in _OTHER_SEX and rng.random() < rates.sex_miskeyed:
+            sex = _OTHER_SEX[sex]
+            noise.append("sex_miskeyed")
 
         if stale is not None and rng.random() < rates.stale_address:
             address = stale
@@ -174,7 +217,21 @@ class Noiser:
                 true_value = ""
                 noise.append(f"{column.split('_')[0]}_missing")
             values[column] = true_value
+        self._identifier_slips(values, noise)
         return RecordedIdentity(values, tuple(noise))
+
+    def _identifier_slips(self, values: dict[str, str], noise: list[str]) -> None:
+        """A keying slip in an identifier the record holds (see ``identifiers``: a slip that reaches an
+        extract is valid, because the NHS number's and the UPN's check characters catch the rest)."""
+        rng, rates = self.rng, self.rates
+        for column, rate, slip, kind in (
+            ("nhs_number", rates.nhs_typo, nhs_number_slip, "nhs_typo"),
+            ("upn", rates.upn_typo, upn_slip, "upn_typo"),
+            ("ni_number", rates.ni_typo, ni_number_slip, "ni_typo"),
+        ):
+            if values.get(column) and rng.random() < rate:
+                values[column] = slip(rng, values[column])
+                noise.append(kind)
 
     def _address_line(self, address: Address) -> tuple[str, list[str]]:
         rng, rates = self.rng, self.rates
@@ -187,6 +244,34 @@ class Noiser:
             parts = _address_variant(rng, parts, address)
             noise.append("address_variant")
         return ", ".join(parts), noise
+
+
+_PLACEHOLDER_BIRTH = date(1900, 1, 1)  # the "unknown" date some systems insist on (the importer's earliest)
+_OTHER_SEX = {"M": "F", "F": "M"}
+
+
+def _name_format(rng: random.Random, name: str) -> str:
+    """How a name is typed differently without being misspelt: case, its punctuation, its spacing."""
+    kind = rng.randrange(3)
+    if kind == 0 and ("'" in name or "-" in name):  # O'Brien -> OBrien / O Brien; Smith-Jones -> Smith Jones
+        joiner = rng.choice(("", " "))
+        return name.replace("'", joiner).replace("-", " ")
+    if kind == 1 and " " in name:  # two spaces where one was meant
+        return name.replace(" ", "  ", 1)
+    return name.lower() if rng.random() < 0.5 else name.upper()
+
+
+def _year_slip(rng: random.Random, dob: date, latest: date) -> date:
+    """The year keyed wrong: its last two digits exchanged (1987 -> 1978), else its decade digit one out.
+
+    A keyed date never lands after ``latest`` (the extract date) nor before 1900; 29 February becomes the 28th.
+    """
+    year = dob.year
+    tens, units = divmod(year % 100, 10)
+    candidates = [year - year % 100 + units * 10 + tens] if tens != units else []
+    candidates += rng.sample((year - 10, year + 10), 2)  # year - 10 always qualifies, so one does
+    keyed = (dob.replace(year=c, day=min(dob.day, 28 if dob.month == 2 else 31)) for c in candidates)
+    return next(d for d in keyed if _PLACEHOLDER_BIRTH < d <= latest)
 
 
 def _dob_slip(rng: random.Random, dob: date) -> date:

@@ -30,6 +30,14 @@ from .names import ETHNICITIES, NamePools, build_name_pools, surname_for
 LA_CODE = "801"  # Bristol
 RETENTION_YEARS = 6  # spells and enrolments that ended before this are not extracted
 
+# Family make-up the matcher's family guard must hold apart (docs/synthetic-data.md, "The truth"):
+TWIN_BIRTH = 0.015  # a birth is twins: ONS, about 15 multiple maternities per 1,000 in England and Wales
+TWINS_SAME_SEX = 1 / 3  # identical twins (about a third of twin pairs); the rest draw their sex independently
+SON_NAMED_AFTER_FATHER = 0.02  # assumption: a son given his father's forename (a "junior")
+DAUGHTER_NAMED_AFTER_MOTHER = 0.01  # assumption: a daughter given her mother's forename
+DOUBLE_BARRELLED = 0.2  # assumption: children of unmarried parents given both parents' surnames, hyphenated
+KNOWN_BY_MIDDLE_NAME = 0.03  # assumption: people with a middle name who go by it day to day
+
 
 def sigmoid(x: float) -> float:
     return 1.0 / (1.0 + math.exp(-x))
@@ -84,6 +92,7 @@ class Person:
     nhs_number: str = ""
     ni_number: str = ""
     upn: str = ""
+    known_by_middle_name: bool = False  # goes by their first middle name; agencies may record that as the forename
     # spells: (address, date_from, date_to or None); filled from memberships
     spells: list[tuple[Address, date, date | None]] = field(default_factory=list)
     enrolments: list[Enrolment] = field(default_factory=list)
@@ -281,6 +290,7 @@ class Population:
         person = Person(index, f"P{index + 1:07d}", forename, middle, surname_for(surname, sex),
                         surname_for(previous_surname, sex) if previous_surname else "", sex, self._dob(age),
                         ethnicity, trouble + rng.gauss(0, 0.6))
+        person.known_by_middle_name = bool(middle) and rng.random() < KNOWN_BY_MIDDLE_NAME
         self.people.append(person)
         return person
 
@@ -311,6 +321,7 @@ class Population:
         for _ in range(n_children - 1):
             ages.append(ages[-1] + _weighted(rng, ((1, 2), (2, 4), (3, 3), (4, 2), (5, 1), (7, 1))))
         ages = [a for a in ages if a <= 18 or (a <= 24 and rng.random() < 0.1)]  # few grown-up children stay
+        ages += [a for a in ages if rng.random() < TWIN_BIRTH]  # a twin: the same age, born the same day (below)
         oldest = max(ages)
         age_at_first = min(max(round(rng.gauss(28 - 2.5 * max(trouble, 0.0), 5.5)), 15), 42)
         mother_age = oldest + age_at_first
@@ -344,13 +355,24 @@ class Population:
             adults += [(mother, "parent"), (partner, "parent")]
             if not married and rng.random() < 0.5:
                 father_of_children = maiden
+            elif not married and rng.random() < DOUBLE_BARRELLED:
+                father_of_children = f"{family_surname}+{maiden}"  # "Smith-Jones" (see ``surname_for``)
         for person, role in adults:
             household.members.append(Membership(person, role, since, None))
         dependent = False
+        previous: tuple[int, Person, str] | None = None  # the last child made: age, person, surname as drawn
         for age in sorted(ages):
+            twin = previous[1] if previous is not None and previous[0] == age else None
             surname = father_of_children if rng.random() < 0.9 else pools.surnames.pick(rng)
-            child = self._person(sex=rng.choice("MF"), age=age, ethnicity=ethnicity, pools=pools, surname=surname,
-                                 trouble=trouble)
+            if twin is not None:
+                surname = previous[2]
+            sex = twin.sex if twin is not None and rng.random() < TWINS_SAME_SEX else rng.choice("MF")
+            child = self._person(sex=sex, age=age, ethnicity=ethnicity, pools=pools, surname=surname, trouble=trouble)
+            if twin is not None:
+                self._make_twin(child, twin, pools)
+            else:
+                self._maybe_name_after_parent(child, [person for person, _ in adults])
+            previous = (age, child, surname)
             child.disengagement = 0.5 * trouble + rng.gauss(0, 0.85)
             self._young_person_activity(child, forced_eet=age == youngest and age >= 16)
             dependent = dependent or age < 16 or (age <= 18 and child.activity.get(age) == "EET")
@@ -370,6 +392,29 @@ class Population:
             own.members.append(Membership(partner_membership.person, "adult", left, None))
             partner_membership.person.flags.add("separated")
         return int(dependent)
+
+    def _make_twin(self, child: Person, twin: Person, pools: NamePools) -> None:
+        """Born the same day as ``twin``, with the same surname and another forename."""
+        child.date_of_birth = twin.date_of_birth
+        forenames = pools.male if child.sex == "M" else pools.female
+        for _ in range(20):
+            if child.forename != twin.forename:
+                break
+            child.forename = forenames.pick(self.rng)
+        if child.middle_names == child.forename:
+            child.middle_names = ""
+        child.flags.add("twin")
+        twin.flags.add("twin")
+
+    def _maybe_name_after_parent(self, child: Person, parents: list[Person]) -> None:
+        """A son named after his father, a daughter after her mother (only where they share a surname)."""
+        rate = SON_NAMED_AFTER_FATHER if child.sex == "M" else DAUGHTER_NAMED_AFTER_MOTHER
+        parent = next((p for p in parents if p.sex == child.sex and p.surname == child.surname), None)
+        if parent is not None and self.rng.random() < rate:
+            child.forename = parent.forename
+            if child.middle_names == child.forename:
+                child.middle_names = ""
+            child.flags.add("named-after-parent")
 
     def _make_adult_household(self) -> None:
         rng = self.rng
