@@ -16,12 +16,15 @@ import pytest
 from django.core.management import call_command
 
 from apps.common.identifiers import nhs_number_normalise, ni_number_normalise, upn_normalise
-from apps.sources.catalogue import CODE_LISTS, DATASETS, DATASETS_BY_CODE, MONTH_FORMAT
+from apps.sources.catalogue import CODE_LISTS, MONTH_FORMAT
+from apps.sources.descriptors import default_specs
 from apps.sources.synth import GROUND_TRUTH_DIR, NoiseRates, generate
 from apps.sources.synth.identifiers import is_valid_postcode, is_valid_uprn, make_nhs_number, make_upn
 from apps.sources.validation import ExtractValidator
 
 SEED = 20240
+DATASETS_BY_CODE = default_specs()  # the default dataset descriptors
+DATASETS = tuple(DATASETS_BY_CODE.values())
 
 
 def accepted(normalise):
