@@ -21,7 +21,6 @@ the generator read.
 from __future__ import annotations
 
 import json
-import re
 from dataclasses import dataclass
 from pathlib import Path
 

@@ -279,3 +279,34 @@ def test_spec_from_the_database_is_what_the_custodian_saved():
     assert dataset_spec("asc-offenders") == spec_from_descriptor(Dataset.objects.get(code="asc-offenders").descriptor)
     assert dataset_spec("asc-offenders").event_types == ("off",)
     assert dataset_spec("asc-offenders").indicator_of("off") == "person-committed-offence"
+
+
+def test_docs_data_formats_is_generated_from_the_descriptors_and_current():
+    from apps.sources.data_formats import DOC, data_formats_markdown
+
+    text = data_formats_markdown()
+    assert DOC.read_text(encoding="utf-8") == text, "run manage.py data_formats_doc"
+    for descriptor in default_descriptors():
+        assert f"### `{descriptor['code']}`: {descriptor['name']}" in text
+    changed = json.loads(json.dumps(default_descriptors()[0]))
+    changed["schema"]["fields"][3]["agency_header"] = "Family name"
+    assert "`surname`**\\*** ← `Family name`" in data_formats_markdown([changed])
+
+
+def test_the_generator_writes_an_extract_for_a_new_descriptor_that_imports(client_as, tmp_path):
+    from apps.sources.synth import generate
+
+    client_as("data-custodian").post(reverse("sources:dataset_new"), new_dataset_post())
+    dataset = Dataset.objects.get(code=NEW_CODE)
+    descriptors = tmp_path / "datasets"
+    descriptors.mkdir()
+    (descriptors / f"{NEW_CODE}.json").write_text(json.dumps(dataset.descriptor), encoding="utf-8")
+    out = tmp_path / "extract"
+    manifest = generate(out=out, scale="small", seed=11, people=600, datasets_dir=descriptors)
+    assert list(manifest["datasets"]) == [NEW_CODE] and manifest["datasets"][NEW_CODE]["rows"] > 0
+    lines = (out / f"{NEW_CODE}.csv").read_text(encoding="utf-8").splitlines()
+    assert lines[0] == ",".join(HEADERS[f["name"]] for f in dataset.descriptor["schema"]["fields"])
+    batch = import_batch_load(dataset=dataset, path_or_file=out / f"{NEW_CODE}.csv")
+    assert batch.status == ImportBatch.Status.LOADED, batch.errors[:5]
+    written = set(SourceRecord.objects.filter(batch=batch).values_list("fact_type", flat=True))
+    assert written <= {"dv", "mh"} and written  # its own codes for the indicators it records
