@@ -124,7 +124,8 @@ class ExtractWriter:
         self._duplicated: dict[int, bool] = {}
         agency = spec.code.split("-", 1)[0]
         # residence and census records are keyed by account or admission number instead
-        self.scope, self.key_format = KEY_SCOPES.get(spec.code) or KEY_SCOPES.get(agency) or ("", "")
+        self.scope, self.key_format = (KEY_SCOPES.get(spec.code) or KEY_SCOPES.get(agency)
+                                       or (spec.code.upper(), spec.code.rsplit("-", 1)[-1][:4].upper() + "-{:06d}"))
         self._references = 0
 
     # ---- identity ------------------------------------------------------------------------
