@@ -20,7 +20,7 @@ def test_the_custodian_defines_a_dataset_on_the_page(browser_page, live_server, 
     page.goto(f"{live_server.url}/imports/datasets/")
     page.wait_for_selector("h1:has-text('Datasets')")
     assert page.locator("#datasets tbody tr").count() == Dataset.objects.count()
-    check_page(page, "22-datasets")
+    check_page(page, "23-datasets")
 
     page.click("a:has-text('Define a new dataset')")
     page.wait_for_selector("h1:has-text('Define a new dataset')")
@@ -53,7 +53,7 @@ def test_the_custodian_defines_a_dataset_on_the_page(browser_page, live_server, 
     assert "Dataset bcc-family-support-line defined" in page.locator(".govuk-notification-banner").inner_text()
     assert "Family Name" in page.locator("#columns").inner_text()
     assert "by data_custodian" in page.locator("#versions").inner_text()
-    check_page(page, "23-dataset")
+    check_page(page, "24-dataset")
 
     descriptor = Dataset.objects.get(code="bcc-family-support-line").descriptor
     assert descriptor["bad_rows"] == "quarantine" and descriptor["date_format"] == "%d-%m-%Y"
