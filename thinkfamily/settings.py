@@ -73,6 +73,7 @@ INSTALLED_APPS = [
     "django_otp",
     "django_otp.plugins.otp_totp",
     "csp",
+    "simple_history",  # a dataset definition's every version (apps/sources/models.py: Dataset.history)
     "apps.accounts",
     "apps.audit",
     "apps.sources",

@@ -31,6 +31,7 @@ CASE_BREAK_GLASS = "case.break_glass"
 ACCESS_MANAGE = "access.manage"
 AUDIT_REVIEW = "audit.review"
 IMPORTS_MANAGE = "imports.manage"
+DATASETS_MANAGE = "datasets.manage"
 MATCHING_REVIEW = "matching.review"
 INSIGHTS_VIEW = "insights.view"
 ALL_CAPABILITIES = {
@@ -40,6 +41,7 @@ ALL_CAPABILITIES = {
     ACCESS_MANAGE: "Decide access requests, review and revoke grants, restrict records",
     AUDIT_REVIEW: "Query the audit log and review alerts",
     IMPORTS_MANAGE: "Upload source extracts and see data-quality reports",
+    DATASETS_MANAGE: "Define source datasets and change their definitions",
     MATCHING_REVIEW: "Label record pairs in the clerical review queue",
     INSIGHTS_VIEW: "See aggregate figures, never individual people",
 }

@@ -43,6 +43,7 @@ class AuditEvent(models.Model):
         RETENTION = "retention", "Retention purge"
         ADMIN_VIEW = "admin_view", "Admin page viewed"
         ADMIN_CHANGE = "admin_change", "Admin change"
+        DATASET_CHANGE = "dataset_change", "Dataset definition changed"
 
     seq = models.BigIntegerField(unique=True, help_text="Position in the chain: 1, 2, 3, ... with no gaps")
     occurred_at = models.DateTimeField(db_index=True)

@@ -7,7 +7,7 @@ kind refers to by code is there first):
 | app | keys | loader |
 | --- | --- | --- |
 | accounts | ``sections``, ``roles`` | ``apps/accounts/reference.py`` |
-| sources | ``organisations``, ``legal_gateways`` (and the datasets of ``catalogue.py``) | ``apps/sources/reference.py`` |
+| sources | ``organisations``, ``legal_gateways`` (and, once each, the dataset descriptors of ``fixtures/datasets/``) | ``apps/sources/reference.py`` |
 | people | ``postcode_areas`` | ``apps/people/reference.py`` |
 | indicators | ``headline_problems``, ``badges``, ``indicator_categories``, ``indicators`` | ``apps/indicators/reference.py`` |
 

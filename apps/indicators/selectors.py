@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from django.db.models import F, Max, Q, QuerySet
 
 from apps.people.visibility import family_q, person_q, sections_q
+from apps.sources.specs import dataset_specs
 
 from .criteria import Catalogue, Criteria, criteria_compute
 from .models import (
@@ -115,20 +116,21 @@ class Hidden:
         return bool(self.person_ids or self.family_ids)
 
 
-def risk_model_sections(model: RiskModel, indicator_sections: dict[str, str]) -> frozenset[str]:
+def risk_model_sections(model: RiskModel, indicator_sections: dict[str, str], specs=None) -> frozenset[str]:
     """Every section a model reads: its own category's and those of each factor's evidence.
 
-    ``indicator_sections``: indicator code -> section code, for the whole catalogue.
+    ``indicator_sections``: indicator code -> section code, for the whole catalogue; ``specs``: the
+    datasets' specs (read from the database when not given).
     """
-    from apps.sources.catalogue import DATASETS
-
+    specs = list(dataset_specs().values()) if specs is None else specs
     sections = {model.indicator.category.section.code}
     for factor in model.factors.all():
         if factor.kind in (RiskFactor.Kind.INDICATOR, RiskFactor.Kind.FAMILY_INDICATOR):
             sections.update(indicator_sections.get(code, "unknown-indicator") for code in factor.codes)
         elif factor.kind == RiskFactor.Kind.EVENT:
-            found = {spec.section for spec in DATASETS
-                     if spec.fact_kind in factor.codes or set(factor.codes) & set(spec.event_types)}
+            found = {spec.section for spec in specs
+                     if spec.fact_kind in factor.codes
+                     or set(factor.codes) & {spec.indicator_of(code) for code in spec.event_types}}
             sections.update(found or {"unknown-event-source"})  # a source we cannot place: shown to nobody
         else:  # exclusions, pupil referral units, SEN: school records
             sections.add("school")
@@ -144,8 +146,9 @@ def readable_risk_models(viewer) -> dict[int, RiskModel]:
     if "readable_risk_models" not in viewer.memo:  # once per request: the person and family pages ask more than once
         models = RiskModel.objects.select_related("indicator__category__section").prefetch_related("factors")
         indicator_sections = dict(IndicatorDefinition.objects.values_list("code", "category__section__code"))
+        specs = list(dataset_specs().values())
         viewer.memo["readable_risk_models"] = {
-            m.indicator_id: m for m in models if risk_model_sections(m, indicator_sections) <= viewer.sections}
+            m.indicator_id: m for m in models if risk_model_sections(m, indicator_sections, specs) <= viewer.sections}
     return viewer.memo["readable_risk_models"]
 
 

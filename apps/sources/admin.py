@@ -1,4 +1,4 @@
-"""Admin for the reference data (organisations, gateways, datasets) and a read-only view of batches.
+"""Admin for the reference data (organisations, gateways), and read-only views of datasets and batches.
 
 Source records are not in the admin: personal data is read only through the
 audited pages.
@@ -22,10 +22,21 @@ class LegalGatewayAdmin(admin.ModelAdmin):
 
 @admin.register(Dataset)
 class DatasetAdmin(admin.ModelAdmin):
+    """Datasets are defined and changed on the datasets page (Imports > Datasets), where each change is a version
+    with its author and an audit event, and the descriptor and the row stay one: the admin may look, not change."""
+
     list_display = ("code", "name", "provider", "category", "validated", "cadence", "trust_rank", "retention_days")
     list_filter = ("provider", "validated", "cadence")
     search_fields = ("code", "name")
-    filter_horizontal = ("gateways",)
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
 
 
 @admin.register(ImportBatch)

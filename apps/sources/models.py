@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from simple_history.models import HistoricalRecords
 
 
 class Organisation(models.Model):
@@ -34,7 +35,11 @@ class LegalGateway(models.Model):
 
 
 class Dataset(models.Model):
-    """One of the ~35 source datasets, with the import format in docs/data-formats.md."""
+    """One source dataset: its definition is ``descriptor`` (``apps/sources/descriptors.py``).
+
+    The other columns mirror the descriptor for queries and joins; both are written together, only by
+    ``dataset_services`` (the datasets page). ``history`` keeps every version, with who changed it.
+    """
 
     class Cadence(models.TextChoices):
         DAILY = "daily", "Daily"
@@ -58,6 +63,10 @@ class Dataset(models.Model):
         default=50, help_text="Lower is more trusted when choosing a person's golden fields"
     )
     description = models.TextField(blank=True)
+    descriptor = models.JSONField(
+        default=dict, blank=True, help_text="The dataset's definition: columns, codes, event types, formats (a descriptor)"
+    )
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["code"]

@@ -35,9 +35,11 @@ class ProblemLog:
         self.counts: Counter[tuple[str, str]] = Counter()
         self.rows_rejected = 0
         self._last_row: int | None = None
+        self.labels: dict[str, str] = {}  # column -> how problems name it (the agency's header and ours)
 
     def add(self, row: int | None, column: str, reason: str, detail: str = "") -> None:
         """Count the problem by (column, reason); list it, with ``detail`` appended, while under the limit."""
+        column = self.labels.get(column, column)
         if len(self.listed) < self.limit:
             self.listed.append(Problem(row, column, f"{reason} ({detail})" if detail else reason))
         self.counts[(column, reason)] += 1

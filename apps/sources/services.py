@@ -44,10 +44,10 @@ from apps.audit.services import audit_record
 from thinkfamily import worker_lock
 
 from . import records
-from .catalogue import DATASETS_BY_CODE
 from .locks import import_batches_interrupted_mark, load_lock
 from .models import Dataset, ImportBatch
 from .outcomes import batch_audit, batch_duplicate, batch_fail, batch_refuse
+from .specs import dataset_spec
 from .validation import EXCLUDED_REASON, ExtractValidator, excluded_name
 
 logger = logging.getLogger(__name__)
@@ -186,9 +186,9 @@ def import_batch_load(
 
 
 def _load(*, batch: ImportBatch, dataset: Dataset, handle, reporter: _Progress, again: bool) -> None:
-    spec = DATASETS_BY_CODE.get(dataset.code)
+    spec = dataset_spec(dataset.code)
     if spec is None or excluded_name(dataset.code):
-        reason = EXCLUDED_REASON if spec is not None else "this dataset is not in the import catalogue"
+        reason = EXCLUDED_REASON if spec is not None else "this dataset has no definition (see the datasets page)"
         batch_refuse(batch, errors=[{"row": None, "column": "", "reason": reason}], counts={"(file)": {reason: 1}}, reason=reason)
         return
     if (earlier := _loaded_twin(batch, again=again)) is not None:

@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from apps.common import identifiers, names
 
 from . import normalise
-from .catalogue import CODE_LISTS, IDENTITY_COLUMNS, DatasetSpec
+from .catalogue import IDENTITY_COLUMNS, DatasetSpec
 from .problems import ProblemLog
 from .quotes import _line_of, _quote_problem, _runaway_quote
 from .seen_keys import SeenKeys
@@ -136,6 +136,9 @@ class ExtractValidator:
         self.fact_date_column = FACT_DATE_COLUMN.get(spec.fact_kind)
         self.fact_columns = tuple(c for c in spec.fact_columns if c not in {self.fact_date_column, "event_type"})
         self.event_types = frozenset(spec.event_types)
+        self.header_map = spec.header_map  # the agency's own header names -> ours
+        self.date_columns = DATE_COLUMNS | spec.columns_of_type("date")
+        self.count_columns = COUNT_COLUMNS | spec.columns_of_type("integer")
 
     # --- the file --------------------------------------------------------
 
@@ -215,7 +218,10 @@ class ExtractValidator:
             problems.add(None, "", "the file has a header but no data rows")
 
     def _header_check(self, header: list[str], problems: ProblemLog) -> list[str]:
-        columns = [h.strip().lower() for h in header]
+        written = [h.strip() for h in header]
+        columns = [self.header_map.get(h.lower(), h.lower()) for h in written]
+        # problems name a column as the agency wrote it, and ours: "DOB (date_of_birth)"
+        problems.labels = {c: f"{w} ({c})" for w, c in zip(written, columns, strict=True) if w.lower() != c}
         if any(_SURROGATES.search(c) for c in columns):
             problems.add(0, "", "the header is not UTF-8 (save the file as UTF-8)")
             return columns
@@ -235,14 +241,15 @@ class ExtractValidator:
                 problems.add(0, column, f"unknown column: {self.spec.code} extracts do not have it")
         for column in self.spec.required:
             if column not in columns:
-                problems.add(0, column, "required column missing")
+                agency = self.spec.agency_headers.get(column)
+                problems.add(0, column, "required column missing" + (f" (headed {agency!r} in this dataset)" if agency else ""))
         return columns
 
     def _wrong_separator(self, columns: list[str]) -> str | None:
         """The name of the separator the header uses instead of commas, if it is one of the usual others."""
         for separator, name in ((";", "semicolons (;)"), ("\t", "tabs"), ("|", "vertical bars (|)")):
             names = [n.strip() for c in columns for n in c.split(separator)]
-            if any(separator in c for c in columns) and sum(n in self.allowed for n in names) >= 2:
+            if any(separator in c for c in columns) and sum(n in self.allowed or n in self.header_map for n in names) >= 2:
                 return name
         return None
 
@@ -250,11 +257,11 @@ class ExtractValidator:
         """For each column: its index, name, parser (None keeps the text), whether a value is required, length limit (0: none)."""
         plan = []
         for index, column in enumerate(columns):
-            if column in DATE_COLUMNS:
+            if column in self.date_columns:
                 parser = normalise.date_parse
             elif column in MONTH_COLUMNS:
                 parser = normalise.month_parse
-            elif column in COUNT_COLUMNS:
+            elif column in self.count_columns:
                 parser = _count
             elif column in NAME_COLUMNS:
                 parser = names.normalise_name
@@ -262,8 +269,8 @@ class ExtractValidator:
                 parser = IDENTIFIER_PARSERS[column]
             elif column == "event_type":
                 parser = self._event_type
-            elif column in CODE_LISTS:
-                parser = _code_parser(column)
+            elif column in self.spec.code_lists:
+                parser = _code_parser(self.spec.code_lists[column])
             elif column == "school_urn":
                 parser = _urn
             else:
@@ -431,8 +438,7 @@ def _urn(value: str) -> str:
     return value
 
 
-def _code_parser(column: str) -> Callable[[str], str]:
-    codes = CODE_LISTS[column]
+def _code_parser(codes: tuple[str, ...]) -> Callable[[str], str]:
     allowed = frozenset(codes)
 
     def parse(value: str) -> str:

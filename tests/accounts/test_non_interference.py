@@ -153,6 +153,9 @@ FILLS = {
     "sources:batch": lambda w: _pks(ImportBatch),
     "sources:batch_progress": lambda w: _pks(ImportBatch),
     "sources:batch_make_current": lambda w: _pks(ImportBatch),
+    "sources:dataset": lambda w: [{"code": "asc-offenders"}],
+    "sources:dataset_edit": lambda w: [{"code": "asc-offenders"}],
+    "sources:dataset_descriptor": lambda w: [{"code": "asc-offenders"}],
     "matching:run": lambda w: _pks(MatchRun),
     "matching:review_pair": lambda w: _pks(ClericalPair),
 }

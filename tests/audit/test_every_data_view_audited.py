@@ -61,6 +61,11 @@ SHOWS_NO_PERSONAL_DATA = {
     "sources:batch_progress": "the rows validated and loaded so far (polled while a load runs)",
     "sources:batch_make_current": "POST only: loads a kept file again (recorded as import) and redirects",
     "sources:quality": "per dataset: age, row counts and missing-identifier rates",
+    "sources:datasets": "the datasets' definitions: codes, names, providers, versions",
+    "sources:dataset": "one dataset's definition and its versions; a member of staff only as a version's author",
+    "sources:dataset_new": "the form to define a dataset; a definition saved is recorded as dataset_change",
+    "sources:dataset_edit": "the form to change a definition; a change saved is recorded as dataset_change",
+    "sources:dataset_upload": "the descriptor upload form; a definition saved is recorded as dataset_change",
     "matching:runs": "match runs: kind, status, times and counts",
     "matching:run_start": "POST only: queues a full match run and redirects",
     "matching:run": "one run's counts, thresholds, timings and model parameters",
@@ -95,6 +100,7 @@ URL_KWARGS: dict[str, Callable[[dict], dict]] = {
     "audit:user_activity": lambda o: {"user_id": o["users"]["key-worker"].pk},
     "audit:alert": lambda o: {"alert_id": o["alert"].pk},
     "matching:review_pair": lambda o: {"pk": o["clerical_pair"].pk},
+    "sources:dataset_descriptor": lambda o: {"code": "asc-offenders"},
 }
 # What data pages other than case pages record.
 EXPECTED: dict[str, Callable[[dict], Expect]] = {
@@ -106,6 +112,7 @@ EXPECTED: dict[str, Callable[[dict], Expect]] = {
     "people:restriction": lambda o: Expect(AuditEvent.Action.VIEW_RECORD, "person", str(o["person"].pk)),
     "audit:events": lambda o: Expect(AuditEvent.Action.AUDIT_QUERY, "audit"),
     "audit:export_csv": lambda o: Expect(AuditEvent.Action.AUDIT_EXPORT, "audit"),
+    "sources:dataset_descriptor": lambda o: Expect(AuditEvent.Action.EXPORT, "dataset", "asc-offenders"),
     "audit:subject": lambda o: Expect(AuditEvent.Action.AUDIT_QUERY, "audit"),
     "audit:user_activity": lambda o: Expect(AuditEvent.Action.AUDIT_QUERY, "user",
                                             str(o["users"]["key-worker"].pk)),

@@ -9,9 +9,11 @@ import pytest
 
 from apps.matching import services, splink_model
 from apps.matching.models import MatchRun
-from apps.sources.catalogue import DATASETS_BY_CODE
+from apps.sources.descriptors import default_specs
 from apps.sources.models import Dataset, ImportBatch, SourceRecord
 from apps.sources.services import import_batch_load
+
+DATASETS_BY_CODE = default_specs()  # the default dataset descriptors, as migrate loads them
 
 
 @pytest.fixture

@@ -14,13 +14,14 @@ from django.db import DatabaseError
 
 from apps.audit.models import AuditEvent
 from apps.sources import locks, records, seen_keys, services
-from apps.sources.catalogue import DATASETS_BY_CODE
+from apps.sources.descriptors import default_specs
 from apps.sources.models import Dataset, ImportBatch, SourceRecord
 from apps.sources.problems import PROBLEMS_LISTED
 from apps.sources.services import import_batch_load, import_batches_interrupted_mark
 from apps.sources.validation import EXCLUDED_REASON
 from tests.worker_locks import dead_worker, live_worker, lock_held_by_another_session
 
+DATASETS_BY_CODE = default_specs()  # the default dataset descriptors, as migrate loads them
 DATASET = "asc-offenders"  # police: dd/mm/yyyy dates, NI numbers
 
 # One valid value per column any dataset may have; tests override per row.

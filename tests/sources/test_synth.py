@@ -16,7 +16,8 @@ import pytest
 from django.core.management import call_command
 
 from apps.common.identifiers import nhs_number_normalise, ni_number_normalise, upn_normalise
-from apps.sources.catalogue import CODE_LISTS, DATASETS, DATASETS_BY_CODE, MONTH_FORMAT
+from apps.sources.catalogue import CODE_LISTS, MONTH_FORMAT
+from apps.sources.descriptors import default_specs
 from apps.sources.synth import GROUND_TRUTH_DIR, NoiseRates, generate
 from apps.sources.synth.identifiers import (
     is_valid_postcode,
@@ -31,6 +32,8 @@ from apps.sources.synth.identifiers import (
 from apps.sources.validation import ExtractValidator
 
 SEED = 20240
+DATASETS_BY_CODE = default_specs()  # the default dataset descriptors
+DATASETS = tuple(DATASETS_BY_CODE.values())
 
 
 def accepted(normalise):

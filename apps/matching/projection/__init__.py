@@ -34,8 +34,8 @@ from apps.people.models import (
 )
 from apps.people.services import address_areas_assign
 from apps.schools.models import AttendanceMonth, Enrolment, Exclusion, SENStatus
-from apps.sources.catalogue import DATASETS_BY_CODE
 from apps.sources.models import Dataset, SourceRecord
+from apps.sources.specs import dataset_specs_by_pk
 
 from .facts import PERSON_FACTS, event_indicators, person_facts, schools
 from .households import households_rebuild
@@ -54,7 +54,8 @@ def project(*, person_ids: Iterable[int] | None, chunk_persons: int = CHUNK_PERS
     """
     scope = None if person_ids is None else sorted(set(person_ids))
     datasets = {d.pk: d for d in Dataset.objects.all()}
-    kinds = {pk: DATASETS_BY_CODE[d.code].fact_kind if d.code in DATASETS_BY_CODE else "" for pk, d in datasets.items()}
+    specs = dataset_specs_by_pk()
+    kinds = {pk: specs[pk].fact_kind if pk in specs else "" for pk in datasets}
     persons = scope if scope is not None else linked_persons()
 
     touched: set[int] = set()
@@ -68,6 +69,8 @@ def project(*, person_ids: Iterable[int] | None, chunk_persons: int = CHUNK_PERS
         for rec in records:
             rec["trust"] = datasets[rec["dataset_id"]].trust_rank
             rec["kind"] = kinds[rec["dataset_id"]]
+            if rec["kind"] == "event" and (spec := specs.get(rec["dataset_id"])) is not None:
+                rec["fact_type"] = spec.indicator_of(rec["fact_type"])  # the descriptor's event type -> indicator
             by_person[rec["person_id"]].append(rec)
         for recs in by_person.values():
             # most trusted first, then most recent

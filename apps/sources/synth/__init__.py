@@ -1,4 +1,4 @@
-"""Deterministic synthetic Bristol population and its 35 source extracts (see docs/synthetic-data.md)."""
+"""Deterministic synthetic Bristol population and one source extract per dataset descriptor (see docs/synthetic-data.md)."""
 
 from .generate import DEFAULT_AS_OF, GROUND_TRUTH_DIR, generate
 from .noise import NoiseRates

@@ -1,9 +1,15 @@
-"""Write the 35 dataset extracts and the ground truth, streaming rows to CSV.
+"""Write one extract per dataset descriptor and the ground truth, streaming rows to CSV.
 
 Each dataset has its own random stream (seeded from the run's seed and the
 dataset code) so a dataset's file depends only on the truth and that stream.
 An agency record (a source key) is one person as that agency recorded them:
 its identity noise is drawn once and repeated on every row it has.
+
+Any descriptor of a supported fact kind gets a file: an event dataset the event
+rules do not know by its code takes a share of the population's events of the
+indicators its event types record (so it overlaps the other agencies' records,
+as a real one would), written with its own event codes; its own extra columns
+are filled by type.
 """
 
 from __future__ import annotations
@@ -15,7 +21,8 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
 
-from apps.sources.catalogue import IDENTITY_COLUMNS, UK_DATE, DatasetSpec
+from apps.sources.catalogue import IDENTITY_COLUMNS, ISO_DATE, UK_DATE, DatasetSpec
+from apps.sources.descriptors import header_names
 
 from .events import EventBuilder
 from .geography import Address
@@ -56,7 +63,14 @@ SESSIONS_POSSIBLE = {9: 32, 10: 42, 11: 40, 12: 30, 1: 38, 2: 32, 3: 40, 4: 30, 
 def date_formatter(spec: DatasetSpec) -> Callable[[date], str]:
     if spec.date_format == UK_DATE:
         return lambda d: f"{d.day:02d}/{d.month:02d}/{d.year:04d}"
-    return date.isoformat
+    if spec.date_format == ISO_DATE:
+        return date.isoformat
+    return lambda d: d.strftime(spec.date_format)
+
+
+# The further fact columns an event's ``extra`` carries, by the event type it records.
+EVENT_EXTRA_COLUMNS = {"neet-status": ("activity",), "early-help-episode": ("lead_professional", "closed_on")}
+BORROWED_SHARE = 0.5  # of the population's events of its indicators, an unknown event dataset records
 
 
 @dataclass
@@ -99,6 +113,9 @@ class ExtractWriter:
         self.pop = population
         self.format_date = date_formatter(spec)
         self.identity_columns = tuple(c for c in spec.columns if c in IDENTITY_COLUMNS and c != "source_key")
+        # rows are made as the identity columns, then the fact columns; the file's order may interleave them
+        made = ("source_key", *self.identity_columns, *(c for c in spec.columns if c not in IDENTITY_COLUMNS))
+        self._order = None if tuple(made) == tuple(spec.columns) else [made.index(c) for c in spec.columns]
         self.noiser = Noiser(self.rng, rates, columns=spec.columns, required=spec.required,
                              format_date=self.format_date, latest_birth=population.as_of)
         self.path = out_dir / f"{spec.code}.csv"
@@ -107,7 +124,8 @@ class ExtractWriter:
         self._duplicated: dict[int, bool] = {}
         agency = spec.code.split("-", 1)[0]
         # residence and census records are keyed by account or admission number instead
-        self.scope, self.key_format = KEY_SCOPES.get(spec.code) or KEY_SCOPES.get(agency) or ("", "")
+        self.scope, self.key_format = (KEY_SCOPES.get(spec.code) or KEY_SCOPES.get(agency)
+                                       or (spec.code.upper(), spec.code.rsplit("-", 1)[-1][:4].upper() + "-{:06d}"))
         self._references = 0
 
     # ---- identity ------------------------------------------------------------------------
@@ -162,9 +180,10 @@ class ExtractWriter:
     def write(self, rows: Iterator[list[str]]) -> DatasetCount:
         with self.path.open("w", encoding="utf-8", newline="") as handle:
             writer = csv.writer(handle, lineterminator="\n")
-            writer.writerow(self.spec.columns)
+            writer.writerow(header_names(self.spec))
+            order = self._order
             for row in rows:
-                writer.writerow(row)
+                writer.writerow(row if order is None else [row[i] for i in order])
                 self.count.rows += 1
         return self.count
 
@@ -174,22 +193,19 @@ def dataset_rows(writer: ExtractWriter, events: EventBuilder) -> Iterator[list[s
     spec, pop, fmt = writer.spec, writer.pop, writer.format_date
     retention_start = years_before(pop.as_of, RETENTION_YEARS)
     if spec.fact_kind == "event":
-        for event in events.events.get(spec.code, ()):
-            yield [*writer.person_record(event.person, event.day), fmt(event.day), event.event_type,
-                   writer.reference(event.day, event.incident),
-                   *(fmt(x) if isinstance(x, date) else x or "" for x in event.extra)]
+        yield from _event_rows(writer, events)
     elif spec.fact_kind == "custody":
         for person, start, release, establishment in events.custody:
             yield [*writer.person_record(person, start), fmt(start), fmt(release), establishment]
     elif spec.fact_kind == "residence":
         yield from _residence_rows(writer, retention_start)
-    elif spec.code == "dfe-school-census":
+    elif spec.fact_kind == "enrolment" and spec.code != "dfe-pru-placements":  # census-like: every enrolment
         for person in pop.people:
             for enrolment in person.enrolments:
                 key = f"{enrolment.school.urn}-{enrolment.admission_number:05d}"
                 yield [*writer.spell_record(key, person, person.address_at(enrolment.date_from)[0]),
                        *_enrolment_facts(enrolment, fmt)]
-    elif spec.code == "dfe-pru-placements":
+    elif spec.fact_kind == "enrolment":
         for person in pop.people:
             for placement in person.pru_placements:
                 yield [*writer.person_record(person, placement.date_from), *_enrolment_facts(placement, fmt)]
@@ -209,6 +225,39 @@ def dataset_rows(writer: ExtractWriter, events: EventBuilder) -> Iterator[list[s
         raise ValueError(f"{spec.code}: no generator for fact kind {spec.fact_kind!r}")
 
 
+def _event_rows(writer: ExtractWriter, events: EventBuilder) -> Iterator[list[str]]:
+    spec, fmt = writer.spec, writer.format_date
+    own = events.events.get(spec.code)
+    if own is None:  # a dataset the event rules do not know: a share of the events of the indicators it records
+        targets = {spec.indicator_of(code) for code in spec.event_types}
+        own = sorted((e for code in sorted(events.events) for e in events.events[code] if e.event_type in targets),
+                     key=lambda e: (e.day, e.person.index, e.event_type))
+        own = [e for e in own if writer.rng.random() < BORROWED_SHARE]
+    code_for = {}
+    for code in spec.event_types:  # the dataset's own code for each event type it records
+        code_for.setdefault(spec.indicator_of(code), code)
+    for event in own:
+        values = {"event_date": fmt(event.day), "event_type": code_for.get(event.event_type, event.event_type),
+                  "reference": writer.reference(event.day, event.incident)}
+        values.update(zip(EVENT_EXTRA_COLUMNS.get(event.event_type, ()),
+                          (fmt(x) if isinstance(x, date) else x or "" for x in event.extra), strict=False))
+        yield [*writer.person_record(event.person, event.day),
+               *(values[c] if c in values else _filler(spec, c, event.day, fmt) for c in spec.fact_columns)]
+
+
+def _filler(spec: DatasetSpec, column: str, day: date, fmt) -> str:
+    """A value for a column of the dataset's own that the generator has no truth for: by type, empty if optional."""
+    if column not in spec.required:
+        return ""
+    column_type = spec.column_types.get(column, "string")
+    if column_type == "date":
+        return fmt(day)
+    if column_type == "integer":
+        return "1"
+    codes = spec.code_lists.get(column)
+    return codes[0] if codes else "-"
+
+
 def _enrolment_facts(enrolment: Enrolment, fmt) -> list[str]:
     return [enrolment.school.urn, enrolment.school.name, fmt(enrolment.date_from),
             fmt(enrolment.date_to) if enrolment.date_to else ""]
@@ -217,7 +266,8 @@ def _enrolment_facts(enrolment: Enrolment, fmt) -> list[str]:
 def _residence_rows(writer: ExtractWriter, retention_start: date) -> Iterator[list[str]]:
     """Council tax lists every occupant; benefit claims and council tenancies the household they cover."""
     spec, pop, fmt, rng = writer.spec, writer.pop, writer.format_date, writer.rng
-    prefix = {"bcc-council-tax": "CT", "bcc-housing-benefit": "HB", "bcc-housing-tenancies": "TEN"}[spec.code]
+    prefix = {"bcc-council-tax": "CT", "bcc-housing-benefit": "HB", "bcc-housing-tenancies": "TEN"}.get(
+        spec.code) or spec.code.rsplit("-", 1)[-1][:4].upper()
     for household in pop.households:
         if spec.code == "bcc-housing-benefit" and not household.low_income:
             continue

@@ -1,4 +1,4 @@
-"""Run the generator: truth, events, the 35 extracts, ground truth and manifest."""
+"""Run the generator: truth, events, one extract per dataset descriptor, ground truth and manifest."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from dataclasses import asdict
 from datetime import UTC, date, datetime
 from pathlib import Path
 
-from apps.sources.catalogue import DATASETS
+from apps.sources.descriptors import DESCRIPTOR_DIR, default_specs
 
 from .events import EventBuilder
 from .extracts import ExtractWriter, KeyRegistry, dataset_rows
@@ -22,8 +22,12 @@ GROUND_TRUTH_DIR = "ground_truth"
 
 
 def generate(*, out: Path, scale: str = "small", seed: int = 42, people: int | None = None,
-             rates: NoiseRates | None = None, as_of: date = DEFAULT_AS_OF, progress=None) -> dict:
+             rates: NoiseRates | None = None, as_of: date = DEFAULT_AS_OF, progress=None,
+             datasets_dir: Path = DESCRIPTOR_DIR) -> dict:
     """Write the extracts into ``out`` and return the manifest (also written to ``out/manifest.json``).
+
+    One extract per descriptor of ``datasets_dir`` (the default datasets unless told): its columns in its
+    order, under the agency's own header names, its dates in its format.
 
     The same seed, scale, people, rates and as_of give byte-identical CSV files;
     only ``manifest.json`` differs, by its timing fields.
@@ -48,7 +52,7 @@ def generate(*, out: Path, scale: str = "small", seed: int = 42, people: int | N
     with (truth_dir / "records.csv").open("w", encoding="utf-8", newline="") as handle:
         truth_writer = csv.writer(handle, lineterminator="\n")
         truth_writer.writerow(("dataset", "source_key", "person_id", "noise"))
-        for spec in DATASETS:
+        for spec in default_specs(datasets_dir).values():
             writer = ExtractWriter(spec=spec, out_dir=out, seed=seed, rates=rates, keys=keys,
                                    truth_writer=truth_writer, population=population)
             count = writer.write(dataset_rows(writer, events))

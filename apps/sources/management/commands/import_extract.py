@@ -45,7 +45,7 @@ class Command(BaseCommand):
         try:
             target = Dataset.objects.get(code=dataset)
         except Dataset.DoesNotExist:
-            raise CommandError(f"Unknown dataset {dataset!r}: see docs/data-formats.md for the 35 codes") from None
+            raise CommandError(f"Unknown dataset {dataset!r}: see the datasets page (Imports > Datasets) or docs/data-formats.md for the codes") from None
         if not file.is_file():
             raise CommandError(f"No such file: {file}")
         batch = import_batch_load(dataset=target, path_or_file=file, progress=self._progress, make_current_again=make_current)
