@@ -154,6 +154,7 @@ FILLS = {
     "sources:batch_progress": lambda w: _pks(ImportBatch),
     "sources:batch_make_current": lambda w: _pks(ImportBatch),
     "matching:run": lambda w: _pks(MatchRun),
+    "matching:thresholds_set": lambda w: _pks(MatchRun),
     "matching:review_pair": lambda w: _pks(ClericalPair),
 }
 
