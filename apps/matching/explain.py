@@ -27,7 +27,6 @@ from __future__ import annotations
 
 import copy
 import logging
-import math
 from dataclasses import dataclass
 from typing import Any
 
@@ -175,6 +174,8 @@ def waterfall(explanation: list[dict[str, Any]], *, show_nulls: bool = True) -> 
             kind = "tf"
         else:
             kind = "comparison"
+        if kind == "tf" and weight == 0.0:
+            continue  # Splink lists a term-frequency step for every level of the comparison; it acts on some only
         if not show_nulls and kind != "prior" and weight == 0.0:
             continue
         rows.append(WaterfallRow(

@@ -14,7 +14,9 @@ Stages (each timed on the run):
 6. **persons**: each cluster takes the id of the person it overlaps most; merges
    and splits are recorded (``PersonIdEvent``); records get their person.
 7. **review queue**: grey-zone pairs not yet decided.
-8. **project**: ``projection.project`` rebuilds the persons' golden records.
+8. **explain** (full runs): Splink's waterfall for each queued pair, and the model's
+   precision and recall against reviewers' labels (``explain``).
+9. **project**: ``projection.project`` rebuilds the persons' golden records.
 """
 
 from __future__ import annotations
