@@ -37,7 +37,7 @@ class MatchRun(models.Model):
     charts = models.JSONField(default=dict, blank=True, help_text="Splink chart specs (Vega-Lite)")
     counts = models.JSONField(default=dict, blank=True, help_text="Records, profiles, pairs, clusters, persons, merges, splits")
     accuracy = models.JSONField(
-        default=dict, blank=True,
+        default=dict, db_default=models.Value({}, output_field=models.JSONField()), blank=True,
         help_text="Precision and recall against reviewers' labels at a range of thresholds (explain.accuracy_from_labels)",
     )
     timings = models.JSONField(default=dict, blank=True, help_text="Seconds per stage")
@@ -70,7 +70,7 @@ class ClericalPair(models.Model):
     record_high = models.ForeignKey("sources.SourceRecord", on_delete=models.CASCADE, related_name="clerical_pairs_high")
     match_probability = models.FloatField()
     explanation = models.JSONField(
-        default=list, blank=True,
+        default=list, db_default=models.Value([], output_field=models.JSONField()), blank=True,
         help_text="Splink's waterfall data for the pair: prior, each comparison's level and weight, final score (no values)",
     )
     created_at = models.DateTimeField(auto_now_add=True)
