@@ -26,10 +26,10 @@ import django
 
 django.setup()
 
-from django.contrib.auth import get_user_model  # noqa: E402
+from django.contrib.auth import get_user_model
 
-from apps.matching import explain, services  # noqa: E402
-from apps.matching.models import ClericalPair, MatchRun, ReviewDecision  # noqa: E402
+from apps.matching import explain, services
+from apps.matching.models import ClericalPair, MatchRun, ReviewDecision
 
 
 def main() -> None:
