@@ -38,6 +38,7 @@ class AuditEvent(models.Model):
         RESTRICTION_CHANGE = "restriction_change", "Restriction changed"
         IMPORT = "import", "Import"
         MATCH_DECISION = "match_decision", "Match decision"
+        MATCH_THRESHOLDS = "match_thresholds", "Matching thresholds changed"
         ALERT_REVIEW = "alert_review", "Alert reviewed"
         AUDIT_QUERY = "audit_query", "Audit log queried"
         RETENTION = "retention", "Retention purge"

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from django.conf import settings
 
@@ -27,3 +27,19 @@ class MatchingConfig:
             threads=settings.MATCHING_DUCKDB_THREADS,
             review_queue_cap=settings.MATCHING_REVIEW_QUEUE_CAP,
         )
+
+    @classmethod
+    def for_next_run(cls) -> MatchingConfig:
+        """The settings, with the thresholds last chosen in the product (``ThresholdSetting``) when there are any."""
+        from .models import ThresholdSetting
+
+        config = cls.from_settings()
+        chosen = ThresholdSetting.objects.order_by("-set_at", "-pk").first()
+        if chosen is None:
+            return config
+        return replace(config, match_threshold=chosen.match_threshold, review_threshold=chosen.review_threshold)
+
+    @classmethod
+    def for_run(cls, run) -> MatchingConfig:
+        """The settings with the thresholds ``run`` was created with (its page shows them)."""
+        return replace(cls.from_settings(), match_threshold=run.match_threshold, review_threshold=run.review_threshold)

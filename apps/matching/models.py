@@ -36,6 +36,10 @@ class MatchRun(models.Model):
     parameters = models.JSONField(default=list, blank=True, help_text="m, u and match weight of each comparison level")
     charts = models.JSONField(default=dict, blank=True, help_text="Splink chart specs (Vega-Lite)")
     counts = models.JSONField(default=dict, blank=True, help_text="Records, profiles, pairs, clusters, persons, merges, splits")
+    accuracy = models.JSONField(
+        default=dict, db_default=models.Value({}, output_field=models.JSONField()), blank=True,
+        help_text="Precision and recall against reviewers' labels at a range of thresholds (explain.accuracy_from_labels)",
+    )
     timings = models.JSONField(default=dict, blank=True, help_text="Seconds per stage")
     failure_reason = models.TextField(blank=True)
     worker = models.CharField(
@@ -65,6 +69,10 @@ class ClericalPair(models.Model):
     record_low = models.ForeignKey("sources.SourceRecord", on_delete=models.CASCADE, related_name="clerical_pairs_low")
     record_high = models.ForeignKey("sources.SourceRecord", on_delete=models.CASCADE, related_name="clerical_pairs_high")
     match_probability = models.FloatField()
+    explanation = models.JSONField(
+        default=list, db_default=models.Value([], output_field=models.JSONField()), blank=True,
+        help_text="Splink's waterfall data for the pair: prior, each comparison's level and weight, final score (no values)",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -157,3 +165,34 @@ class PersonIdEvent(models.Model):
     class Meta:
         ordering = ["-created_at", "pk"]
         indexes = [models.Index(fields=["from_person"]), models.Index(fields=["to_person"])]
+
+
+class ThresholdSetting(models.Model):
+    """The match and review thresholds chosen in the product; the latest one binds the next run.
+
+    Without any, the ``MATCHING_*_THRESHOLD`` settings apply (``config.MatchingConfig.from_settings``).
+    Rows are never changed: each change is a new row, so the history is the table.
+    """
+
+    match_threshold = models.FloatField(help_text="Pairs at or above this probability are linked")
+    review_threshold = models.FloatField(help_text="Pairs from here up to the match threshold go to clerical review")
+    reason = models.TextField(help_text="Why, e.g. the precision and recall measured")
+    based_on_run = models.ForeignKey(
+        MatchRun, null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+        help_text="The run whose accuracy table the choice was made from",
+    )
+    set_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    set_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-set_at", "-pk"]
+        constraints = [
+            models.CheckConstraint(
+                name="threshold_setting_ordered",
+                condition=models.Q(review_threshold__gt=0) & models.Q(review_threshold__lte=models.F("match_threshold"))
+                & models.Q(match_threshold__lte=1),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Match {self.match_threshold}, review {self.review_threshold} ({self.set_at:%Y-%m-%d})"

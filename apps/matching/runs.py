@@ -14,7 +14,9 @@ Stages (each timed on the run):
 6. **persons**: each cluster takes the id of the person it overlaps most; merges
    and splits are recorded (``PersonIdEvent``); records get their person.
 7. **review queue**: grey-zone pairs not yet decided.
-8. **project**: ``projection.project`` rebuilds the persons' golden records.
+8. **explain** (full runs): Splink's waterfall for each queued pair, and the model's
+   precision and recall against reviewers' labels (``explain``).
+9. **project**: ``projection.project`` rebuilds the persons' golden records.
 """
 
 from __future__ import annotations
@@ -29,7 +31,7 @@ from django.utils import timezone
 from apps.people.models import Person
 from apps.sources.models import ImportBatch
 
-from . import duckdb_io, profiles, splink_model
+from . import duckdb_io, explain, profiles, splink_model
 from .clustering import assign_person_ids, cluster
 from .config import MatchingConfig
 from .models import MatchRun, PersonIdEvent
@@ -54,13 +56,13 @@ class Progress:
         MatchRun.objects.filter(pk=self.run.pk).update(timings=self.run.timings)
 
 
-FULL_STAGES = ["export", "profiles", "train", "predict", "cluster", "persons", "review queue", "project"]
+FULL_STAGES = ["export", "profiles", "train", "predict", "cluster", "persons", "review queue", "explain", "project"]
 INCREMENTAL_STAGES = ["export", "profiles", "predict", "cluster", "persons", "project"]
 
 
 def run_full(run: MatchRun, *, model: dict | None = None, project: Callable | None = None) -> None:
     """Link every current source record (see the module docstring). ``model``: skip training and use it."""
-    config = MatchingConfig.from_settings()
+    config = MatchingConfig.for_run(run)
     progress = Progress(run, FULL_STAGES)
     counts = run.counts
     with duckdb_io.session(config) as (con, workdir):
@@ -116,6 +118,14 @@ def run_full(run: MatchRun, *, model: dict | None = None, project: Callable | No
             counts["persons"] = len(set(persons.values()))
         with progress.stage("review queue"), duckdb_io.write_transaction():
             counts["review_queued"] = duckdb_io.grey_pairs_queue(con, run, "pairs", config, decided)
+        with progress.stage("explain"):
+            # Splink's waterfall for each queued pair; precision and recall against reviewers' labels
+            with duckdb_io.write_transaction():
+                counts["review_explained"] = explain.explain_grey_pairs(con, run, "profiles", model)
+            run.accuracy = explain.accuracy_from_labels(
+                con, "profiles", model, decided, thresholds=[*explain.THRESHOLDS, config.review_threshold, config.match_threshold]
+            )
+            MatchRun.objects.filter(pk=run.pk).update(accuracy=run.accuracy)
     with progress.stage("project"), duckdb_io.write_transaction():
         waiting = list(ImportBatch.objects.exclude(replaced_persons=[]).values_list("pk", flat=True))
         counts.update((project or project_persons)(person_ids=None))
@@ -152,7 +162,7 @@ def run_incremental(run: MatchRun, *, model: dict) -> None:
     cluster overlaps most; new clusters get new persons. Existing persons are never
     merged or split here: the next full run does that, and records it.
     """
-    config = MatchingConfig.from_settings()
+    config = MatchingConfig.for_run(run)
     progress = Progress(run, INCREMENTAL_STAGES)
     counts = run.counts
     with duckdb_io.session(config) as (con, workdir):

@@ -13,7 +13,7 @@ from apps.sources.models import Dataset, SourceRecord
 from thinkfamily import worker_lock
 
 from .config import MatchingConfig
-from .models import ClericalPair, MatchRun, ReviewDecision
+from .models import ClericalPair, MatchRun, ReviewDecision, ThresholdSetting
 from .runs import run_execute
 
 logger = logging.getLogger(__name__)
@@ -89,7 +89,7 @@ def match_run_create(*, kind: str = MatchRun.Kind.FULL, dataset: Dataset | None 
     process will execute the run itself and holds its lock from now on
     (``match_run_start``), so that dying before it starts is seen too.
     """
-    config = MatchingConfig.from_settings()
+    config = MatchingConfig.for_next_run()
     if kind == MatchRun.Kind.INCREMENTAL:
         if dataset is None:
             raise MatchingError("An incremental run needs the dataset whose new extract it links.")
@@ -175,3 +175,32 @@ def review_decision_record(*, pair: ClericalPair, outcome: str, user, score_show
     )
     pair.delete()
     return decision
+
+
+@transaction.atomic
+def thresholds_set(*, match_threshold: float, review_threshold: float, reason: str, user, run: MatchRun | None = None,
+                   request=None) -> ThresholdSetting:
+    """Choose the match and review thresholds for the next runs, audited; earlier choices stay as history.
+
+    Runs already made keep the thresholds they used (``MatchRun.match_threshold``/``review_threshold``).
+    """
+    if not 0 < review_threshold <= match_threshold <= 1:
+        raise MatchingError(
+            f"The review threshold ({review_threshold}) must be above 0 and not above the match threshold "
+            f"({match_threshold}), which must not be above 1."
+        )
+    if not reason.strip():
+        raise MatchingError("Say why: for example the precision and recall measured at these thresholds.")
+    previous = MatchingConfig.for_next_run()
+    setting = ThresholdSetting.objects.create(
+        match_threshold=match_threshold, review_threshold=review_threshold, reason=reason.strip(), based_on_run=run,
+        set_by=user,
+    )
+    audit_record(
+        action=AuditEvent.Action.MATCH_THRESHOLDS, request=request, user=user, subject_type="match_thresholds",
+        subject_id=str(setting.pk),
+        details={"match_threshold": match_threshold, "review_threshold": review_threshold, "reason": setting.reason,
+                 "based_on_run": run.pk if run else None,
+                 "previous": {"match_threshold": previous.match_threshold, "review_threshold": previous.review_threshold}},
+    )
+    return setting

@@ -14,9 +14,10 @@ from apps.audit.models import AuditEvent
 from apps.audit.services import audit_record
 from thinkfamily.orchestration import match_run_task
 
-from . import selectors, services
-from .forms import ReviewDecisionForm
-from .models import MatchRun, ReviewDecision
+from . import explain, selectors, services
+from .config import MatchingConfig
+from .forms import ReviewDecisionForm, ThresholdsForm
+from .models import MatchRun, ReviewDecision, ThresholdSetting
 
 SHOW_SCORE_SESSION_KEY = "matching_show_score"
 
@@ -43,8 +44,42 @@ def run_start(request):
 def run(request, pk: int):
     match_run = get_object_or_404(MatchRun, pk=pk)
     fragment = request.htmx and not request.htmx.history_restore_request
-    template = "matching/_run_status.html" if fragment else "matching/run.html"
-    return render(request, template, {"run": match_run})
+    if fragment:
+        return render(request, "matching/_run_status.html", {"run": match_run})
+    return _run_page(request, match_run, ThresholdsForm(initial=_current_thresholds()))
+
+
+def _current_thresholds() -> dict:
+    config = MatchingConfig.for_next_run()
+    return {"match_threshold": config.match_threshold, "review_threshold": config.review_threshold}
+
+
+def _run_page(request, match_run: MatchRun, form: ThresholdsForm, status: int = 200):
+    """The run page: figures, the model's weights and m/u, accuracy from labels and the thresholds form."""
+    accuracy = match_run.accuracy or {}
+    return render(request, "matching/run.html", {
+        "run": match_run, "weights": explain.weight_bars(match_run.parameters or []),
+        "accuracy": accuracy, "enough_labels": explain.enough_labels(accuracy) if accuracy else False,
+        "form": form, "current": _current_thresholds(), "history": ThresholdSetting.objects.select_related(
+            "set_by", "based_on_run")[:10],
+    }, status=status)
+
+
+@require_POST
+@acl.require_capability(acl.MATCHING_REVIEW)
+def thresholds_set(request, pk: int):
+    """Choose the thresholds of the next runs from this run's accuracy table (audited; history kept)."""
+    match_run = get_object_or_404(MatchRun, pk=pk)
+    form = ThresholdsForm(request.POST)
+    if form.is_valid():
+        try:
+            services.thresholds_set(**form.cleaned_data, user=request.user, run=match_run, request=request)
+        except services.MatchingError as exc:
+            form.add_error(None, str(exc))
+        else:
+            messages.success(request, "Thresholds recorded. The next match run will use them.")
+            return redirect("matching:run", pk=match_run.pk)
+    return _run_page(request, match_run, form, status=400)
 
 
 @acl.require_capability(acl.MATCHING_REVIEW)
@@ -84,5 +119,6 @@ def review_pair(request, pk: int):
     return render(
         request, "matching/review_pair.html",
         {"pair": pair, "fields": selectors.pair_comparison(pair), "show_score": show_score, "form": form, "place": place,
-         "outcomes": ReviewDecision.Outcome.choices},
+         "outcomes": ReviewDecision.Outcome.choices,
+         "explanation": explain.waterfall(pair.explanation) if show_score and pair.explanation else []},
     )

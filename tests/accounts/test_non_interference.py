@@ -157,6 +157,7 @@ FILLS = {
     "sources:dataset_edit": lambda w: [{"code": "asc-offenders"}],
     "sources:dataset_descriptor": lambda w: [{"code": "asc-offenders"}],
     "matching:run": lambda w: _pks(MatchRun),
+    "matching:thresholds_set": lambda w: _pks(MatchRun),
     "matching:review_pair": lambda w: _pks(ClericalPair),
 }
 

@@ -111,6 +111,7 @@ URL_KWARGS = {
     "sources:dataset_edit": lambda o: {"code": "asc-offenders"},
     "sources:dataset_descriptor": lambda o: {"code": "asc-offenders"},
     "matching:run": lambda o: {"pk": _match_run(o).pk},
+    "matching:thresholds_set": lambda o: {"pk": _match_run(o).pk},
     "matching:review_pair": lambda o: {"pk": _clerical_pair(o).pk},
     "audit:subject": lambda o: {"subject_type": "person", "subject_id": str(o["person"].pk)},
     "audit:user_activity": lambda o: {"user_id": o["users"]["key-worker"].pk},

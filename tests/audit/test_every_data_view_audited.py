@@ -68,7 +68,10 @@ SHOWS_NO_PERSONAL_DATA = {
     "sources:dataset_upload": "the descriptor upload form; a definition saved is recorded as dataset_change",
     "matching:runs": "match runs: kind, status, times and counts",
     "matching:run_start": "POST only: queues a full match run and redirects",
-    "matching:run": "one run's counts, thresholds, timings and model parameters",
+    "matching:run": "one run's counts, thresholds, timings, model parameters and its precision and recall against "
+                    "reviewers' labels (counts only); the threshold history names the staff who set them",
+    "matching:thresholds_set": "POST only: records the next runs' thresholds (recorded as match_thresholds) and "
+                               "redirects",
     "matching:review_queue": "pair numbers, the two records' datasets and the score: no value of either record "
                              "(the pair page, which shows them, is a data page)",
     "audit:alerts_compute": "POST only: runs the alert scan (recorded as audit_query) and redirects",
