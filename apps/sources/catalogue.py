@@ -70,6 +70,7 @@ class DatasetSpec:
     required: tuple[str, ...] = ("source_key", "surname")
     event_types: tuple[str, ...] = field(default_factory=tuple)  # event_type codes an event row may carry
     date_format: str = ISO_DATE  # strftime format of every date column in this extract
+    bad_rows: str = "reject"  # "reject": a bad row refuses the file; "quarantine": load the good rows, keep the bad aside
 
     @property
     def columns(self) -> tuple[str, ...]:
