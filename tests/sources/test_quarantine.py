@@ -276,3 +276,17 @@ def test_a_row_of_a_replaced_extract_cannot_be_corrected(quarantined, users, tmp
     ImportBatch.objects.filter(pk=row.batch_id).update(is_current=False)
     with pytest.raises(QuarantineError, match="no longer the dataset's extract in use"):
         quarantine.quarantined_row_correct(row=row, values=corrected(row, sex="F", date_of_birth="03/04/2010"), user=None)
+
+
+def test_the_command_reports_quarantined_rows_and_warnings(quarantining, tmp_path):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    path = tmp_path / "extract.csv"
+    path.write_bytes(extract_bytes(rows=4, changes={2: {"sex": "Q"}}))
+    out = StringIO()
+    call_command("import_extract", DATASET, str(path), stdout=out)
+    printed = out.getvalue()
+    assert "1 bad row(s) quarantined for the data quality officer" in printed
+    assert "Warning, date_of_birth: every date of this column (4) has a day of 12 or less" in printed
