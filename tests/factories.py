@@ -102,3 +102,21 @@ def family(*, reference=None, lead_professional="Claire Mackey") -> dict:
     # a stored score (the refresh's own models need more history than this small family has)
     indicator(child, "risk-of-neet", value=88, notes="Flagged at risk as they meet 3 risk factors: attendance, exclusions, family worklessness")
     return {"family": fam, "mum": mum, "child": child, "baby": baby, "home": home, "old": old, "school": school}
+
+
+def dataset_bad_rows_set(code: str, bad_rows: str) -> None:
+    """Make dataset ``code`` reject or quarantine bad rows (its descriptor's ``bad_rows``), as the datasets page would."""
+    dataset = Dataset.objects.get(code=code)
+    dataset.descriptor = {**dataset.descriptor, "bad_rows": bad_rows}
+    dataset.save(update_fields=["descriptor"])
+
+
+def dataset_column_optional(code: str, column: str) -> None:
+    """Make ``column`` optional in dataset ``code``'s descriptor (e.g. a dataset whose rows may lack a surname)."""
+    dataset = Dataset.objects.get(code=code)
+    fields = [
+        {**f, "constraints": {**f.get("constraints", {}), "required": False}} if f["name"] == column else f
+        for f in dataset.descriptor["schema"]["fields"]
+    ]
+    dataset.descriptor = {**dataset.descriptor, "schema": {**dataset.descriptor["schema"], "fields": fields}}
+    dataset.save(update_fields=["descriptor"])

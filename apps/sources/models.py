@@ -98,7 +98,15 @@ class ImportBatch(models.Model):
     rows_validated = models.PositiveIntegerField(default=0)
     rows_loaded = models.PositiveIntegerField(default=0)
     rows_rejected = models.PositiveIntegerField(default=0)
+    rows_quarantined = models.PositiveIntegerField(
+        default=0, help_text="Bad rows kept aside when the good rows loaded (datasets that quarantine bad rows)"
+    )
     errors = models.JSONField(default=list, blank=True, help_text="First 1,000 problems: row, column, reason")
+    warnings = models.JSONField(
+        default=list, blank=True,
+        help_text="What the data quality officer should check though nothing was refused for it: column, reason "
+        "(e.g. dates that read the same day-first and month-first)",
+    )
     error_counts = models.JSONField(default=dict, blank=True)
     failure_reason = models.TextField(blank=True)
     quality = models.JSONField(default=dict, blank=True, help_text="Missing-identifier rates and other figures")
@@ -182,3 +190,6 @@ class SourceRecord(models.Model):
 
     def __str__(self) -> str:
         return f"{self.dataset_id}:{self.source_key}"
+
+
+from .quarantine.models import QuarantinedRow  # noqa: E402, F401 - a model of this app, in its own module

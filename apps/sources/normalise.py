@@ -1,19 +1,19 @@
-"""Pure functions that put dates, postcodes and addresses into one comparable form.
+"""Pure functions that put postcodes and addresses into one comparable form.
 
 Used on the way in (``apps.sources.validation``) and by matching, so "bs1  4dj"
 and "BS1 4DJ", or "Flat 4a, 12 High St" and "4A 12 High Street" compare equal.
-Names are ``apps.common.names``, national identifiers ``apps.common.identifiers``.
+Names are ``apps.common.names``, national identifiers ``apps.common.identifiers``, dates in a
+dataset's declared format ``apps.common.dates.date_parser``.
 No database access, no Django imports: each function takes a string and
 returns a value or raises ``ValueError`` with a reason that is safe to show (it
 never repeats the value, which may be personal data).
 
-The functions are cached: extracts repeat the same postcodes, streets
-and dates many times (an attendance feed sends one row per child per month).
+The functions are cached: extracts repeat the same postcodes and streets
+many times (an attendance feed sends one row per child per month).
 """
 
 from __future__ import annotations
 
-import datetime as dt
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -21,54 +21,6 @@ from functools import lru_cache
 
 _CACHE = 1 << 16
 _SPACES = re.compile(r"\s+")
-
-# --- dates -----------------------------------------------------------------
-
-_ISO = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})")
-_DMY = re.compile(r"(\d{1,2})([/-])(\d{1,2})\2(\d{4})")
-_YEAR_MONTH = re.compile(r"(\d{4})-(\d{1,2})")
-_MONTH_YEAR = re.compile(r"(\d{1,2})/(\d{4})")
-
-DATE_FORMATS_HELP = "yyyy-mm-dd, dd/mm/yyyy or dd-mm-yyyy"
-
-
-@lru_cache(maxsize=_CACHE)
-def date_parse(value: str) -> dt.date:
-    """A date in one of the formats agencies send: yyyy-mm-dd, dd/mm/yyyy, dd-mm-yyyy.
-
-    Raises ``ValueError`` for any other shape ("not a date in ...") and for a
-    date that does not exist, such as 31/02/2020 ("not a real date").
-    """
-    text = value.strip()
-    if match := _ISO.fullmatch(text):
-        year, month, day = (int(g) for g in match.groups())
-    elif match := _DMY.fullmatch(text):
-        day, month, year = int(match[1]), int(match[3]), int(match[4])
-    else:
-        raise ValueError(f"not a date in the format {DATE_FORMATS_HELP}")
-    try:
-        return dt.date(year, month, day)
-    except ValueError:
-        raise ValueError("not a real date (no such day in that month)") from None
-
-
-@lru_cache(maxsize=_CACHE)
-def month_parse(value: str) -> dt.date:
-    """A month as yyyy-mm, mm/yyyy or any date in it; returns its first day."""
-    text = value.strip()
-    if match := _YEAR_MONTH.fullmatch(text):
-        year, month = int(match[1]), int(match[2])
-    elif match := _MONTH_YEAR.fullmatch(text):
-        month, year = int(match[1]), int(match[2])
-    else:
-        try:
-            return date_parse(text).replace(day=1)
-        except ValueError:
-            raise ValueError(f"not a month (yyyy-mm, mm/yyyy or a date in {DATE_FORMATS_HELP})") from None
-    if not 1 <= month <= 12:
-        raise ValueError("not a real month (must be 01 to 12)")
-    return dt.date(year, month, 1)
-
 
 # --- postcodes ------------------------------------------------------------------
 

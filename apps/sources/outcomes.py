@@ -85,6 +85,8 @@ def batch_audit(batch: ImportBatch, *, replaced: list[int] = ()) -> None:
             "rows_total": batch.rows_total,
             "rows_loaded": batch.rows_loaded,
             "rows_rejected": batch.rows_rejected,
+            "rows_quarantined": batch.rows_quarantined,
+            "warnings": len(batch.warnings or []),
             "replaced_batches": list(replaced),
             "makes_current_again": batch.reinstates_id,
             "failure_reason": batch.failure_reason,

@@ -34,14 +34,23 @@ class ProblemLog:
         self.listed: list[Problem] = []
         self.counts: Counter[tuple[str, str]] = Counter()
         self.rows_rejected = 0
+        self.count = 0
+        self.row_problems: list[Problem] = []  # every problem since ``row_start``, however many are listed
         self._last_row: int | None = None
         self.labels: dict[str, str] = {}  # column -> how problems name it (the agency's header and ours)
+
+    def row_start(self) -> None:
+        """Begin collecting the problems of one row (``row_problems``), for a row that is quarantined."""
+        self.row_problems = []
 
     def add(self, row: int | None, column: str, reason: str, detail: str = "") -> None:
         """Count the problem by (column, reason); list it, with ``detail`` appended, while under the limit."""
         column = self.labels.get(column, column)
+        problem = Problem(row, column, f"{reason} ({detail})" if detail else reason)
         if len(self.listed) < self.limit:
-            self.listed.append(Problem(row, column, f"{reason} ({detail})" if detail else reason))
+            self.listed.append(problem)
+        self.row_problems.append(problem)
+        self.count += 1
         self.counts[(column, reason)] += 1
         if row and row != self._last_row:
             self.rows_rejected += 1
@@ -52,7 +61,7 @@ class ProblemLog:
 
     @property
     def total(self) -> int:
-        return sum(self.counts.values())
+        return self.count
 
     def errors(self) -> list[dict]:
         return [p.as_dict() for p in self.listed]

@@ -11,7 +11,10 @@
    again like any other).
 2. Validation of the whole file before anything is written
    (``apps.sources.validation``), read as a stream in bounded memory; good rows
-   are normalised and staged in a temporary file. Any problem refuses the whole file.
+   are normalised and staged in a temporary file. Any problem refuses the whole file,
+   unless the dataset quarantines bad rows (the descriptor's ``bad_rows``): then the good rows load and
+   each bad row is kept whole aside (``apps.sources.quarantine``), provided the file itself is
+   sound and its bad rows are few (``quarantine_refusal``).
 3. One transaction: the staged rows are bulk-written (``records``, through
    ``apps.common.bulk``: COPY on PostgreSQL, ``executemany`` of one INSERT on
    SQLite), the dataset's earlier rows are deleted and the new batch becomes
@@ -47,6 +50,7 @@ from . import records
 from .locks import import_batches_interrupted_mark, load_lock
 from .models import Dataset, ImportBatch
 from .outcomes import batch_audit, batch_duplicate, batch_fail, batch_refuse
+from .quarantine import services as quarantine
 from .specs import dataset_spec
 from .validation import EXCLUDED_REASON, ExtractValidator, excluded_name
 
@@ -161,6 +165,7 @@ def import_batch_load(
     """
     import_batches_interrupted_mark()
     held_files_expire()
+    quarantine.quarantined_rows_expire()
     with _binary(path_or_file) as (handle, name):
         checksum = _sha256(handle)
         if batch is None:  # PENDING, with no worker: the interrupted-load check passes over it
@@ -197,8 +202,10 @@ def _load(*, batch: ImportBatch, dataset: Dataset, handle, reporter: _Progress, 
     if again and batch.reinstates_id is None:  # the command's door: name the earlier batch of this file
         batch.reinstates = reinstatable_twin(batch, status_known=True)
     stage = records.Stage(batch)
+    quarantines = spec.bad_rows == "quarantine"
     try:
-        result = ExtractValidator(spec).validate(handle, sink=stage.add, on_progress=reporter.validated)
+        validator = ExtractValidator(spec, quarantine=quarantines, max_bad_rows=quarantine.QUARANTINE_MAX_ROWS)
+        result = validator.validate(handle, sink=stage.add, on_progress=reporter.validated)
         problems = result.problems
         batch.rows_total = result.rows_total
         batch.rows_rejected = problems.rows_rejected
@@ -206,14 +213,20 @@ def _load(*, batch: ImportBatch, dataset: Dataset, handle, reporter: _Progress, 
         batch.errors = problems.errors()
         batch.error_counts = problems.error_counts()
         batch.quality = result.quality()
+        batch.warnings = result.warnings
+        kept_aside: list[quarantine.QuarantinedRow] = []
         if problems:
-            batch_refuse(
-                batch,
-                errors=batch.errors,
-                counts=batch.error_counts,
-                reason=f"{problems.total:,} problem(s) in the file; nothing was loaded and the dataset is unchanged.",
-            )
-            return
+            refusal = quarantine.quarantine_refusal(result) if quarantines else ""
+            if not quarantines or refusal:
+                batch_refuse(
+                    batch,
+                    errors=batch.errors,
+                    counts=batch.error_counts,
+                    reason=f"{problems.total:,} problem(s) in the file; nothing was loaded and the dataset is unchanged."
+                    + (f" The dataset quarantines bad rows, but {refusal}." if refusal else ""),
+                )
+                return
+            kept_aside = quarantine.rows_kept_aside(batch=batch, result=result, handle=handle)
         batch.status = ImportBatch.Status.LOADING
         batch.save()
         reporter.loaded(0)
@@ -232,9 +245,12 @@ def _load(*, batch: ImportBatch, dataset: Dataset, handle, reporter: _Progress, 
             )
             records.delete(batch_ids=previous)
             ImportBatch.objects.filter(pk__in=previous).update(is_current=False, replaced_persons=[])  # carried over
+            quarantine.quarantined_rows_supersede(batch_ids=previous, by=batch)
+            quarantine.QuarantinedRow.objects.bulk_create(kept_aside, batch_size=1000)
             batch.status = ImportBatch.Status.LOADED
             batch.is_current = True
             batch.rows_loaded = loaded
+            batch.rows_quarantined = len(kept_aside)
             batch.finished_at = timezone.now()
             batch.failure_reason = ""
             batch.save()

@@ -6,6 +6,14 @@ already normalised, to ``sink``. Problems are collected in a ``ProblemLog``
 (row, column, reason: the first 1,000 in full, then counts); a file with any
 problem is refused whole by the caller.
 
+With ``quarantine=True`` (a dataset whose ``bad_rows`` is "quarantine") good rows
+keep going to ``sink`` after a bad one, and each bad row is kept in
+``ValidationResult.bad_rows`` (its row number, physical lines and every problem),
+unless the file itself is broken (``ValidationResult.whole_file``): then it is
+refused whole like any other. Dates must be in the dataset's declared format
+(``apps.common.dates.date_parser``); an extract whose day-first dates could all be
+month-first gets a warning, and month-first evidence refuses the file.
+
 Row numbers count data rows: row 1 is the first row after the header, which
 is row 0. (Over 400 lines on purpose: the column tables and the one class that
 reads a file in one pass, whose row checks share its per-file caches; the
@@ -25,10 +33,11 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from apps.common import identifiers, names
+from apps.common.dates import MonthFirstDate, date_format_label, date_parser, day_month_ambiguous, month_parser
 
 from . import normalise
-from .catalogue import IDENTITY_COLUMNS, DatasetSpec
-from .problems import ProblemLog
+from .catalogue import IDENTITY_COLUMNS, MONTH_FORMAT, DatasetSpec
+from .problems import Problem, ProblemLog
 from .quotes import _line_of, _quote_problem, _runaway_quote
 from .seen_keys import SeenKeys
 
@@ -104,6 +113,16 @@ ROW_FIELDS = (
 )
 
 
+@dataclass(frozen=True)
+class BadRow:
+    """A row kept aside (quarantine mode): its number, the physical lines it spans in the file, its problems."""
+
+    row_number: int
+    first_line: int  # the header is line 1
+    last_line: int
+    problems: tuple[Problem, ...]
+
+
 @dataclass
 class ValidationResult:
     problems: ProblemLog
@@ -111,6 +130,10 @@ class ValidationResult:
     missing: Counter = field(default_factory=Counter)
     fact_date_min: dt.date | None = None
     fact_date_max: dt.date | None = None
+    warnings: list[dict] = field(default_factory=list)  # column, reason: for the data quality officer
+    bad_rows: list[BadRow] = field(default_factory=list)  # quarantine mode: the first ``max_bad_rows`` + 1
+    whole_file: str = ""  # why the file must be refused whole even where bad rows are quarantined
+    columns: list[str] = field(default_factory=list)  # the header as read (stripped, lower case)
 
     def quality(self) -> dict:
         """The figures the data-quality report shows for this file."""
@@ -129,8 +152,11 @@ class ExtractValidator:
 
     progress_every = 10_000
 
-    def __init__(self, spec: DatasetSpec):
+    def __init__(self, spec: DatasetSpec, *, quarantine: bool = False, max_bad_rows: int = 10_000):
         self.spec = spec
+        self.quarantine = quarantine
+        self.max_bad_rows = max_bad_rows
+        self.date_label = date_format_label(spec.date_format)
         self.allowed = frozenset(spec.columns)
         self.required = frozenset(spec.required)
         self.fact_date_column = FACT_DATE_COLUMN.get(spec.fact_kind)
@@ -158,10 +184,14 @@ class ExtractValidator:
         result = ValidationResult(problems=ProblemLog())
         self._seen = SeenKeys()  # record key -> the row it was first seen in
         self._today = dt.date.today()
+        self._month_first: dict[str, list[int]] = {}  # date column -> rows whose date reads only month-first
+        self._date_evidence: dict[str, list] = {}  # date column -> [dates read, any day > 12, any day != month]
         try:
             self._validate(binary_file, result, sink, on_progress)
         finally:
             self._seen.close()
+        if result.problems and result.rows_total == 0 and not result.whole_file:
+            result.whole_file = "its header is wrong, or it has no rows"
         return result
 
     def _validate(self, binary_file, result, sink, on_progress) -> None:
@@ -179,6 +209,7 @@ class ExtractValidator:
             problems.add(None, "", "the file is empty: no header and no rows")
             return
         columns = self._header_check(header, problems)
+        result.columns = columns
         if problems:
             return  # rows are not read when the header is wrong (or names excluded data)
         width = len(columns)
@@ -189,7 +220,7 @@ class ExtractValidator:
         )
         plan = self._plan(columns)
         self._layout(columns)
-        previous: tuple[int, list[str]] | None = None
+        previous: tuple[int, list[str], int, int] | None = None
         row_number = 0
         record_line = reader.line_num  # the physical line the last record read ended on
         try:
@@ -199,7 +230,7 @@ class ExtractValidator:
                     self._row(*previous, columns, width, plan, result, sink, last=False)
                     if on_progress and previous[0] % self.progress_every == 0:
                         on_progress(previous[0])
-                previous = (row_number, row) if row else None
+                previous = (row_number, row, record_line + 1, reader.line_num) if row else None
                 record_line = reader.line_num
         except csv.Error as exc:
             lines_read = reader.line_num - record_line
@@ -207,8 +238,12 @@ class ExtractValidator:
             binary_file.seek(start)
             first_line = _line_of(binary_file, record_line + 1)
             problems.add(row_number + 1, *_quote_problem(first_line, columns, row_number + 1, lines_read, exc))
+            result.whole_file = "a quote left open stopped the reading of the file, so its rows cannot be told apart"
+        else:
+            text.detach()  # the caller may read the file again (the raw bytes of quarantined rows)
         if previous is not None:
             self._row(*previous, columns, width, plan, result, sink, last=True)
+        self._dates_check(result)
         result.rows_total = row_number
         for column in self._absent_quality_columns:  # blank in every row that reached the identity checks
             result.missing[column] += self._rows_checked
@@ -258,9 +293,9 @@ class ExtractValidator:
         plan = []
         for index, column in enumerate(columns):
             if column in self.date_columns:
-                parser = normalise.date_parse
+                parser = self._date_column(column)
             elif column in MONTH_COLUMNS:
-                parser = normalise.month_parse
+                parser = month_parser(MONTH_FORMAT, self.spec.date_format)
             elif column in self.count_columns:
                 parser = _count
             elif column in NAME_COLUMNS:
@@ -295,7 +330,21 @@ class ExtractValidator:
 
     # --- one row -----------------------------------------------------------
 
-    def _row(self, row_number, row, columns, width, plan, result, sink, *, last) -> None:
+    def _row(self, row_number, row, first_line, last_line, columns, width, plan, result, sink, *, last) -> None:
+        """Check one row; a good one goes to ``sink`` (unless the file is refused anyway), a bad one is kept
+        aside in quarantine mode."""
+        problems = result.problems
+        before = problems.count
+        problems.row_start()
+        record = self._check(row_number, row, columns, width, plan, result, last=last)
+        if problems.count == before:
+            if record is not None and (self.quarantine or not problems):
+                sink(self._record(row_number, row, columns, record, result))
+        elif self.quarantine and len(result.bad_rows) <= self.max_bad_rows:
+            result.bad_rows.append(BadRow(row_number, first_line, last_line, tuple(problems.row_problems)))
+
+    def _check(self, row_number, row, columns, width, plan, result, *, last) -> list | None:
+        """The row's parsed values (one slot per column, and a None after them), or None when it cannot be read."""
         problems = result.problems
         if len(row) != width:
             broken = next((i for i, value in enumerate(row) if "\n" in value or "\r" in value), None)
@@ -303,13 +352,15 @@ class ExtractValidator:
                 column = columns[broken] if broken < width else f"field {broken + 1}"
                 problems.add(row_number, column if broken < width else "",
                              _runaway_quote(row_number, column, row[broken]) + f" ({len(row)} fields instead of {width})")
-                return
+                result.whole_file = "a quote left open runs over several rows, so its rows cannot be told apart"
+                return None
             if last and len(row) < width:
                 reason = f"the file ends part-way through this row: {len(row)} of {width} fields (truncated file?)"
+                result.whole_file = "the file ends part-way through its last row: it looks truncated"
             else:
                 reason = f"expected {width} fields, found {len(row)}"
             problems.add(row_number, "", reason)
-            return
+            return None
         joined = "\x1f".join(row)
         if _SURROGATES.search(joined):
             for column, value in zip(columns, row, strict=True):
@@ -317,17 +368,18 @@ class ExtractValidator:
                     problems.add(
                         row_number, column, "not UTF-8: bytes in another encoding (e.g. Windows-1252); save the file as UTF-8"
                     )
-            return
+            return None
         if "\n" in joined or "\r" in joined:  # a line break in a value that cannot have one: a quote left open
             for index, column, parser, _, _ in plan:
                 if parser is not None and ("\n" in row[index] or "\r" in row[index]):
                     problems.add(row_number, column, _runaway_quote(row_number, column, row[index]))
-                    return
+                    result.whole_file = "a quote left open runs over several rows, so its rows cannot be told apart"
+                    return None
         if "\x00" in joined:
             for column, value in zip(columns, row, strict=True):
                 if "\x00" in value:
                     problems.add(row_number, column, "contains a NUL character (binary data in a text field)")
-            return
+            return None
         values: list[object] = [None] * (width + 1)
         for index, column, parser, required, limit in plan:
             text = row[index].strip()
@@ -345,6 +397,8 @@ class ExtractValidator:
                 values[index] = parser(text)
             except ValueError as exc:
                 problems.add(row_number, column, str(exc))
+                if isinstance(exc, MonthFirstDate):
+                    self._month_first.setdefault(column, []).append(row_number)
         at = self._at
         if values[at["source_key"]] is not None:
             key = (values[at["source_key"]], *[row[i].strip() for i in self._record_key_indexes])
@@ -356,9 +410,43 @@ class ExtractValidator:
         for column, index in self._quality_at:
             if values[index] is None:
                 missing[column] += 1
-        if problems:
-            return  # the file will be refused: stop staging, keep checking
-        sink(self._record(row_number, row, columns, values, result))
+        return values
+
+    # --- dates across the file -------------------------------------------------
+
+    def _date_column(self, column: str) -> Callable[[str], dt.date]:
+        """The declared format's parser; where day and month could be swapped, it also notes whether any
+        date of the column could only be day-first (a day over 12)."""
+        parse = date_parser(self.spec.date_format)
+        if not day_month_ambiguous(self.spec.date_format):
+            return parse
+        evidence = self._date_evidence[column] = [0, False, False]  # dates read, any day > 12, any day != month
+
+        def parse_noting(text: str) -> dt.date:
+            day = parse(text)
+            evidence[0] += 1
+            if day.day > 12:
+                evidence[1] = True
+            elif day.day != day.month:
+                evidence[2] = True
+            return day
+
+        return parse_noting
+
+    def _dates_check(self, result: ValidationResult) -> None:
+        """Month-first dates in a day-first extract refuse the file; dates that read both ways are a warning."""
+        for column, rows in self._month_first.items():
+            listed = ", ".join(str(r) for r in rows[:10]) + (f" and {len(rows) - 10:,} more" if len(rows) > 10 else "")
+            reason = (f"dates written month first (mm/dd/yyyy) in rows {listed}, where the dataset's format is "
+                      f"{self.date_label}: the other dates of the file may be month first too, so the file is refused "
+                      "whole; ask the agency to export day first")
+            result.problems.add(None, column, reason)
+            result.whole_file = "some of its dates are written month first, so none of its dates can be trusted"
+        for column, (count, day_first, swappable) in self._date_evidence.items():
+            if count and not day_first and swappable and column not in self._month_first:
+                result.warnings.append({"column": column, "reason": (
+                    f"every date of this column ({count:,}) has a day of 12 or less, so each would also be a valid "
+                    f"date read month first: check that the agency's export writes {self.date_label}, day first")})
 
     def _cross_check(self, row_number, values, problems) -> None:
         at = self._at

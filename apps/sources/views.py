@@ -8,12 +8,13 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
-from apps.accounts.access import ACCESS_MANAGE, IMPORTS_MANAGE, access_for, require_capability
+from apps.accounts.access import ACCESS_MANAGE, IMPORTS_MANAGE, MATCHING_REVIEW, access_for, require_capability
 from thinkfamily.orchestration import upload_load_task
 
 from . import selectors, services
 from .forms import ExtractUploadForm
 from .models import ImportBatch
+from .quarantine import selectors as quarantine_selectors
 from .validation import QUALITY_COLUMNS
 
 
@@ -70,6 +71,7 @@ def batch(request, pk: int):
             "missing": selectors.missing_identifiers(found),
             "known": selectors.known_extract(batch=found),
             "may_make_current": _may_make_current(request),
+            "quarantined": quarantine_selectors.batch_counts(batch_id=found.pk) if found.rows_quarantined else None,
         },
     )
 
@@ -103,4 +105,8 @@ def batch_progress(request, pk: int):
 
 @require_capability(IMPORTS_MANAGE)
 def quality(request):
-    return render(request, "sources/quality.html", {"rows": selectors.dataset_quality_list(), "quality_columns": QUALITY_COLUMNS})
+    """Per dataset figures, and the quarantined rows waiting for a decision (row, column, reason: no values)."""
+    return render(request, "sources/quality.html", {
+        "rows": selectors.dataset_quality_list(), "quality_columns": QUALITY_COLUMNS,
+        "quarantine": quarantine_selectors.open_rows(), "may_open_rows": request.viewer.can(MATCHING_REVIEW),
+    })

@@ -40,7 +40,7 @@ from apps.matching.models import ClericalPair, MatchRun
 from apps.people.models import AddressHistory, Family, FamilyMembership, Person, PersonAlias, Relationship
 from apps.people.restriction import record_name_user
 from apps.schools.models import AttendanceMonth, Enrolment, Exclusion, SENStatus
-from apps.sources.models import Dataset, ImportBatch, SourceRecord
+from apps.sources.models import Dataset, ImportBatch, QuarantinedRow, SourceRecord
 from tests import factories
 from tests.accounts.test_permission_matrix import ADMIN_NAMESPACE, PUBLIC, url_patterns
 from tests.conftest import ROLE_SLUGS
@@ -117,6 +117,11 @@ def world(users):
         ClericalPair.objects.create(run=run, record_low=low, record_high=high, match_probability=0.7)
     Alert.objects.create(kind=Alert.Kind.BREAK_GLASS, dedupe_key="non-interference", raised_at=timezone.now(),
                          occurred_at=timezone.now(), summary="A test alert")
+    # and a bad row of a health extract, quarantined for the data quality officer (the import's bookkeeping)
+    batch = ImportBatch.objects.get(dataset__code="bcc-mental-health", is_current=True)
+    QuarantinedRow.objects.create(batch=batch, dataset=batch.dataset, row_number=2, raw_line=b"MH9,Perpetua,Gloverwick,9/1/70\r\n",
+                                  columns=["source_key", "forename", "surname", "date_of_birth"],
+                                  problems=[{"column": "date_of_birth", "reason": "not a date"}])
     indicators_refresh(as_of=AS_OF)
     return {"hidden_person": hidden, "hidden_family": secret, "persons": list(Person.objects.order_by("pk")),
             "families": list(Family.objects.order_by("pk")), "users": users}
@@ -156,6 +161,7 @@ FILLS = {
     "sources:dataset": lambda w: [{"code": "asc-offenders"}],
     "sources:dataset_edit": lambda w: [{"code": "asc-offenders"}],
     "sources:dataset_descriptor": lambda w: [{"code": "asc-offenders"}],
+    "sources:quarantined_row": lambda w: _pks(QuarantinedRow),
     "matching:run": lambda w: _pks(MatchRun),
     "matching:thresholds_set": lambda w: _pks(MatchRun),
     "matching:review_pair": lambda w: _pks(ClericalPair),

@@ -90,6 +90,15 @@ def _clerical_pair(db_objects):
                                        match_probability=0.7)
 
 
+def _quarantined_row(db_objects):
+    from apps.sources.models import QuarantinedRow
+
+    batch = _batch(db_objects)
+    return QuarantinedRow.objects.create(batch=batch, dataset=batch.dataset, row_number=1, raw_line=b"Q1,,Wraxall\r\n",
+                                         columns=["source_key", "forename", "surname"],
+                                         problems=[{"column": "sex", "reason": "unknown code"}])
+
+
 # URL name -> kwargs, from the objects the ``objects`` fixture makes.
 URL_KWARGS = {
     "people:break_glass": lambda o: {"kind": "person", "pk": o["restricted_person"].pk},
@@ -110,6 +119,7 @@ URL_KWARGS = {
     "sources:dataset": lambda o: {"code": "asc-offenders"},
     "sources:dataset_edit": lambda o: {"code": "asc-offenders"},
     "sources:dataset_descriptor": lambda o: {"code": "asc-offenders"},
+    "sources:quarantined_row": lambda o: {"pk": _quarantined_row(o).pk},
     "matching:run": lambda o: {"pk": _match_run(o).pk},
     "matching:thresholds_set": lambda o: {"pk": _match_run(o).pk},
     "matching:review_pair": lambda o: {"pk": _clerical_pair(o).pk},

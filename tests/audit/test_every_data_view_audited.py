@@ -60,7 +60,9 @@ SHOWS_NO_PERSONAL_DATA = {
                      "(validation never quotes a value); a member of staff only as its uploader",
     "sources:batch_progress": "the rows validated and loaded so far (polled while a load runs)",
     "sources:batch_make_current": "POST only: loads a kept file again (recorded as import) and redirects",
-    "sources:quality": "per dataset: age, row counts and missing-identifier rates",
+    "sources:quality": "per dataset: age, row counts and missing-identifier rates; quarantined rows by dataset, "
+                       "batch, row number and problems (column and reason, never a value: the row's own page, "
+                       "which shows it, is a data page)",
     "sources:datasets": "the datasets' definitions: codes, names, providers, versions",
     "sources:dataset": "one dataset's definition and its versions; a member of staff only as a version's author",
     "sources:dataset_new": "the form to define a dataset; a definition saved is recorded as dataset_change",
@@ -104,6 +106,7 @@ URL_KWARGS: dict[str, Callable[[dict], dict]] = {
     "audit:alert": lambda o: {"alert_id": o["alert"].pk},
     "matching:review_pair": lambda o: {"pk": o["clerical_pair"].pk},
     "sources:dataset_descriptor": lambda o: {"code": "asc-offenders"},
+    "sources:quarantined_row": lambda o: {"pk": o["quarantined_row"].pk},
 }
 # What data pages other than case pages record.
 EXPECTED: dict[str, Callable[[dict], Expect]] = {
@@ -124,6 +127,8 @@ EXPECTED: dict[str, Callable[[dict], Expect]] = {
     "matching:review_pair": lambda o: Expect(
         AuditEvent.Action.VIEW_RECORD, "source_record_pair",
         f"{o['clerical_pair'].record_low_id}-{o['clerical_pair'].record_high_id}"),
+    "sources:quarantined_row": lambda o: Expect(AuditEvent.Action.VIEW_RECORD, "quarantined_row",
+                                                str(o["quarantined_row"].pk)),
 }
 
 
@@ -284,7 +289,7 @@ def objects(users):
     return {
         "users": users, "person": person, "family": family, "applicant": applicant, "waiting_request": waiting,
         "active_grant": AccessGrant.objects.active().get(user=users["analyst"]), "alert": alert,
-        "clerical_pair": _clerical_pair(),
+        "clerical_pair": _clerical_pair(), "quarantined_row": _quarantined_row(),
     }
 
 
@@ -300,6 +305,17 @@ def _clerical_pair():
     return ClericalPair.objects.create(run=run, record_low=low, record_high=high, match_probability=0.7)
 
 
+def _quarantined_row():
+    from apps.sources.models import Dataset, ImportBatch, QuarantinedRow
+
+    batch = ImportBatch.objects.create(dataset=Dataset.objects.order_by("code").first(), filename="bad-rows.csv",
+                                       checksum="2" * 64, status=ImportBatch.Status.LOADED, is_current=True)
+    return QuarantinedRow.objects.create(batch=batch, dataset=batch.dataset, row_number=3,
+                                         raw_line=b"Q3,Maisie,Thistlewood,1/1/1\r\n",
+                                         columns=["source_key", "forename", "surname", "date_of_birth"],
+                                         problems=[{"column": "date_of_birth", "reason": "not a date"}])
+
+
 PAGES = data_pages()
 
 
@@ -307,7 +323,7 @@ def test_the_data_pages_are_found():
     """Case pages and API, the custodian's, the reviewer's and the clerical review's: if the walk misses them, it is broken."""
     names = {page.name for page in PAGES}
     for name in ("caseview:person", "caseview_api:search", "accounts:custodian", "people:restrictions",
-                 "audit:events", "matching:review_pair"):
+                 "audit:events", "matching:review_pair", "sources:quarantined_row"):
         assert name in names, f"{name} is not found as a data page: {sorted(names)}"
 
 

@@ -18,7 +18,7 @@ from apps.sources.descriptors import default_specs
 from apps.sources.models import Dataset, ImportBatch, SourceRecord
 from apps.sources.problems import PROBLEMS_LISTED
 from apps.sources.services import import_batch_load, import_batches_interrupted_mark
-from apps.sources.validation import EXCLUDED_REASON
+from apps.sources.validation import DATE_COLUMNS, EXCLUDED_REASON
 from tests.worker_locks import dead_worker, live_worker, lock_held_by_another_session
 
 DATASETS_BY_CODE = default_specs()  # the default dataset descriptors, as migrate loads them
@@ -46,15 +46,26 @@ SAMPLE = {
 }
 
 
+def in_format(value: str, spec) -> str:
+    """A sample date written in the dataset's declared format."""
+    for fmt in ("%d/%m/%Y", "%Y-%m-%d"):
+        try:
+            return dt.datetime.strptime(value, fmt).strftime(spec.date_format)
+        except ValueError:
+            continue
+    return value
+
+
 def extract_bytes(code: str = DATASET, rows: int = 5, *, changes: dict | None = None, header=None, key_prefix="K") -> bytes:
     """A valid extract of ``code`` as UTF-8 bytes; ``changes`` = {row number: {column: value}}."""
     spec = DATASETS_BY_CODE[code]
     header = list(header or spec.columns)
+    sample = {c: in_format(v, spec) if v and c in DATE_COLUMNS else v for c, v in SAMPLE.items()}
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(header)
     for number in range(1, rows + 1):
-        values = dict(SAMPLE, source_key=f"{key_prefix}{number:07d}", event_type=spec.event_types[0] if spec.event_types else "")
+        values = dict(sample, source_key=f"{key_prefix}{number:07d}", event_type=spec.event_types[0] if spec.event_types else "")
         values.update((changes or {}).get(number, {}))
         writer.writerow([values.get(column, "") for column in header])
     return out.getvalue().encode("utf-8")
@@ -274,7 +285,7 @@ def test_duplicates_are_found_when_the_keys_no_longer_fit_in_memory(earlier, tmp
 def test_bad_date_in_row_90000_of_a_large_file(earlier, tmp_path):
     batch = load(tmp_path, extract_bytes(rows=90_000, changes={90_000: {"event_date": "31/02/2024"}}))
 
-    assert reasons(batch) == [(90_000, "event_date", "not a real date (no such day in that month)")]
+    assert reasons(batch) == [(90_000, "event_date", "not a real date in the dataset's format dd/mm/yyyy (no such day or month)")]
     assert (batch.rows_total, batch.rows_rejected, batch.rows_validated) == (90_000, 1, 89_999)
     assert_refused_and_unchanged(batch, earlier)
 
@@ -358,7 +369,7 @@ def test_rows_with_several_problems_are_all_reported(earlier, tmp_path):
     )
 
     assert reasons(batch) == [
-        (1, "date_of_birth", "not a date in the format yyyy-mm-dd, dd/mm/yyyy or dd-mm-yyyy"),
+        (1, "date_of_birth", "not a date in the dataset's format dd/mm/yyyy (written as yyyy/mm/dd)"),
         (2, "sex", "unknown code (expected one of: M, F, U)"),
         (2, "ni_number", "not a National Insurance number (two letters, six digits, A-D)"),
         (3, "event_type", "unknown event type for asc-offenders (expected one of: person-committed-offence)"),

@@ -1,55 +1,13 @@
-"""The pure normalisation functions shared by import and matching: dates, postcodes, addresses.
+"""The pure normalisation functions shared by import and matching: postcodes, addresses.
 
-Names and identifiers are tested in tests/common/.
+Names, identifiers and dates are tested in tests/common/.
 """
 
 from __future__ import annotations
 
-import datetime as dt
-
 import pytest
 
 from apps.sources import normalise as n
-
-
-@pytest.mark.parametrize(
-    ("raw", "expected"),
-    [
-        ("2024-04-03", dt.date(2024, 4, 3)),
-        ("03/04/2024", dt.date(2024, 4, 3)),
-        ("03-04-2024", dt.date(2024, 4, 3)),
-        ("3/4/2024", dt.date(2024, 4, 3)),
-        (" 2024-4-3 ", dt.date(2024, 4, 3)),
-        ("29/02/2024", dt.date(2024, 2, 29)),
-    ],
-)
-def test_date_parse_accepts_the_agencies_formats(raw, expected):
-    assert n.date_parse(raw) == expected
-
-
-@pytest.mark.parametrize("raw", ["31/02/2024", "29/02/2023", "2024-13-01", "00/01/2024", "31-04-2024"])
-def test_date_parse_rejects_impossible_dates(raw):
-    with pytest.raises(ValueError, match="not a real date"):
-        n.date_parse(raw)
-
-
-@pytest.mark.parametrize("raw", ["2024/04/03", "03.04.2024", "03/04/24", "April 3 2024", "20240403", "03/04-2024"])
-def test_date_parse_rejects_other_formats(raw):
-    with pytest.raises(ValueError, match="not a date in the format"):
-        n.date_parse(raw)
-
-
-@pytest.mark.parametrize(
-    ("raw", "expected"),
-    [("2024-03", dt.date(2024, 3, 1)), ("03/2024", dt.date(2024, 3, 1)), ("2024-03-17", dt.date(2024, 3, 1))],
-)
-def test_month_parse(raw, expected):
-    assert n.month_parse(raw) == expected
-
-
-def test_month_parse_rejects_month_13():
-    with pytest.raises(ValueError, match="not a real month"):
-        n.month_parse("2024-13")
 
 
 @pytest.mark.parametrize(

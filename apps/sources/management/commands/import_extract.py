@@ -20,6 +20,9 @@ def batch_report_lines(batch: ImportBatch) -> list[str]:
     ]
     if batch.failure_reason:
         lines.append(f"  {batch.failure_reason}")
+    if batch.rows_quarantined:
+        lines.append(f"  {batch.rows_quarantined:,} bad row(s) quarantined for the data quality officer (/imports/quality/)")
+    lines += [f"  Warning, {w['column']}: {w['reason']}" for w in batch.warnings or []]
     if batch.errors:
         lines.append(f"  Problems (first {len(batch.errors):,}):")
         lines += [f"    {Problem(**error)}" for error in batch.errors]
