@@ -149,6 +149,11 @@ def blocking_recall(workdir: Path, truth: dict) -> None:
             record_truth[pk] = truth[(code, key)]
     con.register("truth_arrow", pa.table({"id": list(record_truth), "truth": list(record_truth.values())}))
     con.execute("CREATE TABLE pt AS SELECT DISTINCT r.profile_id, t.truth FROM records r JOIN truth_arrow t USING (id)")
+    counts = splink_model.comparison_count(con, "profiles")
+    print("comparisons from blocking (Splink's count, exact), marginal per prediction rule:")
+    for row in counts:
+        print(f"  {row['marginal_comparison_count']:>12,}  {row['blocking_rule']}")
+    print(f"  {counts[-1]['cumulative_comparison_count']:>12,}  in all")
     rules = " OR ".join(f"({rule})" for rule in splink_model.BLOCKING_RULES_FOR_PREDICTION)
     total, reached = con.execute(
         f"SELECT count(*), count(*) FILTER (WHERE {rules}) FROM pt a JOIN pt b ON a.truth = b.truth "

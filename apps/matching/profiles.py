@@ -54,7 +54,7 @@ def build(con, records: str, profiles: str) -> int:
         CREATE OR REPLACE TABLE {profiles} AS
         SELECT p.profile_id AS unique_id, p.forename, p.surname,
                fk.phonetic AS forename_phonetic, sk.phonetic AS surname_phonetic,
-               fk.variants AS forename_variants,
+               fk.variants AS forename_variants, sk.variants AS surname_variants,
                CASE WHEN year(p.date_of_birth) > {PLACEHOLDER_BIRTH_YEAR} THEN p.date_of_birth END AS date_of_birth,
                p.sex, p.postcode,
                CASE WHEN p.postcode LIKE '% %' THEN left(p.postcode, strpos(p.postcode, ' ') + 1) END

@@ -8,7 +8,8 @@ compared once, not 40 times.
 Profile columns (``PROFILE_COLUMNS``): ``unique_id`` (BIGINT), ``forename``,
 ``surname``, ``forename_phonetic``, ``surname_phonetic`` (Metaphone, see
 ``apps.common.names``), ``forename_variants`` (VARCHAR[]: the forename and the
-formal names it may stand for, ``names.nickname_keys``), ``date_of_birth``
+formal names it may stand for, ``names.nickname_keys``), ``surname_variants`` (the same of
+the surname, for a swapped nickname), ``date_of_birth``
 (DATE), ``sex``, ``postcode``, ``postcode_sector`` (outward code + first inward digit), ``address_key``,
 ``address_line`` (the address key without its postcode, when it names a building or number),
 ``address_building`` (sub-building, building name and number), ``street``,
@@ -41,6 +42,7 @@ PROFILE_COLUMNS: tuple[tuple[str, str], ...] = (
     ("forename_phonetic", "VARCHAR"),
     ("surname_phonetic", "VARCHAR"),
     ("forename_variants", "VARCHAR[]"),
+    ("surname_variants", "VARCHAR[]"),
     ("date_of_birth", "DATE"),
     ("sex", "VARCHAR"),
     ("postcode", "VARCHAR"),
@@ -81,11 +83,14 @@ def _else(m: float, u: float, **extra: Any):
     return _configured(cll.ElseLevel(), "All other comparisons", m, u, **extra)
 
 
-# Forename and surname swapped, each side allowing a misspelling (Jaro-Winkler on the swapped pair).
+# Forename and surname swapped, each side allowing a misspelling (Jaro-Winkler on the swapped pair)
+# or a nickname ("HOLLAND JACKIE" for "JACQUELINE HOLLAND").
 SWAP_JW = 0.88
 SWAPPED_SQL = (
-    f'jaro_winkler_similarity("forename_l", "surname_r") >= {SWAP_JW}'
-    f' AND jaro_winkler_similarity("surname_l", "forename_r") >= {SWAP_JW}'
+    f'(jaro_winkler_similarity("forename_l", "surname_r") >= {SWAP_JW}'
+    ' OR list_has_any("forename_variants_l", "surname_variants_r"))'
+    f' AND (jaro_winkler_similarity("surname_l", "forename_r") >= {SWAP_JW}'
+    ' OR list_has_any("surname_variants_l", "forename_variants_r"))'
 )
 
 
@@ -97,7 +102,7 @@ def _name_comparison(column: str, other_levels: list, *, exact_m: float, else_m:
         comparison_levels=[
             cll.NullLevel(column),
             _configured(cll.ExactMatchLevel(column, term_frequency_adjustments=True), "Exact", exact_m, 0.005),
-            _custom(SWAPPED_SQL, "Forename and surname swapped (Jaro-Winkler >= 0.88 each way)", 0.01, 0.00001),
+            _custom(SWAPPED_SQL, "Forename and surname swapped (Jaro-Winkler >= 0.88 or nickname, each way)", 0.01, 0.00001),
             *other_levels,
             _configured(cll.ExactMatchLevel(f"{column}_phonetic"), "Phonetic (Metaphone) match", 0.03, 0.004),
             _configured(cll.JaroWinklerLevel(name, 0.92), "Jaro-Winkler >= 0.92", 0.04, 0.004),
@@ -410,15 +415,14 @@ def model_charts(con, table: str, model: dict[str, Any]) -> dict[str, Any]:
 
 
 def comparison_count(con, table: str, rules: tuple[str, ...] = BLOCKING_RULES_FOR_PREDICTION) -> list[dict[str, Any]]:
-    """Splink's count of the comparisons the prediction rules generate, rule by rule (marginal and cumulative)."""
+    """Splink's exact count of the comparisons the prediction rules generate, rule by rule (marginal, cumulative)."""
     from splink import DuckDBAPI
-    from splink.blocking_analysis import cumulative_comparisons_to_be_scored_from_blocking_rules_data
+    from splink.blocking_analysis import count_comparisons_from_blocking_rules
 
-    counts = cumulative_comparisons_to_be_scored_from_blocking_rules_data(
-        table_or_tables=table, blocking_rules=list(rules), link_type="dedupe_only",
-        db_api=DuckDBAPI(connection=con), unique_id_column_name="unique_id",
+    sdf = DuckDBAPI(connection=con).register(table, dataset_display_name=table)
+    return count_comparisons_from_blocking_rules(
+        sdf, blocking_rules=list(rules), link_type="dedupe_only", record_sample_proportion=1.0,
     )
-    return counts.to_dict("records") if hasattr(counts, "to_dict") else list(counts)
 
 
 def _scored(con, scored: str, out_table: str, *, append: bool = False) -> None:
@@ -468,6 +472,15 @@ def predict_incremental(
     _scored(con, between.physical_name, out_table)
     _scored(con, within.physical_name, out_table, append=True)
     return con.execute(f"SELECT count(*) FROM {out_table}").fetchall()[0][0]
+
+
+def model_is_current(model: dict[str, Any]) -> bool:
+    """Whether ``model`` has this code's comparisons and levels (a model saved before they changed does not)."""
+    def shape(settings: dict[str, Any]) -> list[tuple[str, list[str]]]:
+        return [(c.get("output_column_name"), [lvl.get("sql_condition") for lvl in c.get("comparison_levels", [])])
+                for c in settings.get("comparisons", [])]
+
+    return shape(model) == shape(settings_dict())
 
 
 def parameters_table(model: dict[str, Any]) -> list[dict[str, Any]]:

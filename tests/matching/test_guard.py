@@ -23,7 +23,7 @@ def _queued(a, b) -> bool:
 
 # --- the guard's verdict on one pair, evaluated in DuckDB as predict does ----------------------
 
-GUARD_COLUMNS = ("forename", "surname", "forename_phonetic", "forename_variants", "date_of_birth", "sex",
+GUARD_COLUMNS = ("forename", "surname", "forename_phonetic", "forename_variants", "surname_variants", "date_of_birth", "sex",
                  "postcode", "address_line", "uprn", "nhs_number", "upn", "ni_number")
 
 
@@ -32,7 +32,7 @@ def _verdict(left: dict, right: dict) -> str:
     for side, row in (("l", left), ("r", right)):
         for c in GUARD_COLUMNS:
             value = row.get(c)
-            if c == "forename_variants":
+            if c in ("forename_variants", "surname_variants"):
                 values.append(f"{[value] if value else []}::VARCHAR[] AS {c}_{side}")
             elif c == "date_of_birth":
                 values.append(f"{f'DATE {value!r}' if value else 'NULL::DATE'} AS {c}_{side}")
@@ -256,3 +256,5 @@ def test_training_keeps_the_bounded_m_probabilities(con):
     start = {(c["output_column_name"], lvl.get("label_for_charts")): lvl.get("m_probability")
              for c in splink_model.settings_dict()["comparisons"] for lvl in c["comparison_levels"]}
     assert any(lvl.get("m_probability") != start[key] for key, lvl in levels.items())  # EM did train the others
+    assert splink_model.model_is_current(model)  # an incremental run may use it
+    assert not splink_model.model_is_current({"comparisons": model["comparisons"][:-1]})
