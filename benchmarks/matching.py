@@ -1,7 +1,7 @@
 """Matching benchmark: generator -> import -> match, scored against the generator's ground truth.
 
     DATABASE_URL=postgres://... .venv/bin/python benchmarks/matching.py --scale small|bristol \
-        [--workdir DIR] [--reuse] [--examples N] [--no-incremental]
+        [--workdir DIR] [--reuse] [--examples N] [--no-incremental] [--no-families]
 
 Prints, for the Splink run and for a deterministic baseline (exact forename +
 surname + date of birth): pairwise precision/recall/F1 and cluster figures
@@ -172,6 +172,7 @@ def main() -> None:
     parser.add_argument("--reuse", action="store_true", help="reuse the extract in --workdir and records already imported")
     parser.add_argument("--examples", type=int, default=0, help="print this many false merges and missed links")
     parser.add_argument("--no-incremental", action="store_true", help="skip the incremental run")
+    parser.add_argument("--no-families", action="store_true", help="skip the household and family figures")
     args = parser.parse_args()
     workdir = args.workdir or Path(tempfile.mkdtemp(prefix="matching-bench-"))
     timings = {}
@@ -216,7 +217,8 @@ def main() -> None:
         print_examples(pred, units, noise, identity, args.examples)
 
     blocking_recall(workdir, truth)
-    household_figures(workdir, pred, units)
+    if not args.no_families:
+        household_figures(workdir, pred, units)
 
     if not args.no_incremental:
         # unlink up to 5,000 rows of one dataset and link them again
