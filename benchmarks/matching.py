@@ -1,7 +1,7 @@
 """Matching benchmark: generator -> import -> match, scored against the generator's ground truth.
 
     DATABASE_URL=postgres://... .venv/bin/python benchmarks/matching.py --scale small|bristol \
-        [--workdir DIR] [--reuse] [--examples N] [--no-incremental]
+        [--workdir DIR] [--reuse] [--examples N] [--no-incremental] [--no-families]
 
 Prints, for the Splink run and for a deterministic baseline (exact forename +
 surname + date of birth): pairwise precision/recall/F1 and cluster figures
@@ -149,6 +149,11 @@ def blocking_recall(workdir: Path, truth: dict) -> None:
             record_truth[pk] = truth[(code, key)]
     con.register("truth_arrow", pa.table({"id": list(record_truth), "truth": list(record_truth.values())}))
     con.execute("CREATE TABLE pt AS SELECT DISTINCT r.profile_id, t.truth FROM records r JOIN truth_arrow t USING (id)")
+    counts = splink_model.comparison_count(con, "profiles")
+    print("comparisons from blocking (Splink's count, exact), marginal per prediction rule:")
+    for row in counts:
+        print(f"  {row['marginal_comparison_count']:>12,}  {row['blocking_rule']}")
+    print(f"  {counts[-1]['cumulative_comparison_count']:>12,}  in all")
     rules = " OR ".join(f"({rule})" for rule in splink_model.BLOCKING_RULES_FOR_PREDICTION)
     total, reached = con.execute(
         f"SELECT count(*), count(*) FILTER (WHERE {rules}) FROM pt a JOIN pt b ON a.truth = b.truth "
@@ -167,6 +172,7 @@ def main() -> None:
     parser.add_argument("--reuse", action="store_true", help="reuse the extract in --workdir and records already imported")
     parser.add_argument("--examples", type=int, default=0, help="print this many false merges and missed links")
     parser.add_argument("--no-incremental", action="store_true", help="skip the incremental run")
+    parser.add_argument("--no-families", action="store_true", help="skip the household and family figures")
     args = parser.parse_args()
     workdir = args.workdir or Path(tempfile.mkdtemp(prefix="matching-bench-"))
     timings = {}
@@ -211,7 +217,8 @@ def main() -> None:
         print_examples(pred, units, noise, identity, args.examples)
 
     blocking_recall(workdir, truth)
-    household_figures(workdir, pred, units)
+    if not args.no_families:
+        household_figures(workdir, pred, units)
 
     if not args.no_incremental:
         # unlink up to 5,000 rows of one dataset and link them again

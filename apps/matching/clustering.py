@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from jellyfish import damerau_levenshtein_distance
@@ -17,38 +17,60 @@ def dates_of_birth_compatible(a: dt.date, b: dt.date) -> bool:
     """Whether one keying slip explains the difference between two dates of birth.
 
     The same levels as the date of birth comparison short of its ELSE level
-    (``splink_model.DOB_NEAR_LEVELS``): equal, day and month transposed, one digit
-    different, year off by one, within a week, same year and month.
+    (``splink_model.DOB_NEAR_LEVELS``): equal, day and month transposed, one
+    character different, year off by one, within a week.
     """
     return (
         a == b
         or (a.year == b.year and a.month == b.day and a.day == b.month)
-        or damerau_levenshtein_distance(a.strftime("%Y%m%d"), b.strftime("%Y%m%d")) <= 1
+        or damerau_levenshtein_distance(a.isoformat(), b.isoformat()) <= 1
         or (a.month == b.month and a.day == b.day and abs(a.year - b.year) == 1)
         or abs((a - b).days) <= 7
-        or (a.year == b.year and a.month == b.month)
     )
+
+
+def identifiers_conflict(a: str, b: str) -> bool:
+    """Two values of one strong identifier (NHS number, UPN, NI number) that no single keying slip explains.
+
+    The guard's test (``splink_model.IDENTIFIER_CONFLICT_SQL``): Damerau-Levenshtein distance above 1.
+    Numbers issued one after the other (twins' NHS numbers, siblings' UPNs) differ in the last
+    digit and the check character, so they conflict.
+    """
+    return a != b and damerau_levenshtein_distance(a, b) > 1
+
+
+Edge = tuple[int, int, float] | tuple[int, int, float, bool]
 
 
 def cluster(
     nodes: Iterable[int],
-    edges: Iterable[tuple[int, int, float]],
+    edges: Iterable[Edge],
     *,
     must_link: Iterable[tuple[int, int]] = (),
     cannot_link: Iterable[tuple[int, int]] = (),
     dates_of_birth: Mapping[int, dt.date | None] | None = None,
+    identifiers: Mapping[int, Sequence[str | None]] | None = None,
 ) -> dict[int, int]:
     """Connected components with constraints: ``{node: cluster id}`` (the cluster's smallest node).
 
     Must-link pairs are joined first. Then edges are added strongest first, and an
     edge is skipped when it would put two nodes of a cannot-link pair in one
     cluster, so a reviewer's "not the same person" holds even when a chain of
-    other links would have joined them. With ``dates_of_birth`` (node -> date), an
-    edge is also skipped when no date of birth of one cluster is a keying slip
-    away from any of the other's: a record without a date of birth cannot chain a
-    parent and the child named after them. (A cluster a reviewer joined may hold
-    unrelated dates; a record agreeing with one of them may still join it.) With neither this is plain connected
-    components at the threshold the edges were cut at.
+    other links would have joined them.
+
+    With ``identifiers`` (node -> (NHS number, UPN, NI number), None where missing),
+    an edge is skipped when the two clusters hold values of one identifier that
+    conflict (``identifiers_conflict``): the check is on the clusters, not only the
+    pair, so A~B~C does not join A and C when A's and C's NHS numbers differ.
+
+    With ``dates_of_birth`` (node -> date), an edge is also skipped when no date of
+    birth of one cluster is a keying slip away from any of the other's: a record
+    without a date of birth cannot chain a parent and the child named after them.
+    An edge may carry a fourth element, True when a strong identifier agrees on
+    the pair: such an edge is not held back by the dates of birth (the identifier
+    outweighs a mis-keyed date). (A cluster a reviewer joined may hold unrelated
+    dates; a record agreeing with one of them may still join it.) With none of
+    these this is plain connected components at the threshold the edges were cut at.
     """
     parent: dict[int, int] = {n: n for n in nodes}
     forbidden: dict[int, set[int]] = defaultdict(set)  # root -> nodes its cluster may not join
@@ -57,6 +79,10 @@ def cluster(
     for node, dob in (dates_of_birth or {}).items():
         if dob is not None and node in parent:
             dobs[node] = {dob}
+    ids: dict[int, tuple[frozenset[str], ...]] = {}  # root -> per identifier kind, the cluster's values
+    for node, values in (identifiers or {}).items():
+        if node in parent and any(values):
+            ids[node] = tuple(frozenset({v}) if v else frozenset() for v in values)
 
     def find(x: int) -> int:
         root = x
@@ -71,7 +97,14 @@ def cluster(
             forbidden[a].add(b)
             forbidden[b].add(a)
 
-    def union(a: int, b: int, *, check: bool) -> None:
+    def ids_conflict(ra: int, rb: int) -> bool:
+        if ra not in ids or rb not in ids:
+            return False
+        return any(
+            identifiers_conflict(x, y) for xs, ys in zip(ids[ra], ids[rb], strict=True) for x in xs for y in ys
+        )
+
+    def union(a: int, b: int, *, check: bool, identifier_agrees: bool = False) -> None:
         ra, rb = find(a), find(b)
         if ra == rb:
             return
@@ -80,7 +113,9 @@ def cluster(
             members_b = set(members.get(rb, [rb]))
             if forbidden.get(ra, set()) & members_b or any(m in forbidden.get(rb, ()) for m in members_a):
                 return
-        if (check and ra in dobs and rb in dobs and dobs[ra] != dobs[rb]
+        if check and ids_conflict(ra, rb):
+            return
+        if (check and not identifier_agrees and ra in dobs and rb in dobs and dobs[ra] != dobs[rb]
                 and not any(dates_of_birth_compatible(a, b) for a in dobs[ra] for b in dobs[rb])):
             return
         if len(members.get(ra, [ra])) < len(members.get(rb, [rb])):
@@ -91,12 +126,15 @@ def cluster(
             forbidden[ra] |= forbidden.pop(rb)
         if rb in dobs:
             dobs[ra] = dobs.get(ra, set()) | dobs.pop(rb)
+        if rb in ids:
+            mine = ids.get(ra)
+            ids[ra] = tuple(x | y for x, y in zip(mine, ids.pop(rb), strict=True)) if mine else ids.pop(rb)
 
     for a, b in must_link:
         if a in parent and b in parent:
             union(a, b, check=False)
-    for a, b, _ in sorted(edges, key=lambda e: -e[2]):
-        union(a, b, check=True)
+    for edge in sorted(edges, key=lambda e: -e[2]):
+        union(edge[0], edge[1], check=True, identifier_agrees=len(edge) > 3 and bool(edge[3]))
 
     roots: dict[int, int] = {}
     result = {}

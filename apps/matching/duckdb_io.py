@@ -113,7 +113,8 @@ def new_persons(count: int) -> list[int]:
 
 
 def grey_pairs_queue(con, run: MatchRun, pairs: str, config: MatchingConfig, decided: list[tuple[int, int, str]]) -> int:
-    """Queue undecided grey-zone pairs (review threshold <= p < match threshold), strongest first.
+    """Queue undecided grey-zone pairs (review threshold <= p < match threshold), and the pairs the family
+    guard sent to review whatever their score (``splink_model.GUARD_SQL``), strongest first.
 
     A pair is left out when a reviewer has decided it (whatever the outcome, and
     however often its extracts were replaced since) or when its two rows are one
@@ -124,7 +125,7 @@ def grey_pairs_queue(con, run: MatchRun, pairs: str, config: MatchingConfig, dec
         f"""
         SELECT least(unique_id_l, unique_id_r) AS a, greatest(unique_id_l, unique_id_r) AS b, match_probability
         FROM {pairs} p
-        WHERE match_probability < {config.match_threshold}
+        WHERE (match_probability < {config.match_threshold} OR guard = 'review')
           AND NOT EXISTS (
               SELECT 1 FROM records l JOIN records h ON l.dataset_id = h.dataset_id AND l.source_key = h.source_key
               WHERE l.id = least(p.unique_id_l, p.unique_id_r) AND h.id = greatest(p.unique_id_l, p.unique_id_r)

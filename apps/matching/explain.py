@@ -259,9 +259,9 @@ def truth_table(pairs: list[LabelledPair], thresholds: list[float]) -> list[dict
 
 def _guard_sql() -> str:
     """The run's family guard as SQL on a scored pair's ``_l``/``_r`` columns (``splink_model``)."""
-    from .splink_model import LINK_GUARD_SQL
+    from .splink_model import GUARD_SQL
 
-    return LINK_GUARD_SQL
+    return f"(({GUARD_SQL}) = 'link')"
 
 
 def score_labels(con, table: str, model: dict[str, Any], labels: list[tuple[int, int, bool]]) -> list[LabelledPair]:

@@ -17,6 +17,9 @@ from apps.sources.models import Dataset
 
 from .models import ReviewDecision
 
+# A date of birth in 1900 or earlier is a system's placeholder (no one it concerns was born then): read as missing.
+PLACEHOLDER_BIRTH_YEAR = 1900
+
 IDENTITY_FIELDS = (
     "forename", "surname", "date_of_birth", "sex", "postcode", "address_key", "uprn", "nhs_number", "upn", "ni_number",
 )
@@ -44,15 +47,24 @@ def build(con, records: str, profiles: str) -> int:
         }
     )
     con.register("name_keys_arrow", keys)
+    building = "concat_ws('|', split_part(p.address_key, '|', 1), split_part(p.address_key, '|', 2), " \
+        "split_part(p.address_key, '|', 3))"
     con.execute(
         f"""
         CREATE OR REPLACE TABLE {profiles} AS
         SELECT p.profile_id AS unique_id, p.forename, p.surname,
                fk.phonetic AS forename_phonetic, sk.phonetic AS surname_phonetic,
-               fk.variants AS forename_variants, p.date_of_birth, p.sex, p.postcode,
+               fk.variants AS forename_variants, sk.variants AS surname_variants,
+               CASE WHEN year(p.date_of_birth) > {PLACEHOLDER_BIRTH_YEAR} THEN p.date_of_birth END AS date_of_birth,
+               p.sex, p.postcode,
                CASE WHEN p.postcode LIKE '% %' THEN left(p.postcode, strpos(p.postcode, ' ') + 1) END
                    AS postcode_sector,
-               p.address_key, p.uprn, p.nhs_number, p.upn, p.ni_number
+               p.address_key,
+               CASE WHEN {building} <> '||' THEN {building} || '|' || split_part(p.address_key, '|', 4) END
+                   AS address_line,
+               CASE WHEN {building} <> '||' THEN {building} END AS address_building,
+               NULLIF(split_part(p.address_key, '|', 4), '') AS street,
+               p.uprn, p.nhs_number, p.upn, p.ni_number
         FROM (SELECT DISTINCT profile_id, {fields} FROM {records}) p
         LEFT JOIN name_keys_arrow fk ON fk.name = p.forename
         LEFT JOIN name_keys_arrow sk ON sk.name = p.surname
@@ -84,6 +96,17 @@ def agency_key_links(con, records: str) -> list[tuple[int, int]]:
 def dates_of_birth(con, profiles: str) -> dict[int, object]:
     """{profile id: date of birth} for the profiles that have one (clustering keeps them consistent)."""
     return dict(con.execute(f"SELECT unique_id, date_of_birth FROM {profiles} WHERE date_of_birth IS NOT NULL").fetchall())
+
+
+def identifiers(con, profiles: str) -> dict[int, tuple[str | None, str | None, str | None]]:
+    """{profile id: (NHS number, UPN, NI number)} for the profiles that carry one (clustering keeps them consistent)."""
+    return {
+        uid: (nhs, upn, ni)
+        for uid, nhs, upn, ni in con.execute(
+            f"SELECT unique_id, nhs_number, upn, ni_number FROM {profiles} "
+            "WHERE nhs_number IS NOT NULL OR upn IS NOT NULL OR ni_number IS NOT NULL"
+        ).fetchall()
+    }
 
 
 def decided_pairs(con, records: str) -> list[tuple[int, int, str]]:

@@ -8,12 +8,14 @@ Stages (each timed on the run):
 3. **train** (full runs): Splink estimates the prior, u by random sampling and m by
    EM on two blocking rules, capped (``TrainingCaps``). Incremental runs reuse the
    model of the last completed full run.
-4. **predict**: pairs at or above the review threshold.
-5. **cluster**: pairs at or above the match threshold, with reviewers' decisions
-   as must-link and cannot-link constraints (``clustering.cluster``).
+4. **predict**: pairs at or above the review threshold, each with the family guard's
+   verdict (``splink_model.GUARD_SQL``: link, review; pairs with evidence of two people are dropped).
+5. **cluster**: pairs the guard lets link at or above the match threshold, with reviewers'
+   decisions as must-link and cannot-link constraints and no person holding conflicting
+   strong identifiers (``clustering.cluster``).
 6. **persons**: each cluster takes the id of the person it overlaps most; merges
    and splits are recorded (``PersonIdEvent``); records get their person.
-7. **review queue**: grey-zone pairs not yet decided.
+7. **review queue**: grey-zone pairs, and pairs the guard sends to review, not yet decided.
 8. **explain** (full runs): Splink's waterfall for each queued pair, and the model's
    precision and recall against reviewers' labels (``explain``).
 9. **project**: ``projection.project`` rebuilds the persons' golden records.
@@ -85,8 +87,8 @@ def run_full(run: MatchRun, *, model: dict | None = None, project: Callable | No
             )
         with progress.stage("cluster"):
             edges = con.execute(
-                f"SELECT unique_id_l, unique_id_r, match_probability FROM pairs "
-                f"WHERE match_probability >= {config.match_threshold}"
+                f"SELECT unique_id_l, unique_id_r, match_probability, id_agrees FROM pairs "
+                f"WHERE match_probability >= {config.match_threshold} AND guard = 'link'"
             ).fetchall()
             counts["pairs_linked"] = len(edges)
             decided = profiles.decided_pairs(con, "records")
@@ -97,9 +99,10 @@ def run_full(run: MatchRun, *, model: dict | None = None, project: Callable | No
             profile_cluster = cluster(
                 sorted(set(record_profile.values())), edges, must_link=must, cannot_link=cannot,
                 dates_of_birth=profiles.dates_of_birth(con, "profiles"),
+                identifiers=profiles.identifiers(con, "profiles"),
             )
             best_link: dict[int, float] = {}
-            for a, b, p in edges:
+            for a, b, p, _ in edges:
                 if profile_cluster[a] == profile_cluster[b]:
                     best_link[a] = max(best_link.get(a, 0.0), p)
                     best_link[b] = max(best_link.get(b, 0.0), p)
@@ -186,10 +189,12 @@ def run_incremental(run: MatchRun, *, model: dict) -> None:
                 con, "existing", "fresh", model, threshold=config.match_threshold, out_table="pairs"
             )
         with progress.stage("cluster"):
-            edges = con.execute("SELECT unique_id_l, unique_id_r, match_probability FROM pairs").fetchall()
+            edges = con.execute(
+                "SELECT unique_id_l, unique_id_r, match_probability, id_agrees FROM pairs WHERE guard = 'link'"
+            ).fetchall()
             new_records = [r for (r,) in con.execute("SELECT id FROM new_records").fetchall()]
             key_links = profiles.agency_key_links(con, "records")
-            nodes = {record_profile[r] for r in new_records} | {a for a, _, _ in edges} | {b for _, b, _ in edges}
+            nodes = {record_profile[r] for r in new_records} | {e[0] for e in edges} | {e[1] for e in edges}
             key_links = [(a, b) for a, b in key_links if a in nodes or b in nodes]
             nodes |= {a for a, _ in key_links} | {b for _, b in key_links}
             # reviewers' decisions that touch the new records bind here too
@@ -200,6 +205,7 @@ def run_incremental(run: MatchRun, *, model: dict) -> None:
             profile_cluster = cluster(
                 sorted(nodes), edges, must_link=key_links + must + profiles.same_person_links(con, nodes), cannot_link=cannot,
                 dates_of_birth=profiles.dates_of_birth(con, "all_profiles"),
+                identifiers=profiles.identifiers(con, "all_profiles"),
             )
             counts["clusters"] = len(set(profile_cluster.values()))
         with progress.stage("persons"), duckdb_io.write_transaction():
@@ -214,7 +220,7 @@ def run_incremental(run: MatchRun, *, model: dict) -> None:
             persons = {c: min(v.items(), key=lambda pv: (-pv[1], pv[0]))[0] for c, v in votes.items()}
             persons.update(zip(fresh_clusters, duckdb_io.new_persons(len(fresh_clusters)), strict=True))
             best = {}
-            for a, b, p in edges:
+            for a, b, p, _ in edges:
                 best[a], best[b] = max(best.get(a, 0.0), p), max(best.get(b, 0.0), p)
             assignments = [
                 (r, persons[profile_cluster[record_profile[r]]], best.get(record_profile[r])) for r in new_records

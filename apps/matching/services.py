@@ -12,6 +12,7 @@ from apps.audit.services import audit_record
 from apps.sources.models import Dataset, SourceRecord
 from thinkfamily import worker_lock
 
+from . import splink_model
 from .config import MatchingConfig
 from .models import ClericalPair, MatchRun, ReviewDecision, ThresholdSetting
 from .runs import run_execute
@@ -98,6 +99,11 @@ def match_run_create(*, kind: str = MatchRun.Kind.FULL, dataset: Dataset | None 
             if previous is None:
                 raise MatchingError("No completed full run yet: run a full match first (manage.py match).")
             model = previous.model
+        if not splink_model.model_is_current(model):
+            raise MatchingError(
+                "The last full run's model was trained on other comparisons than this version's: "
+                "run a full match first (manage.py match)."
+            )
     with transaction.atomic():
         if connection.vendor == "postgresql":
             with connection.cursor() as cursor:  # one request at a time decides, until it commits

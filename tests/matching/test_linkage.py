@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import duckdb
-
-from apps.matching import splink_model
 from apps.matching.models import ClericalPair
 
 from .conftest import person_of
@@ -101,32 +98,3 @@ def test_rows_of_one_agency_record_are_one_person_even_when_they_disagree(extrac
     run_match()
     assert person_of(first) == person_of(later)
     assert person_of(stranger) != person_of(first)
-
-
-
-
-def _guard_allows(left: dict, right: dict) -> bool:
-    """Evaluate the family guard on one pair, as predict does in DuckDB."""
-    columns = ("forename", "surname", "forename_phonetic", "forename_variants", "date_of_birth",
-               "postcode", "address_key", "uprn", "nhs_number", "upn", "ni_number")
-    con = duckdb.connect()
-    values = []
-    for side, row in (("l", left), ("r", right)):
-        for c in columns:
-            value = row.get(c)
-            if c == "forename_variants":
-                values.append(f"{[value] if value else []}::VARCHAR[] AS {c}_{side}")
-            elif c == "date_of_birth":
-                values.append(f"{f'DATE {value!r}' if value else 'NULL::DATE'} AS {c}_{side}")
-            else:
-                values.append(f"{f'{value!r}' if value else 'NULL'}::VARCHAR AS {c}_{side}")
-    return con.execute(f"SELECT coalesce({splink_model.LINK_GUARD_SQL}, false) FROM (SELECT {', '.join(values)})").fetchone()[0]
-
-
-def test_a_record_without_a_date_of_birth_elsewhere_in_the_city_is_ruled_out():
-    gemma = dict(forename="GEMMA", surname="WILLIS", forename_phonetic="JM", forename_variants="GEMMA")
-    known = gemma | dict(date_of_birth="2008-02-14", postcode="BS8 6AD", address_key="2 HILL ROAD")
-    assert not _guard_allows(known, gemma | dict(postcode="BS4 6TY", address_key="70 LONG ROW"))
-    assert _guard_allows(known, gemma | dict(postcode="BS8 6AD", address_key="2 HILL RD"))
-    assert _guard_allows(known, gemma | dict(date_of_birth="2008-02-14", postcode="BS4 6TY"))
-    assert not _guard_allows(known, gemma | dict(date_of_birth="1983-05-01", postcode="BS8 6AD", address_key="2 HILL ROAD"))

@@ -1,0 +1,260 @@
+"""The family guard on evidence of two people, clusters that never hold conflicting identifiers,
+blocking that reaches swapped-and-misspelt and undated pairs, and bounded weights."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import duckdb
+import pytest
+
+from apps.matching import profiles, splink_model
+from apps.matching.clustering import cluster, identifiers_conflict
+from apps.matching.models import ClericalPair
+
+from .conftest import person_of
+
+HOME = dict(surname="SMITH", postcode="BS5 6XY", address="12 High Street")
+
+
+def _queued(a, b) -> bool:
+    return ClericalPair.objects.filter(record_low=min(a.pk, b.pk), record_high=max(a.pk, b.pk)).exists()
+
+
+# --- the guard's verdict on one pair, evaluated in DuckDB as predict does ----------------------
+
+GUARD_COLUMNS = ("forename", "surname", "forename_phonetic", "forename_variants", "surname_variants", "date_of_birth", "sex",
+                 "postcode", "address_line", "uprn", "nhs_number", "upn", "ni_number")
+
+
+def _verdict(left: dict, right: dict) -> str:
+    values = []
+    for side, row in (("l", left), ("r", right)):
+        for c in GUARD_COLUMNS:
+            value = row.get(c)
+            if c in ("forename_variants", "surname_variants"):
+                values.append(f"{[value] if value else []}::VARCHAR[] AS {c}_{side}")
+            elif c == "date_of_birth":
+                values.append(f"{f'DATE {value!r}' if value else 'NULL::DATE'} AS {c}_{side}")
+            else:
+                values.append(f"{f'{value!r}' if value else 'NULL'}::VARCHAR AS {c}_{side}")
+    return duckdb.connect().execute(f"SELECT {splink_model.GUARD_SQL} FROM (SELECT {', '.join(values)})").fetchone()[0]
+
+
+def _person(forename: str, **fields) -> dict:
+    from apps.common.names import nickname_keys, phonetic
+
+    return dict(forename=forename, surname="SMITH", forename_phonetic=phonetic(forename),
+                forename_variants=nickname_keys(forename)[-1], sex="M", postcode="BS5 6XY",
+                address_line="||12|HIGH STREET") | fields
+
+
+def test_twins_are_never_linked_by_the_guard():
+    jack, oscar = _person("JACK", date_of_birth="2012-06-01"), _person("OSCAR", date_of_birth="2012-06-01")
+    assert _verdict(jack, oscar) == "review"  # no identifier on either side: a reviewer decides
+    emily = _person("EMILY", date_of_birth="2012-06-01", sex="F")
+    assert _verdict(jack, emily) == "apart"  # different forename and different sex
+    # twins' NHS numbers, issued one after the other, differ in two characters (last digit and check digit)
+    assert _verdict(jack | {"nhs_number": "9434765919"}, oscar | {"nhs_number": "9434765927"}) == "apart"
+
+
+def test_parent_and_child_of_one_name_are_kept_apart():
+    father, son = _person("STEVEN", date_of_birth="1988-06-26"), _person("STEVEN", date_of_birth="2011-07-04")
+    assert _verdict(father, son) == "apart"
+    # siblings: both the forename and the date of birth differ
+    assert _verdict(_person("JACK", date_of_birth="2010-02-03"), _person("OSCAR", date_of_birth="2014-09-30")) == "apart"
+
+
+def test_agreeing_identifiers_link_a_replaced_forename_and_conflicting_ones_keep_apart():
+    nhs = {"nhs_number": "9434765919"}
+    assert _verdict(_person("JAMES", date_of_birth="1990-03-07") | nhs, _person("OLIVER", date_of_birth="1990-03-07") | nhs) == "link"
+    # the same names and date, NHS numbers far apart: two people
+    assert _verdict(_person("JAMES", date_of_birth="1990-03-07") | nhs,
+                    _person("JAMES", date_of_birth="1990-03-07", nhs_number="4857773456")) == "apart"
+    # one keying slip in the number is not evidence of two people
+    assert _verdict(_person("JAMES", date_of_birth="1990-03-07") | nhs,
+                    _person("JAMES", date_of_birth="1990-03-07", nhs_number="9434765991")) == "link"
+
+
+def test_ambiguous_pairs_go_to_review_not_dropped():
+    gemma = _person("GEMMA", surname="WILLIS", date_of_birth="2008-02-14", sex="F")
+    undated = gemma | {"date_of_birth": None}
+    assert _verdict(gemma, undated | {"postcode": "BS4 6TY", "address_line": "||70|LONG ROW"}) == "review"
+    assert _verdict(gemma, undated) == "link"  # same home
+    assert _verdict(gemma, gemma | {"date_of_birth": "2001-11-30"}) == "review"  # same names, dates 6 years apart
+    assert _verdict(gemma, gemma | {"date_of_birth": "2008-01-01"}) == "review"  # a 1 January placeholder
+
+
+def test_a_sex_mismatch_alone_is_not_evidence_of_two_people():
+    a = _person("JOSEPH", date_of_birth="1979-05-05")
+    assert _verdict(a, a | {"sex": "F"}) == "link"
+    assert _verdict(a, a | {"sex": "F", "forename": "JOSEPHINE", "forename_variants": "JOSEPHINE"}) == "review"
+
+
+# --- clustering never puts conflicting strong identifiers in one person ------------------------
+
+def test_conflicting_identifiers_never_share_a_person_even_through_a_chain():
+    # A ~ B ~ C, strongest edges first; A and C carry different NHS numbers, B none
+    ids = {1: ("9434765919", None, None), 3: ("4857773456", None, None)}
+    clusters = cluster([1, 2, 3], [(1, 2, 0.999), (2, 3, 0.998)], identifiers=ids)
+    assert clusters[1] == clusters[2] != clusters[3]
+    # a UPN on one side and an NHS number on the other do not conflict
+    clusters = cluster([1, 2, 3], [(1, 2, 0.999), (2, 3, 0.998)], identifiers={1: ("9434765919", None, None),
+                                                                                 3: (None, "A123456789012", None)})
+    assert clusters[1] == clusters[2] == clusters[3]
+    # one keying slip apart is one person's number mistyped
+    clusters = cluster([1, 2], [(1, 2, 0.999)], identifiers={1: ("9434765919", None, None), 2: ("9434765991", None, None)})
+    assert clusters[1] == clusters[2]
+    assert identifiers_conflict("9434765919", "9434765927") and not identifiers_conflict("9434765919", "9434765919")
+
+
+def test_an_identifier_backed_edge_is_not_held_back_by_a_mistyped_date_of_birth():
+    dobs = {1: dt.date(1975, 3, 2), 2: dt.date(1995, 8, 30)}
+    assert cluster([1, 2], [(1, 2, 0.999)], dates_of_birth=dobs)[2] == 2
+    assert cluster([1, 2], [(1, 2, 0.999, True)], dates_of_birth=dobs)[2] == 1
+
+
+# --- through a full run (fixed model, both databases) ------------------------------------------
+
+def test_twins_and_juniors_never_merge_in_a_run(extract, run_match):
+    jack, oscar, father, son = extract("bcc-council-tax", [
+        dict(forename="JACK", sex="M", date_of_birth="2012-06-01", **HOME),
+        dict(forename="OSCAR", sex="M", date_of_birth="2012-06-01", **HOME),
+        dict(forename="STEVEN", sex="M", date_of_birth="1988-06-26", **HOME),
+        dict(forename="STEVEN", sex="M", date_of_birth="2011-07-04", **HOME),
+    ])
+    # a school record of the son without a date of birth could chain father and son
+    [school] = extract("dfe-school-census", [dict(forename="STEVEN", sex="M", fact_type="enrolment", **HOME)])
+    run_match()
+    assert person_of(jack) != person_of(oscar)
+    assert person_of(father) != person_of(son)
+    assert len({person_of(father), person_of(son), person_of(school)}) >= 2
+
+
+def test_a_duplicate_with_a_replaced_forename_links_when_identifiers_agree(extract, run_match):
+    [tax] = extract("bcc-council-tax", [dict(forename="JAMES", sex="M", date_of_birth="1990-03-07", nhs_number="9434765919", **HOME)])
+    [care] = extract("bcc-social-care", [dict(forename="OLIVER", sex="M", date_of_birth="1990-03-07", nhs_number="9434765919",
+                                              fact_type="open-to-families-in-focus-or-social-care", **HOME)])
+    run_match()
+    assert person_of(tax) == person_of(care)
+
+
+def test_without_identifiers_a_replaced_forename_goes_to_review(extract, run_match):
+    [tax] = extract("bcc-council-tax", [dict(forename="JAMES", sex="M", date_of_birth="1990-03-07", **HOME)])
+    [care] = extract("bcc-social-care", [dict(forename="OLIVER", sex="M", date_of_birth="1990-03-07",
+                                              fact_type="open-to-families-in-focus-or-social-care", **HOME)])
+    run_match()
+    assert person_of(tax) != person_of(care)
+    assert _queued(tax, care)
+
+
+def test_conflicting_identifiers_never_share_a_person_in_a_run(extract, run_match):
+    a, c = extract("bcc-council-tax", [
+        dict(forename="LEON", sex="M", date_of_birth="1975-03-02", nhs_number="9434765919", **HOME),
+        dict(forename="LEON", sex="M", date_of_birth="1975-03-02", nhs_number="4857773456", **HOME),
+    ])
+    [b] = extract("asc-offenders", [dict(forename="LEON", sex="M", date_of_birth="1975-03-02",
+                                          fact_type="person-committed-offence", **HOME)])
+    run_match()
+    assert person_of(a) != person_of(c)
+    assert person_of(b) in {person_of(a), person_of(c)}
+
+
+STRANGERS = [
+    dict(forename=f, surname=s, sex="F", date_of_birth=f"19{60 + i}-0{1 + i % 9}-1{i}", postcode=f"BS{i + 1} 1AA",
+         address=f"{i + 1} Other Road")
+    for i, (f, s) in enumerate([("MARY", "PATEL"), ("ANNE", "JONES"), ("RUTH", "EVANS"), ("ZARA", "KHAN"),
+                                ("LILY", "BROWN"), ("EMMA", "DAVIES"), ("AMY", "REID"), ("JADE", "COLE")])
+]
+
+
+def test_a_sex_mismatch_alone_does_not_veto_a_pair_that_agrees_on_everything_else(extract, run_match):
+    """With a few other people about, so that a name's term frequency is not 1 (as in any real extract)."""
+    [tax, *_] = extract("bcc-council-tax", [dict(forename="JOSEPH", sex="M", date_of_birth="1979-05-05", **HOME), *STRANGERS])
+    [care] = extract("bcc-social-care", [dict(forename="JOSEPH", sex="F", date_of_birth="1979-05-05",
+                                              fact_type="open-to-families-in-focus-or-social-care", **HOME)])
+    run_match()
+    assert person_of(tax) == person_of(care)
+
+
+def test_bounded_weights_survive_training():
+    """Sex and identifier disagreement levels have fixed m: EM cannot turn them into a veto."""
+    model = splink_model.settings_dict()
+    fixed = {c["output_column_name"]: [lvl for lvl in c["comparison_levels"] if lvl.get("fix_m_probability")]
+             for c in model["comparisons"]}
+    assert [lvl["m_probability"] for lvl in fixed["sex"]] == [0.98, 0.02]
+    for column in splink_model.STRONG_IDENTIFIERS:
+        assert [lvl["m_probability"] for lvl in fixed[column]] == [0.01, 0.01]
+
+
+# --- blocking: the pairs that no rule reached before --------------------------------------------
+
+def _blocked_pairs(con, rows: list[dict]) -> set[tuple[int, int]]:
+    """Build profiles from ``rows`` as a run does, and return the pairs Splink's prediction rules compare."""
+    from apps.matching.profiles import IDENTITY_FIELDS
+    from apps.sources import normalise
+
+    columns = ", ".join(f"{f} {'DATE' if f == 'date_of_birth' else 'VARCHAR'}" for f in IDENTITY_FIELDS)
+    con.execute(f"CREATE TABLE records (id BIGINT, dataset_id BIGINT, source_key VARCHAR, {columns})")
+    for i, row in enumerate(rows, start=1):
+        row = dict(row)
+        row["address_key"] = normalise.address_key(row.pop("address", ""), row.get("postcode", ""))
+        values = [row.get(f) for f in IDENTITY_FIELDS]
+        con.execute(f"INSERT INTO records VALUES (?, 1, ?, {', '.join('?' * len(values))})", [i, str(i), *values])
+    profiles.build(con, "records", "profiles")
+    model = splink_model.settings_dict(prior=0.001)
+    linker, _ = splink_model._linker(con, "profiles", model)
+    scored = linker.inference.predict(warning_mode="never")
+    return set(con.execute(f"SELECT unique_id_l, unique_id_r FROM {scored.physical_name}").fetchall())
+
+
+@pytest.fixture
+def con():
+    connection = duckdb.connect()
+    yield connection
+    connection.close()
+
+
+def test_swapped_and_misspelt_names_are_compared(con):
+    pairs = _blocked_pairs(con, [
+        dict(forename="MOHAMMED", surname="KHAN", date_of_birth=dt.date(1985, 4, 2), postcode="BS5 0AA", address="1 Church Road"),
+        dict(forename="KAHN", surname="MOHAMED", date_of_birth=dt.date(1985, 4, 2), postcode="BS16 2ZZ", address="88 Fishponds Road"),
+    ])
+    assert (1, 2) in pairs
+
+
+def test_both_names_misspelt_without_a_date_of_birth_are_compared(con):
+    pairs = _blocked_pairs(con, [
+        dict(forename="CATHERINE", surname="WRIGHT", date_of_birth=dt.date(1979, 1, 9), postcode="BS3 4QQ", address="Flat 2, 7 Dean Lane"),
+        dict(forename="KATHRINE", surname="RIGHT", date_of_birth=None, postcode="BS3 4QW", address="Flat 2 7 Dean Lane"),
+    ])
+    assert (1, 2) in pairs
+
+
+def test_training_keeps_the_bounded_m_probabilities(con):
+    """EM on data where sex and NHS number never disagree within a person (as the generator's) would learn
+    m ~ 0 for "different", a veto; the fixed levels keep their m."""
+    import random
+
+    rng = random.Random(7)
+    forenames = ["JACK", "OLIVIA", "NOAH", "AMELIA", "LEO", "ISLA", "OSCAR", "AVA", "GEORGE", "MIA", "ARTHUR", "IVY"]
+    surnames = ["SMITH", "JONES", "TAYLOR", "BROWN", "WILSON", "EVANS", "THOMAS", "ROBERTS", "KHAN", "PATEL"]
+    rows = []
+    for person in range(300):
+        f, s = rng.choice(forenames), rng.choice(surnames)
+        dob = dt.date(1950, 1, 1) + dt.timedelta(days=rng.randrange(25000))
+        sex, nhs = rng.choice("MF"), f"{rng.randrange(10**9, 10**10)}"
+        for copy in range(2):
+            rows.append(dict(forename=f if copy == 0 or rng.random() > 0.2 else f[:-1], surname=s, date_of_birth=dob,
+                             sex=sex, nhs_number=nhs, postcode=f"BS{person % 30} 1AA", address=f"{person} High Street"))
+    _blocked_pairs(con, rows)  # builds the profiles table
+    model = splink_model.train(con, "profiles", caps=splink_model.TrainingCaps(u_max_pairs=1e5, em_max_pairs=1e5), prior=0.003)
+    levels = {(c["output_column_name"], lvl.get("label_for_charts")): lvl for c in model["comparisons"]
+              for lvl in c["comparison_levels"]}
+    assert levels[("sex", "All other comparisons")]["m_probability"] == splink_model.SEX_DIFFERENT_M
+    assert levels[("nhs_number", "All other comparisons")]["m_probability"] == splink_model.IDENTIFIER_DIFFERENT_M
+    start = {(c["output_column_name"], lvl.get("label_for_charts")): lvl.get("m_probability")
+             for c in splink_model.settings_dict()["comparisons"] for lvl in c["comparison_levels"]}
+    assert any(lvl.get("m_probability") != start[key] for key, lvl in levels.items())  # EM did train the others
+    assert splink_model.model_is_current(model)  # an incremental run may use it
+    assert not splink_model.model_is_current({"comparisons": model["comparisons"][:-1]})
