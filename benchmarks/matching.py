@@ -49,6 +49,8 @@ from django.db import transaction
 from apps.gazetteer import evaluation
 from apps.matching import duckdb_io, profiles, services, splink_model
 from apps.matching.models import MatchRun
+from apps.matching.projection.persons import record_homes
+from apps.matching.projection.records import linked_persons, records_of
 from apps.people.models import Household
 from apps.sources.models import Dataset, SourceRecord
 
@@ -118,6 +120,11 @@ def household_figures(workdir: Path, pred: dict, units: dict) -> None:
           f"({a['records_without_a_usable_sent_uprn']} without a usable UPRN sent: {a['accuracy_without_sent_uprn']:.4f}); "
           f"outcomes {a['outcomes']}; {a['distinct_addresses']} distinct addresses, {a['queue']} in the officer's queue; "
           f"residence spells placed on the true UPRN {a['residence_spell_accuracy']:.4f} of {a['residence_spells']}")
+    persons = linked_persons()
+    homes = (record_homes(records_of(persons[i:i + 20_000])) for i in range(0, len(persons), 20_000))
+    placed = evaluation.placed_accuracy(workdir / "ground_truth", homes)
+    print(f"address -> UPRN after placing buildings sent without a flat in the person's flat: {placed['records']} linked "
+          f"agency records, accuracy {placed['accuracy']:.4f}; {placed['outcomes']}")
     true_households = set()
     with (workdir / "ground_truth" / "households.csv").open(encoding="utf-8") as handle:
         true_households.update(row["household_id"] for row in csv.DictReader(handle))

@@ -80,6 +80,26 @@ def uprn_accuracy(truth_dir: Path) -> dict:
     }
 
 
+def placed_accuracy(truth_dir: Path, chunks) -> dict:
+    """Address -> UPRN after the projection placed each record (a building sent without its flat becomes the person's
+    flat). ``chunks`` yields ``{record id: home UPRN}`` (the projection's ``record_homes``) for every linked record."""
+    truth = _true_uprns(truth_dir)
+    seen, outcome = set(), Counter()
+    for homes in chunks:
+        ids = list(homes)
+        for start in range(0, len(ids), 5000):
+            for pk, code, key in SourceRecord.objects.filter(pk__in=ids[start:start + 5000]).values_list(
+                    "pk", "dataset__code", "source_key"):
+                if (code, key) in truth and (code, key) not in seen:
+                    seen.add((code, key))
+                    outcome["correct" if homes[pk] == truth[(code, key)] else "wrong" if homes[pk] else "none"] += 1
+    linked_units = SourceRecord.objects.filter(person__isnull=False).exclude(address_key="").values_list(
+        "dataset__code", "source_key").distinct()
+    total = sum(1 for unit in linked_units.iterator(chunk_size=20_000) if unit in truth)
+    outcome["none"] += total - sum(outcome.values())
+    return {"records": total, "accuracy": outcome["correct"] / max(total, 1), "outcomes": dict(outcome)}
+
+
 def family_figures(truth_dir: Path, golden_of_true: dict[str, int]) -> dict:
     """Current families: co-member pairs and families recovered exactly. ``golden_of_true``: true person id -> the
     golden person most of their records were linked to."""
@@ -89,7 +109,9 @@ def family_figures(truth_dir: Path, golden_of_true: dict[str, int]) -> dict:
             if row["is_family"] == "1" and not row["date_to"] and row["person_id"] in golden_of_true:
                 true_families[row["household_id"]].add(golden_of_true[row["person_id"]])
     true_of = {p: h for h, members in true_families.items() for p in members}
-    current = FamilyMembership.objects.filter(family__household__date_to__isnull=True, family__status="open")
+    # current members of open families: a member who moved out keeps a membership with its end date
+    current = FamilyMembership.objects.filter(family__household__date_to__isnull=True, family__status="open",
+                                              date_to__isnull=True)
     predicted: dict[int, set] = defaultdict(set)
     for family, person in current.values_list("family_id", "person_id").iterator(chunk_size=20_000):
         predicted[family].add(person)

@@ -38,7 +38,7 @@ def addresses_ensure(records: list[dict]) -> dict[str, int]:
     A building sent without its flat (its UPRN is the parent of flats) becomes the flat that the
     person's other records place them in, the one recorded nearest in time; with none, it stays the building.
     """
-    homes = _homes(records)
+    homes = record_homes(records)
     entries = gazetteer_entries({u for u in homes.values() if u})
     wanted: dict[str, dict] = {}
     for rec in records:
@@ -79,7 +79,7 @@ def addresses_ensure(records: list[dict]) -> dict[str, int]:
     return existing
 
 
-def _homes(records: list[dict]) -> dict[int, str]:
+def record_homes(records: list[dict]) -> dict[int, str]:
     """{record id: UPRN of its home} for the records that have one (see ``addresses_ensure``)."""
     resolved = usable_uprns({r["address_key"] for r in records if r["address_key"]})
     known = set(gazetteer_entries({r["uprn"] for r in records if r["uprn"]}))
