@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
+
+from apps.people.visibility import restriction_q
+from apps.sources.models import SourceRecord
 
 from .models import AddressResolution, GazetteerAddress, GazetteerVersion
 
@@ -49,18 +52,28 @@ def gazetteer_children(uprns) -> dict[str, set[str]]:
     return found
 
 
-def review_queue() -> QuerySet[AddressResolution]:
+def _not_hidden(viewer) -> QuerySet[AddressResolution]:
+    """Resolutions of addresses a current record sends, and no restricted person the viewer may not see (the
+    restriction half of the one visibility rule, as the clerical queue applies it): where a restricted person lives
+    is not shown, and an address no record sends any more is not asked about."""
+    open_to_viewer = Q(person__isnull=True) | restriction_q(viewer, kind="person", via="person__")
+    sent = SourceRecord.objects.filter(open_to_viewer).values("address_key")
+    hidden = SourceRecord.objects.filter(person__isnull=False).exclude(open_to_viewer).values("address_key")
+    return AddressResolution.objects.filter(address_key__in=sent).exclude(address_key__in=hidden)
+
+
+def review_queue(*, viewer) -> QuerySet[AddressResolution]:
     """Addresses waiting for the data quality officer, lowest score first."""
-    return AddressResolution.objects.filter(status=AddressResolution.Status.REVIEW).order_by("score", "pk")
+    return _not_hidden(viewer).filter(status=AddressResolution.Status.REVIEW).order_by("score", "pk")
 
 
-def review_queue_count() -> int:
-    return review_queue().count()
+def review_queue_count(*, viewer) -> int:
+    return review_queue(viewer=viewer).count()
 
 
-def resolution_with_candidates(pk: int) -> tuple[AddressResolution, list[dict]] | None:
+def resolution_with_candidates(*, viewer, pk: int) -> tuple[AddressResolution, list[dict]] | None:
     """One resolution and its candidates as the gazetteer spells them: [{uprn, score, address}], best first."""
-    resolution = AddressResolution.objects.filter(pk=pk).first()
+    resolution = _not_hidden(viewer).filter(pk=pk).first()
     if resolution is None:
         return None
     uprns = [c["uprn"] for c in resolution.candidates]
@@ -72,8 +85,8 @@ def resolution_with_candidates(pk: int) -> tuple[AddressResolution, list[dict]] 
     return resolution, candidates
 
 
-def review_next(after: AddressResolution) -> AddressResolution | None:
+def review_next(*, viewer, after: AddressResolution) -> AddressResolution | None:
     """The next address in the queue after ``after`` (the lowest score first), or the first one."""
-    queue = review_queue().exclude(pk=after.pk)
+    queue = review_queue(viewer=viewer).exclude(pk=after.pk)
     later = queue.filter(score__gt=after.score).first() or queue.filter(score=after.score, pk__gt=after.pk).first()
     return later or queue.first()

@@ -17,8 +17,8 @@ from .forms import GazetteerUploadForm, ResolutionDecisionForm
 @acl.require_capability(acl.MATCHING_REVIEW)
 def queue(request):
     """Addresses whose best UPRN scored below the threshold, lowest first (one page): they show where people live."""
-    rows = list(selectors.review_queue()[:selectors.QUEUE_PAGE])
-    count = selectors.review_queue_count()
+    rows = list(selectors.review_queue(viewer=request.viewer)[:selectors.QUEUE_PAGE])
+    count = selectors.review_queue_count(viewer=request.viewer)
     audit_record(action=AuditEvent.Action.VIEW_RECORD, request=request, subject_type="address_queue",
                  record_ids=[r.pk for r in rows], result_count=count, purpose="address resolution")
     return render(request, "gazetteer/queue.html", {"rows": rows, "count": count,
@@ -29,7 +29,7 @@ def queue(request):
 @acl.require_capability(acl.MATCHING_REVIEW)
 def resolution(request, pk: int):
     """One address as sent, its candidates as the gazetteer spells them, and the decision form."""
-    found = selectors.resolution_with_candidates(pk)
+    found = selectors.resolution_with_candidates(viewer=request.viewer, pk=pk)
     if found is None:
         raise Http404("Page not found")
     address, candidates = found
@@ -42,7 +42,7 @@ def resolution(request, pk: int):
             form.add_error("uprn" if form.cleaned_data["decision"] == "choose" else "decision", str(exc))
         else:
             messages.success(request, "Decision recorded. Households follow it from the next match run.")
-            following = selectors.review_next(address)
+            following = selectors.review_next(viewer=request.viewer, after=address)
             return redirect("gazetteer:resolution", pk=following.pk) if following else redirect("gazetteer:queue")
     audit_record(action=AuditEvent.Action.VIEW_RECORD, request=request, subject_type="address", subject_id=address.pk,
                  purpose="address resolution")
