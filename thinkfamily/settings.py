@@ -77,6 +77,7 @@ INSTALLED_APPS = [
     "apps.accounts",
     "apps.audit",
     "apps.sources",
+    "apps.gazetteer",
     "apps.people",
     "apps.schools",
     "apps.caseview",
@@ -279,6 +280,10 @@ if not 0 < MATCHING_REVIEW_THRESHOLD <= MATCHING_MATCH_THRESHOLD <= 1:
 MATCHING_REVIEW_QUEUE_CAP = int(os.environ.get("MATCHING_REVIEW_QUEUE_CAP", "5000"))
 MATCHING_DUCKDB_MEMORY_LIMIT = os.environ.get("MATCHING_DUCKDB_MEMORY_LIMIT", "2GB")
 MATCHING_DUCKDB_THREADS = int(os.environ.get("MATCHING_DUCKDB_THREADS", "2"))
+# Address -> UPRN (docs/addresses.md): a scored match below this goes to the data quality officer's queue
+ADDRESS_MATCH_THRESHOLD = float(os.environ.get("ADDRESS_MATCH_THRESHOLD", "0.85"))
+if not 0.5 <= ADDRESS_MATCH_THRESHOLD <= 1:
+    raise ImproperlyConfigured(f"ADDRESS_MATCH_THRESHOLD ({ADDRESS_MATCH_THRESHOLD}) must be between 0.5 and 1")
 
 LOGGING = {
     "version": 1,

@@ -20,6 +20,7 @@ urlpatterns = [
     path("api/", include("apps.caseview.api_urls")),
     path("imports/", include("apps.sources.urls")),
     path("matching/", include("apps.matching.urls")),
+    path("addresses/", include("apps.gazetteer.urls")),
     path("insights/", include("apps.indicators.urls")),
     path("audit/", include("apps.audit.urls")),
     path("admin/", admin.site.urls),

@@ -34,6 +34,7 @@ from django.utils import timezone
 from apps.accounts.access import access_for
 from apps.accounts.models import AccessGrant, Section
 from apps.audit.models import Alert
+from apps.gazetteer.models import AddressResolution
 from apps.indicators.models import PersonIndicator
 from apps.indicators.services import indicators_refresh
 from apps.matching.models import ClericalPair, MatchRun
@@ -115,6 +116,15 @@ def world(users):
     for low, high in ((factories.source_record(hidden, "bcc-mental-health"), factories.source_record(mum, "bcc-mental-health")),
                       (factories.source_record(nora, "asc-offenders"), factories.source_record(harptree, "asc-offenders"))):
         ClericalPair.objects.create(run=run, record_low=low, record_high=high, match_probability=0.7)
+    # the data quality officer's address queue: one address sent by the hidden child, one by no one hidden
+    for sender, key, address_key in ((hidden, "CT-R0001", "9|||QUARRY LANE|BS7 9QQ"),
+                                     (mum, "CT-M0001", "15|||MURPHY AVENUE|BS5 6AB")):
+        sent = factories.source_record(sender, "bcc-council-tax", key=key)
+        sent.address_key = address_key
+        sent.save()
+    for key, line in (("9|||QUARRY LANE|BS7 9QQ", "9 Quarry Lane"), ("15|||MURPHY AVENUE|BS5 6AB", "15 Murphy Avenue")):
+        AddressResolution.objects.create(address_key=key, address_line=line, postcode=key[-7:], uprn="110", score=0.6,
+                                         method="fuzzy", status="review")
     Alert.objects.create(kind=Alert.Kind.BREAK_GLASS, dedupe_key="non-interference", raised_at=timezone.now(),
                          occurred_at=timezone.now(), summary="A test alert")
     # and a bad row of a health extract, quarantined for the data quality officer (the import's bookkeeping)
@@ -165,6 +175,7 @@ FILLS = {
     "matching:run": lambda w: _pks(MatchRun),
     "matching:thresholds_set": lambda w: _pks(MatchRun),
     "matching:review_pair": lambda w: _pks(ClericalPair),
+    "gazetteer:resolution": lambda w: _pks(AddressResolution),
 }
 
 

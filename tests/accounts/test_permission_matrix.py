@@ -99,6 +99,18 @@ def _quarantined_row(db_objects):
                                          problems=[{"column": "sex", "reason": "unknown code"}])
 
 
+def _address_resolution(db_objects):
+    from apps.gazetteer.models import AddressResolution
+    from apps.sources.models import Dataset, ImportBatch, SourceRecord
+
+    batch = ImportBatch.objects.create(dataset=Dataset.objects.get(code="bcc-council-tax"), filename="address.csv",
+                                       checksum="2" * 64)
+    SourceRecord.objects.create(dataset=batch.dataset, batch=batch, source_key="A1", row_number=1,
+                                address_key="15|||MURPHY AVENUE|BS5 6AB")
+    return AddressResolution.objects.create(address_key="15|||MURPHY AVENUE|BS5 6AB", address_line="15 Murphy Avenue",
+                                            postcode="BS5 6AB", uprn="110", score=0.6, method="fuzzy", status="review")
+
+
 # URL name -> kwargs, from the objects the ``objects`` fixture makes.
 URL_KWARGS = {
     "people:break_glass": lambda o: {"kind": "person", "pk": o["restricted_person"].pk},
@@ -123,6 +135,7 @@ URL_KWARGS = {
     "matching:run": lambda o: {"pk": _match_run(o).pk},
     "matching:thresholds_set": lambda o: {"pk": _match_run(o).pk},
     "matching:review_pair": lambda o: {"pk": _clerical_pair(o).pk},
+    "gazetteer:resolution": lambda o: {"pk": _address_resolution(o).pk},
     "audit:subject": lambda o: {"subject_type": "person", "subject_id": str(o["person"].pk)},
     "audit:user_activity": lambda o: {"user_id": o["users"]["key-worker"].pk},
     "audit:alert": lambda o: {"alert_id": _alert(o).pk},

@@ -77,6 +77,8 @@ SHOWS_NO_PERSONAL_DATA = {
     "matching:review_queue": "pair numbers, the two records' datasets and the score: no value of either record "
                              "(the pair page, which shows them, is a data page)",
     "audit:alerts_compute": "POST only: runs the alert scan (recorded as audit_query) and redirects",
+    "gazetteer:gazetteer": "gazetteer versions: file name, counts and dates (properties, not people); a member of "
+                           "staff only as the importer; an import is recorded as import",
     "indicators:insights": "counts of families by area and badge, cells under the small-cell limit suppressed: "
                            "never an individual",
 }
@@ -107,6 +109,7 @@ URL_KWARGS: dict[str, Callable[[dict], dict]] = {
     "matching:review_pair": lambda o: {"pk": o["clerical_pair"].pk},
     "sources:dataset_descriptor": lambda o: {"code": "asc-offenders"},
     "sources:quarantined_row": lambda o: {"pk": o["quarantined_row"].pk},
+    "gazetteer:resolution": lambda o: {"pk": o["address_resolution"].pk},
 }
 # What data pages other than case pages record.
 EXPECTED: dict[str, Callable[[dict], Expect]] = {
@@ -124,6 +127,8 @@ EXPECTED: dict[str, Callable[[dict], Expect]] = {
                                             str(o["users"]["key-worker"].pk)),
     "audit:alerts": lambda o: Expect(AuditEvent.Action.AUDIT_QUERY, "audit"),
     "audit:alert": lambda o: Expect(AuditEvent.Action.AUDIT_QUERY, "alert", str(o["alert"].pk)),
+    "gazetteer:queue": lambda o: Expect(AuditEvent.Action.VIEW_RECORD, "address_queue"),
+    "gazetteer:resolution": lambda o: Expect(AuditEvent.Action.VIEW_RECORD, "address", str(o["address_resolution"].pk)),
     "matching:review_pair": lambda o: Expect(
         AuditEvent.Action.VIEW_RECORD, "source_record_pair",
         f"{o['clerical_pair'].record_low_id}-{o['clerical_pair'].record_high_id}"),
@@ -290,7 +295,20 @@ def objects(users):
         "users": users, "person": person, "family": family, "applicant": applicant, "waiting_request": waiting,
         "active_grant": AccessGrant.objects.active().get(user=users["analyst"]), "alert": alert,
         "clerical_pair": _clerical_pair(), "quarantined_row": _quarantined_row(),
+        "address_resolution": _address_resolution(),
     }
+
+
+def _address_resolution():
+    from apps.gazetteer.models import AddressResolution
+    from apps.sources.models import Dataset, ImportBatch, SourceRecord
+
+    batch = ImportBatch.objects.create(dataset=Dataset.objects.get(code="bcc-council-tax"), filename="address.csv",
+                                       checksum="2" * 64)
+    SourceRecord.objects.create(dataset=batch.dataset, batch=batch, source_key="A1", row_number=1,
+                                address_key="15|||MURPHY AVENUE|BS5 6AB")
+    return AddressResolution.objects.create(address_key="15|||MURPHY AVENUE|BS5 6AB", address_line="15 Murphy Avenue",
+                                            postcode="BS5 6AB", uprn="110", score=0.6, method="fuzzy", status="review")
 
 
 def _clerical_pair():

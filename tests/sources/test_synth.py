@@ -94,7 +94,20 @@ def test_same_seed_writes_byte_identical_files(extract, tmp_path):
     again = tmp_path / "again"
     generate(out=again, scale="small", seed=SEED)
     assert file_hashes(again) == file_hashes(extract)
-    assert len(file_hashes(extract)) == 35 + 6
+    assert len(file_hashes(extract)) == 35 + 6 + 1  # the extracts, the ground truth and the gazetteer
+
+
+def test_the_gazetteer_holds_every_true_address_and_passes_its_import_checks(extract):
+    from apps.gazetteer.importing import gazetteer_read
+
+    with (extract / "gazetteer.csv").open("rb") as handle:
+        parsed = gazetteer_read(handle)
+    assert not parsed.problems, parsed.problems.listed[:5]
+    uprns = {r["uprn"] for r in parsed.rows}
+    true = {str(int(r["uprn"])) for r in read_rows(extract / GROUND_TRUTH_DIR / "addresses.csv")[1]}
+    assert true <= uprns and len(uprns) > len(true)  # and the properties nobody in the population lives in
+    recorded = {str(int(r["uprn"])) for r in read_rows(extract / GROUND_TRUTH_DIR / "records.csv")[1] if r["uprn"]}
+    assert recorded <= true
 
 
 def test_another_seed_writes_another_population(extract, tmp_path):

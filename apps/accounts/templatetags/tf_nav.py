@@ -12,6 +12,7 @@ NAV = (
     (access.ACCESS_MANAGE, "accounts:custodian", "Access"),
     (access.IMPORTS_MANAGE, "sources:batches", "Imports"),
     (access.MATCHING_REVIEW, "matching:review_queue", "Clerical review"),
+    (access.MATCHING_REVIEW, "gazetteer:queue", "Addresses"),
     (access.AUDIT_REVIEW, "audit:events", "Audit"),
     (access.INSIGHTS_VIEW, "indicators:insights", "Insights"),
 )

@@ -2,7 +2,8 @@
 
 ``project(person_ids=...)`` rebuilds, for those persons (all when None), in this order:
 
-1. persons and addresses (``persons``): golden fields, aliases, addresses, address spells;
+1. persons and addresses (``persons``): golden fields, aliases, addresses, address spells
+   (addresses sent are first resolved to the gazetteer's UPRNs: ``apps.gazetteer``);
 2. facts (``facts``): school records, event indicators and the other facts the
    refresh reads (births, NEET statuses, custody spells, exploitation flags);
 3. households and families (``households``), which span persons: rebuilt at the end
@@ -21,6 +22,7 @@ from collections.abc import Iterable
 
 from django.db import connection
 
+from apps.gazetteer.services import addresses_resolve
 from apps.indicators.models import IndicatorDefinition, PersonIndicator
 from apps.people.models import (
     Address,
@@ -63,6 +65,8 @@ def project(*, person_ids: Iterable[int] | None, chunk_persons: int = CHUNK_PERS
         touched.update(AddressHistory.objects.filter(person_id__in=scope).values_list("address_id", flat=True).distinct())
     _clear(scope)
     counts: Counter[str] = Counter()
+    # every address sent gets its UPRN (or is marked unresolved) before persons' addresses are written
+    counts.update({f"addresses_{status}": n for status, n in addresses_resolve().items()})
     for start in range(0, len(persons), chunk_persons):
         records = records_of(persons[start:start + chunk_persons])
         by_person: dict[int, list[dict]] = defaultdict(list)

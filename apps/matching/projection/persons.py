@@ -6,28 +6,45 @@
   latest record). Sex "U" counts as no value. Search keys are set from the chosen
   names (``names.search_key``, Metaphone via ``names.phonetic``).
 * **PersonAlias**: every other name / date of birth a dataset knows the person by.
-* **Address** (one per address key, shared) and **AddressHistory** (one spell per
-  residence record); the current address is the latest spell's, else the most
+* **Address** (one per home, shared: a gazetteer UPRN when the address resolved to one,
+  else the address key as sent; see ``addresses_ensure``) and **AddressHistory** (one spell
+  per residence record); the current address is the latest spell's, else the most
   trusted record's address.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from collections import defaultdict
 
 from apps.common.bulk import bulk_insert, bulk_update
 from apps.common.dates import as_date
 from apps.common.names import phonetic, search_key
+from apps.gazetteer.selectors import gazetteer_children, gazetteer_entries, usable_uprns
 from apps.people.models import Address, AddressHistory, Person, PersonAlias
 from apps.sources.normalise import address_parse
 
+UPRN_KEY = "UPRN "  # an Address's key when it is a gazetteer property
 GOLDEN_FIELDS = ("forename", "surname", "date_of_birth", "sex", "nhs_number", "upn", "ni_number")
 
 
 def addresses_ensure(records: list[dict]) -> dict[str, int]:
-    """Ensure an Address per address key; returns {address key: address id}."""
+    """Ensure an Address per home; returns {home key: address id}, and sets each record's ``address_key`` to its home's.
+
+    A record's home is, in order: the UPRN it was sent with, when the gazetteer has it; the UPRN its
+    address resolved to (``apps.gazetteer``: resolved, or decided by the data quality officer); else
+    its address as sent (the parsed key, as before a gazetteer). A home with a UPRN is one Address
+    (key ``UPRN <n>``) spelt as the gazetteer spells it, so two spellings of one home are one address.
+    A building sent without its flat (its UPRN is the parent of flats) becomes the flat that the
+    person's other records place them in, the one recorded nearest in time; with none, it stays the building.
+    """
+    homes = record_homes(records)
+    entries = gazetteer_entries({u for u in homes.values() if u})
     wanted: dict[str, dict] = {}
     for rec in records:
+        uprn = homes.get(rec["id"], "")
+        if uprn and uprn in entries:
+            rec["address_key"] = f"{UPRN_KEY}{uprn}"
         key = rec["address_key"]
         if key and (key not in wanted or (rec["uprn"] and not wanted[key]["uprn"])):
             wanted[key] = rec
@@ -35,6 +52,12 @@ def addresses_ensure(records: list[dict]) -> dict[str, int]:
     new = []
     for key, rec in wanted.items():
         if key in existing:
+            continue
+        if key.startswith(UPRN_KEY):
+            entry = entries[key.removeprefix(UPRN_KEY)]
+            new.append(Address(address_key=key, sub_building=entry.sub_building, building_name=entry.building_name,
+                               building_number=entry.building_number, street=entry.street, locality=entry.locality,
+                               town=entry.town, postcode=entry.postcode, uprn=entry.uprn))
             continue
         parts = address_parse(rec["address_line"] or "")
         new.append(
@@ -54,6 +77,35 @@ def addresses_ensure(records: list[dict]) -> dict[str, int]:
     if new:
         existing.update(Address.objects.filter(address_key__in=[a.address_key for a in new]).values_list("address_key", "pk"))
     return existing
+
+
+def record_homes(records: list[dict]) -> dict[int, str]:
+    """{record id: UPRN of its home} for the records that have one (see ``addresses_ensure``)."""
+    resolved = usable_uprns({r["address_key"] for r in records if r["address_key"]})
+    known = set(gazetteer_entries({r["uprn"] for r in records if r["uprn"]}))
+    homes = {}
+    for r in records:
+        uprn = r["uprn"] if r["uprn"] in known else resolved.get(r["address_key"], "")
+        if uprn:
+            homes[r["id"]] = uprn
+    flats_of = gazetteer_children(set(homes.values()))
+    if not flats_of:
+        return homes
+    by_person: dict[int, list[dict]] = defaultdict(list)
+    for r in records:
+        if r["id"] in homes:
+            by_person[r["person_id"]].append(r)
+    for recs in by_person.values():
+        for r in recs:
+            flats = flats_of.get(homes[r["id"]])
+            if not flats:
+                continue
+            day = r["fact_date"] or dt.date.min
+            placed = [(abs(((o["fact_date"] or dt.date.min) - day).days), o["id"], homes[o["id"]])
+                      for o in recs if homes[o["id"]] in flats]
+            if placed:
+                homes[r["id"]] = min(placed)[2]
+    return homes
 
 
 def persons_and_aliases(by_person: dict[int, list[dict]], addresses: dict[str, int]) -> int:

@@ -134,7 +134,7 @@ class ExtractWriter:
                   duplicate: bool = False) -> list[str]:
         recorded: RecordedIdentity = self.noiser.identity(person, address, stale)
         noise = ("duplicate_record", *recorded.noise) if duplicate else recorded.noise
-        self.truth_writer.writerow((self.spec.code, key, person.id, ";".join(noise)))
+        self.truth_writer.writerow((self.spec.code, key, person.id, ";".join(noise), recorded.uprn))
         self.count.records += 1
         return [key, *(recorded.values.get(c, "") for c in self.identity_columns)]
 

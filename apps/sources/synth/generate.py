@@ -14,11 +14,13 @@ from apps.sources.descriptors import DESCRIPTOR_DIR, default_specs
 
 from .events import EventBuilder
 from .extracts import ExtractWriter, KeyRegistry, dataset_rows
+from .geography import GAZETTEER_COLUMNS
 from .noise import NoiseRates
 from .population import SCALES, Population
 
 DEFAULT_AS_OF = date(2025, 7, 31)  # the extract date: the end of an academic year
 GROUND_TRUTH_DIR = "ground_truth"
+GAZETTEER_FILE = "gazetteer.csv"  # the council's LLPG for the city, beside the extracts (manage.py import_gazetteer)
 
 
 def generate(*, out: Path, scale: str = "small", seed: int = 42, people: int | None = None,
@@ -44,6 +46,11 @@ def generate(*, out: Path, scale: str = "small", seed: int = 42, people: int | N
 
     population = Population(seed=seed, people=target_people, families=target_families, as_of=as_of,
                             progress=report).build()
+    with (out / GAZETTEER_FILE).open("w", encoding="utf-8", newline="") as handle:
+        gazetteer = csv.writer(handle, lineterminator="\n")
+        gazetteer.writerow(GAZETTEER_COLUMNS)
+        gazetteer.writerows(population.addresses.gazetteer_rows(seed))
+    report("gazetteer", file=GAZETTEER_FILE)
     events = EventBuilder(population).build()
     report("events", rows=sum(len(v) for v in events.events.values()) + len(events.custody))
 
@@ -51,7 +58,7 @@ def generate(*, out: Path, scale: str = "small", seed: int = 42, people: int | N
     datasets: dict[str, dict] = {}
     with (truth_dir / "records.csv").open("w", encoding="utf-8", newline="") as handle:
         truth_writer = csv.writer(handle, lineterminator="\n")
-        truth_writer.writerow(("dataset", "source_key", "person_id", "noise"))
+        truth_writer.writerow(("dataset", "source_key", "person_id", "noise", "uprn"))
         for spec in default_specs(datasets_dir).values():
             writer = ExtractWriter(spec=spec, out_dir=out, seed=seed, rates=rates, keys=keys,
                                    truth_writer=truth_writer, population=population)
@@ -76,6 +83,7 @@ def generate(*, out: Path, scale: str = "small", seed: int = 42, people: int | N
         "rows_total": sum(d["rows"] for d in datasets.values()),
         "noise_rates": asdict(rates),
         "datasets": datasets,
+        "gazetteer": {"file": GAZETTEER_FILE, "sha256": _sha256(out / GAZETTEER_FILE)},
         "ground_truth": sorted(p.name for p in truth_dir.iterdir()),
         "generated_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "duration_seconds": round(time.perf_counter() - started, 2),

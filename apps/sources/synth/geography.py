@@ -4,6 +4,12 @@ Addresses follow BS7666 in spirit: a secondary addressable object (``Flat 4A``),
 a primary one (building name and/or number), street, locality, town, postcode,
 and a 12-digit UPRN. They are made lazily, when a household needs one, so a
 run only creates the addresses it uses.
+
+``AddressBook.gazetteer_rows`` then writes the city's gazetteer (LLPG) as a council holds it:
+every address made, plus what a real street also has: the houses nobody in the population
+lives in, the other flats of a converted house or block, and an entry of its own for each
+building that has flats (its ``parent_uprn``), so "10 Murphy Avenue" sent without its flat
+still names a real property.
 """
 
 from __future__ import annotations
@@ -45,6 +51,10 @@ _BLOCK_WORDS = ("Kestrel", "Heron", "Falcon", "Merlin", "Raven", "Swift", "Linne
                 "Willow", "Laurel", "Avon", "Severn", "Frome", "Brunel", "Colston", "Cabot")
 _BLOCK_TYPES = ("House", "Court", "Tower", "Lodge", "Point")
 _UNIT_LETTERS = "ABDEFGHJLNPQRSTUWXYZ"  # inward-code letters never use C I K M O V
+GAZETTEER_COLUMNS = ("uprn", "parent_uprn", "sub_building", "building_name", "building_number", "street", "locality",
+                     "town", "postcode", "easting", "northing")
+_FLAT_LABELS = ("1", "2", "3", "4", "5", "1A", "1B", "2A", "2B", "3A", "3B", "4A", "4B", "5A", "5B")
+_EXTRA_UPRNS_FROM = 10**11  # made addresses' UPRNs stay below 9 * 10**10
 
 
 @dataclass(slots=True)
@@ -110,6 +120,7 @@ class AddressBook:
                 streets.append(_Street(name, district, rng.choice(localities), postcodes, block))
             self._streets[district] = streets
         self._uprn = itertools.count(rng.randrange(10_000_000, 90_000_000) * 1000)
+        self._made: list[tuple[Address, _Street]] = []  # for the gazetteer; drawing it takes nothing from rng
 
     def _district_weights(self, trouble: float) -> tuple[float, ...]:
         """Troubled households live more often in the more deprived districts."""
@@ -127,12 +138,72 @@ class AddressBook:
         uprn = f"{next(self._uprn) % 10**12:012d}"
         postcode = rng.choice(street.postcodes)
         if flat and street.block:
-            flat_no = str(street.numbers_used)  # flats in a block are numbered through
-            return Address(uprn, f"Flat {flat_no}", street.block, "", street.name, street.locality, postcode, area,
+            flat_no = str(street.numbers_used)  # flats in a block are numbered through; a block has one postcode
+            made = Address(uprn, f"Flat {flat_no}", street.block, "", street.name, street.locality, street.postcodes[0], area,
                            deprivation)
-        number = str(street.numbers_used * 2 - 1 if rng.random() < 0.5 else street.numbers_used * 2)
-        if flat:
-            flat_no = f"{rng.randrange(1, 6)}{rng.choice(('', '', 'A', 'B'))}"
-            return Address(uprn, f"Flat {flat_no}", "", number, street.name, street.locality, postcode, area,
-                           deprivation)
-        return Address(uprn, "", "", number, street.name, street.locality, postcode, area, deprivation)
+        else:
+            number = str(street.numbers_used * 2 - 1 if rng.random() < 0.5 else street.numbers_used * 2)
+            if flat:
+                flat_no = f"{rng.randrange(1, 6)}{rng.choice(('', '', 'A', 'B'))}"
+                made = Address(uprn, f"Flat {flat_no}", "", number, street.name, street.locality, postcode, area,
+                               deprivation)
+            else:
+                made = Address(uprn, "", "", number, street.name, street.locality, postcode, area, deprivation)
+        self._made.append((made, street))
+        return made
+
+    def gazetteer_rows(self, seed: int):
+        """The city's gazetteer as rows of ``GAZETTEER_COLUMNS``: every address made and the rest of each street.
+
+        Deterministic for a seed and the addresses made; draws from its own random stream.
+        """
+        rng = random.Random(f"{seed}:gazetteer")
+        uprns = itertools.count(_EXTRA_UPRNS_FROM)
+        by_street: dict[int, list[Address]] = {}
+        streets: dict[int, _Street] = {}
+        for address, street in self._made:
+            by_street.setdefault(id(street), []).append(address)
+            streets[id(street)] = street
+        for key in sorted(streets, key=lambda k: (streets[k].district, streets[k].name)):
+            street, made = streets[key], by_street[key]
+            east, north = 352_000 + rng.random() * 14_000, 166_000 + rng.random() * 14_000
+            rows: list[tuple] = []
+
+            def add(uprn, parent, sub, building, number, postcode, street=street, east=east, north=north, rows=rows):
+                n = len(rows)
+                rows.append((uprn, parent, sub, building, number, street.name, street.locality, TOWN, postcode,
+                             f"{east + 7 * n:.0f}", f"{north + 3 * n:.0f}"))
+
+            # converted houses: the building, the flat lived in, and one to three other flats
+            houses = {a.number: a for a in made if a.number and not a.sub_building}
+            converted: dict[str, list[Address]] = {}
+            for a in made:
+                if a.number and a.sub_building:
+                    converted.setdefault(a.number, []).append(a)
+            for number, flats in converted.items():
+                parent = f"{next(uprns):012d}"
+                add(parent, "", "", "", number, flats[0].postcode)
+                taken = {f.sub_building for f in flats}
+                for f in flats:
+                    add(f.uprn, parent, f.sub_building, "", number, f.postcode)
+                for label in rng.sample(_FLAT_LABELS, 3)[:rng.randrange(1, 4)]:
+                    if f"Flat {label}" not in taken:
+                        taken.add(f"Flat {label}")
+                        add(f"{next(uprns):012d}", parent, f"Flat {label}", "", number, flats[0].postcode)
+            for number, a in houses.items():
+                add(a.uprn, "", "", "", number, a.postcode)
+            # the houses nobody in the population lives in
+            for n in range(1, 2 * street.numbers_used + 3):
+                if str(n) not in houses and str(n) not in converted:
+                    add(f"{next(uprns):012d}", "", "", "", str(n), rng.choice(street.postcodes))
+            # a block of flats: the building, its flats numbered through (lived in or not)
+            block_flats = {a.sub_building: a for a in made if a.building_name}
+            if block_flats:
+                parent = f"{next(uprns):012d}"
+                postcode = street.postcodes[0]
+                add(parent, "", "", street.block, "", postcode)
+                for n in range(1, street.numbers_used + 1):
+                    a = block_flats.get(f"Flat {n}")
+                    add(a.uprn if a else f"{next(uprns):012d}", parent, f"Flat {n}", street.block, "",
+                        a.postcode if a else postcode)
+            yield from rows

@@ -56,8 +56,10 @@ class NoiseRates:
     sex_missing: float = 0.01
     address_variant: float = 0.25
     flat_missing: float = 0.2
+    street_typo: float = 0.01
     stale_address: float = 0.05
     postcode_missing: float = 0.02
+    postcode_typo: float = 0.02
     postcode_unformatted: float = 0.05
     nhs_missing: float = 0.15
     upn_missing: float = 0.05
@@ -99,6 +101,7 @@ def typo(rng: random.Random, value: str) -> str:
 class RecordedIdentity:
     values: dict[str, str]
     noise: tuple[str, ...]
+    uprn: str = ""  # the property the address recorded is (the stale one, if it is stale): ground truth
 
 
 class Noiser:
@@ -192,6 +195,9 @@ class Noiser:
         if self._drop("postcode", rates.postcode_missing):
             postcode = ""
             noise.append("postcode_missing")
+        elif rng.random() < rates.postcode_typo:
+            postcode = _postcode_slip(rng, postcode)
+            noise.append("postcode_typo")
         elif rng.random() < rates.postcode_unformatted:
             postcode = postcode.replace(" ", "") if rng.random() < 0.5 else postcode.lower()
             noise.append("postcode_unformatted")
@@ -218,7 +224,7 @@ class Noiser:
                 noise.append(f"{column.split('_')[0]}_missing")
             values[column] = true_value
         self._identifier_slips(values, noise)
-        return RecordedIdentity(values, tuple(noise))
+        return RecordedIdentity(values, tuple(noise), address.uprn)
 
     def _identifier_slips(self, values: dict[str, str], noise: list[str]) -> None:
         """A keying slip in an identifier the record holds (see ``identifiers``: a slip that reaches an
@@ -243,6 +249,10 @@ class Noiser:
         elif rng.random() < rates.address_variant:
             parts = _address_variant(rng, parts, address)
             noise.append("address_variant")
+        if rng.random() < rates.street_typo:
+            parts = [p.replace(address.street, _street_slip(rng, address.street)) if address.street in p else p
+                     for p in parts]
+            noise.append("street_typo")
         return ", ".join(parts), noise
 
 
@@ -284,15 +294,48 @@ def _dob_slip(rng: random.Random, dob: date) -> date:
         return dob.replace(year=dob.year + rng.choice((-1, 1)), day=28)
 
 
+_UNIT_LETTERS = "ABDEFGHJLNPQRSTUWXYZ"  # a slip that still reads as a postcode (import refuses any other)
+
+
+def _postcode_slip(rng: random.Random, postcode: str) -> str:
+    """One keying slip in a postcode that still has a postcode's shape: a unit letter or the sector digit."""
+    outward, inward = postcode.split(" ")
+    i = rng.randrange(3)
+    if i == 0:
+        inward = rng.choice("0123456789".replace(inward[0], "")) + inward[1:]
+    else:
+        letters = list(inward)
+        letters[i] = rng.choice(_UNIT_LETTERS.replace(letters[i], ""))
+        inward = "".join(letters)
+    return f"{outward} {inward}"
+
+
+def _street_slip(rng: random.Random, street: str) -> str:
+    """A typo in the street name's first word ("Church Road" -> "Chruch Road"); the street type stays."""
+    name, _, kind = street.rpartition(" ")
+    return f"{typo(rng, name)} {kind}" if name else street
+
+
+def _flat_spelling(rng: random.Random, sub_building: str) -> str:
+    """The ways agencies write one flat: "Flat 4A" -> "4a", "4A", "Flat 4a", "Flat 4 A", "FLAT 4A", "Apartment 4A".
+
+    Only spellings of the same flat: "Flat 4" for "Flat 4A" would name another property.
+    """
+    flat = sub_building.removeprefix("Flat ")
+    number, letter = flat.rstrip("ABCDEFGH"), flat[len(flat.rstrip("ABCDEFGH")):]
+    options = [flat, flat.lower(), f"Flat {flat.lower()}", f"FLAT {flat}", f"Apartment {flat}", f"Flat {flat}"]
+    if letter:
+        options += [f"Flat {number} {letter}", f"{number}{letter.lower()}"]
+    spelling = rng.choice(options)
+    return flat if spelling == sub_building else spelling
+
+
 def _address_variant(rng: random.Random, parts: list[str], address: Address) -> list[str]:
     """One of the ways agencies write the same address differently."""
     kind = rng.randrange(5)
     parts = list(parts)
-    if kind == 0 and address.sub_building:  # "Flat 4A" -> "4a", "Flat 4a", "4A"
-        flat = address.sub_building.removeprefix("Flat ")
-        parts[0] = rng.choice((flat, flat.lower(), f"Flat {flat.lower()}", f"Flat {flat.rstrip('AB')}"))
-        if parts[0] == address.sub_building:
-            parts[0] = flat
+    if kind == 0 and address.sub_building:  # "Flat 4A" -> "4a", "Flat 4 A", ...
+        parts[0] = _flat_spelling(rng, address.sub_building)
         return parts
     if kind <= 1:  # "Street" -> "St"
         for long, short in _STREET_ABBREVIATIONS:

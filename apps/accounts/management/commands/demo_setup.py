@@ -27,8 +27,9 @@ class Command(BaseCommand):
         io = {"stdout": self.stdout, "stderr": self.stderr}
         step(1, "Generating the synthetic extract")
         call_command("synth", scale="small", seed=seed, out=out, **io)
-        step(2, "Importing the datasets")
+        step(2, "Importing the datasets and the gazetteer")
         call_command("import_all", out, **io)
+        call_command("import_gazetteer", Path(out) / "gazetteer.csv", **io)
         step(3, "Matching records into people and families")
         call_command("match", **io)
         step(4, "Refreshing indicators, risk scores and family criteria")
