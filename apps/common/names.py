@@ -3,6 +3,10 @@
 * ``normalise_name``: the form import stores (``SourceRecord.forename``/``surname``):
   upper case, accents and apostrophes removed, other punctuation a space, hyphens
   kept without spaces round them ("o'brien" -> "OBRIEN", "Smith – jones" -> "SMITH-JONES").
+  A title before a name ("Mr", "Mrs", "Ms", "Miss", "Mx", "Dr", ...) and a suffix after
+  it ("Jr", "Jnr", "Snr", "Sr", "II", "III") are not part of it and are dropped, as long
+  as a name is left ("Mr Steven" -> "STEVEN", "Saunders Jr" -> "SAUNDERS"; "Junior"
+  alone stays).
 * ``search_key``: the form search and matching compare (``Person.search_forename``,
   the query's words, Splink's name columns): ``normalise_name`` with hyphens as
   spaces ("Smith-Jones" -> "SMITH JONES"). A query and a record typed the same
@@ -40,6 +44,9 @@ _APOSTROPHES = str.maketrans("", "", "'’‘`´")
 _DASHES = re.compile(r"\s*[-‐‑‒–—]+\s*")
 _NOT_NAME = re.compile(r"[^A-Z\- ]+")
 _SPACES = re.compile(r"\s+")
+# Words written before or after a name that are not part of it (titles, generational suffixes).
+TITLES = frozenset({"MR", "MRS", "MS", "MISS", "MX", "DR", "PROF", "REV", "MSTR", "MASTER"})
+SUFFIXES = frozenset({"JR", "JNR", "JUNIOR", "SR", "SNR", "SENIOR", "II", "III", "IV"})
 
 
 @lru_cache(maxsize=_CACHE)
@@ -57,7 +64,17 @@ def normalise_name(value: str | None) -> str:
     if not text.isascii():
         text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
     text = _NOT_NAME.sub(" ", text.upper())
-    return _SPACES.sub(" ", text).strip(" -")
+    return _without_title_or_suffix(_SPACES.sub(" ", text).strip(" -"))
+
+
+def _without_title_or_suffix(name: str) -> str:
+    """Drop leading titles and trailing suffixes (``TITLES``, ``SUFFIXES``) while a word is left."""
+    words = name.split(" ")
+    while len(words) > 1 and words[0] in TITLES:
+        words.pop(0)
+    while len(words) > 1 and words[-1] in SUFFIXES:
+        words.pop()
+    return " ".join(words).strip(" -")
 
 
 @lru_cache(maxsize=_CACHE)

@@ -109,6 +109,16 @@ def identifiers(con, profiles: str) -> dict[int, tuple[str | None, str | None, s
     }
 
 
+def names(con, profiles: str) -> dict[int, tuple[str | None, str | None]]:
+    """{profile id: (forename, surname)} for the profiles with a forename (clustering keeps forenames consistent)."""
+    return {
+        uid: (forename, surname)
+        for uid, forename, surname in con.execute(
+            f"SELECT unique_id, forename, surname FROM {profiles} WHERE forename IS NOT NULL"
+        ).fetchall()
+    }
+
+
 def decided_pairs(con, records: str) -> list[tuple[int, int, str]]:
     """Reviewers' decisions as profile pairs: (profile, profile, outcome), the smaller profile first.
 

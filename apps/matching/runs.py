@@ -100,6 +100,7 @@ def run_full(run: MatchRun, *, model: dict | None = None, project: Callable | No
                 sorted(set(record_profile.values())), edges, must_link=must, cannot_link=cannot,
                 dates_of_birth=profiles.dates_of_birth(con, "profiles"),
                 identifiers=profiles.identifiers(con, "profiles"),
+                names=profiles.names(con, "profiles"),
             )
             best_link: dict[int, float] = {}
             for a, b, p, _ in edges:
@@ -206,6 +207,7 @@ def run_incremental(run: MatchRun, *, model: dict) -> None:
                 sorted(nodes), edges, must_link=key_links + must + profiles.same_person_links(con, nodes), cannot_link=cannot,
                 dates_of_birth=profiles.dates_of_birth(con, "all_profiles"),
                 identifiers=profiles.identifiers(con, "all_profiles"),
+                names=profiles.names(con, "all_profiles"),
             )
             counts["clusters"] = len(set(profile_cluster.values()))
         with progress.stage("persons"), duckdb_io.write_transaction():

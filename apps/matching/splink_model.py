@@ -266,18 +266,21 @@ DETERMINISTIC_RULES: tuple[str, ...] = (
 # * ``apart``: positive evidence of two people. Never linked, never queued:
 #   - a strong identifier (NHS number, UPN, NI number) differs by more than one keying slip;
 #   - the same names with dates of birth a generation apart (>= GENERATION_YEARS): parent and child;
-#   - forename and date of birth both different (no nickname, phonetic, Jaro-Winkler >= 0.80 or swap;
-#     no keying slip between the dates), as siblings are;
+#   - forename and date of birth both different (no nickname, phonetic, Jaro-Winkler >= 0.80, swap or
+#     initial of the other; no keying slip between the dates, and not a 1 January placeholder of the
+#     same year), as siblings are;
 #   - recorded sex different together with a forename or date of birth that differs. Sex alone is
 #     not evidence: agencies mis-key it, and its weight is bounded (``SEX_DIFFERENT_M``).
 # * ``link``: a strong identifier agrees, or nothing speaks for two people: the model's score decides.
 # * ``review``: ambiguous: the forenames differ outright with the same date of birth (twins, or a
 #   forename replaced by a middle or other name), the dates differ with the same names but less than
-#   a generation (or one is a 1 January placeholder), sex differs with a forename that is only similar,
-#   or a date of birth is missing on one side and the two share no home. The pair goes to clerical
+#   a generation (or one is a 1 January placeholder of another year), sex differs with a forename
+#   that is only similar, or a date of birth is missing on one side and the two share no home. The pair goes to clerical
 #   review (at or above the review threshold) instead of being linked or dropped.
 #
-# Clustering then refuses to put conflicting strong identifiers in one person (``clustering.cluster``).
+# Clustering then refuses to put conflicting strong identifiers in one person, or forenames none of
+# which is compatible with the other cluster's (an initial links to JOHN and to JAMES, but cannot chain
+# twins John and James: ``clustering.cluster``).
 # ---------------------------------------------------------------------------------------------
 GENERATION_YEARS = 12
 
@@ -296,19 +299,26 @@ FORENAMES_EQUAL_SQL = _either(
     "forename_l IS NULL OR forename_r IS NULL OR forename_l = forename_r"
     " OR list_has_any(forename_variants_l, forename_variants_r)"
 )
+# A forename written as an initial ("J") is compatible with any forename it is the initial of.
+FORENAME_INITIAL_SQL = (
+    "((length(forename_l) = 1 OR length(forename_r) = 1) AND left(forename_l, 1) = left(forename_r, 1))"
+)
 FORENAMES_COMPATIBLE_SQL = _either(
     f"{FORENAMES_EQUAL_SQL}"
+    f" OR {FORENAME_INITIAL_SQL}"
     " OR jaro_winkler_similarity(forename_l, forename_r) >= 0.80"
     " OR forename_phonetic_l = forename_phonetic_r"
     f" OR ({SWAPPED_SQL.replace(chr(34), '')})"
-)
-DOBS_NEAR_SQL = _either(
-    "date_of_birth_l = date_of_birth_r OR " + " OR ".join(f"({_sql(level)})" for level in DOB_NEAR_LEVELS)
 )
 # 1 January stands in for an unknown day and month in many systems: a date on it is weak evidence.
 DOB_PLACEHOLDER_SQL = _either(
     "(month(date_of_birth_l) = 1 AND day(date_of_birth_l) = 1)"
     " OR (month(date_of_birth_r) = 1 AND day(date_of_birth_r) = 1)"
+)
+# so a 1 January date is near any date of the same year (clustering.dates_of_birth_compatible does the same)
+DOBS_NEAR_SQL = _either(
+    "date_of_birth_l = date_of_birth_r OR " + " OR ".join(f"({_sql(level)})" for level in DOB_NEAR_LEVELS)
+    + f" OR ({DOB_PLACEHOLDER_SQL} AND year(date_of_birth_l) = year(date_of_birth_r))"
 )
 DOBS_DIFFER_SQL = f"(date_of_birth_l IS NOT NULL AND date_of_birth_r IS NOT NULL AND NOT {DOBS_NEAR_SQL})"
 DOBS_FAR_SQL = f"({DOBS_DIFFER_SQL} AND NOT {DOB_PLACEHOLDER_SQL})"

@@ -21,6 +21,7 @@ from __future__ import annotations
 import argparse
 import csv
 import io
+import json
 import os
 import shutil
 import subprocess
@@ -42,6 +43,9 @@ from benchmarks.independent.importformat import read_corruption, read_truth
 PYTHON = sys.executable
 BENCHES = ("synthetic-independent", "febrl1", "febrl2", "febrl3", "febrl4")
 DEFAULT_BENCHES = ("synthetic-independent", "febrl1", "febrl3", "febrl4")
+# as in stages.py (which imports Django, so it runs in a subprocess against the benchmark's database)
+STAGE_NAMES = ("blocking", "below review", "grey, queued", "guard review, queued", "guard apart",
+               "split by clustering")
 
 
 # --- scores ----------------------------------------------------------------------------------------
@@ -180,6 +184,26 @@ def run_product(extract: Path, env: dict) -> tuple[dict, dict, list[str]]:
     return assignment, timings, problems
 
 
+def lost_by_stage(truth_csv: Path, env: dict) -> dict:
+    """stages.py on the benchmark's database: where the true pairs the product did not link were lost."""
+    result = subprocess.run([PYTHON, str(ROOT / "benchmarks" / "independent" / "stages.py"), str(truth_csv)], env=env,
+                            cwd=ROOT, capture_output=True, text=True, check=False)
+    if result.returncode:
+        sys.exit(f"the stage breakdown failed:\n{result.stderr[-3000:]}")
+    return json.loads(result.stdout)
+
+
+def print_stages(s: dict) -> None:
+    print(f"  true pairs not linked, by the stage that lost them (match >= {s['match_threshold']}, "
+          f"review >= {s['review_threshold']}):")
+    for stage, count in s["lost"].items():
+        print(f"    {stage:<26} {count:5d}")
+    print(f"    {'total':<26} {s['missed']:5d}")
+    a, b = s["linked"], s["queue confirmed"]
+    print(f"  review queue {s['queue']} pairs; if reviewers confirmed every queued pair: precision {b['precision']:.4f} "
+          f"recall {b['recall']:.4f} (linked: {a['precision']:.4f} / {a['recall']:.4f})")
+
+
 def run_bench(bench: str, args, workdir: Path) -> dict:
     extract = prepare(bench, workdir, args.people, args.seed)
     truth = read_truth(extract / "truth.csv")
@@ -187,6 +211,7 @@ def run_bench(bench: str, args, workdir: Path) -> dict:
     assignment, timings, problems = run_product(extract, env)
     for problem in problems:
         print(f"[{bench}] {problem}", file=sys.stderr)
+    stages = lost_by_stage(extract / "truth.csv", env)
     units = {u: t for u, t in truth.items() if u in assignment}
     missing = len(truth) - len(units)
     started = time.perf_counter()
@@ -199,7 +224,7 @@ def run_bench(bench: str, args, workdir: Path) -> dict:
         "bench": bench, "units": len(units), "persons": len(set(units.values())), "not imported": missing,
         "true pairs": sum(comb(n, 2) for n in Counter(units.values()).values()),
         "product": scores(assignment, units), "splink": scores(reference, units), "timings": timings,
-        "problems": len(problems),
+        "problems": len(problems), "stages": stages,
     }
 
 
@@ -215,6 +240,7 @@ def print_result(r: dict) -> None:
         print("  true pairs missed, by the one name or date-of-birth error they carry (ThinkFamily / plain Splink):")
         for kind, missed, total in r["by error"]["product"]:
             print(f"    {kind:<26} {missed:4d} / {r['by error']['splink'][kind]:4d} of {total:4d}")
+    print_stages(r["stages"])
     t = r["timings"]
     print(f"  seconds: migrate {t['migrate']:.1f}, import {t['import']:.1f}, match {t['match']:.1f} "
           f"(ThinkFamily); plain Splink {t['plain splink']:.1f}")
@@ -246,11 +272,16 @@ def main() -> None:
         results.append(result)
         print_result(result)
         print(f"  total {time.perf_counter() - started:.1f} s")
-    print("\nsummary (pairwise P / R / F1)")
+    print("\nsummary (pairwise P / R / F1; ThinkFamily's recall if every queued pair were confirmed)")
     for r in results:
         a, b = r["product"], r["splink"]
-        print(f"  {r['bench']:<22} ThinkFamily {a['precision']:.4f} / {a['recall']:.4f} / {a['f1']:.4f}   "
+        print(f"  {r['bench']:<22} ThinkFamily {a['precision']:.4f} / {a['recall']:.4f} / {a['f1']:.4f} "
+              f"(queue confirmed: R {r['stages']['queue confirmed']['recall']:.4f})   "
               f"plain Splink {b['precision']:.4f} / {b['recall']:.4f} / {b['f1']:.4f}")
+    print("\ntrue pairs not linked, by stage: " + ", ".join(STAGE_NAMES))
+    for r in results:
+        print(f"  {r['bench']:<22} " + " ".join(f"{r['stages']['lost'][s]:6d}" for s in STAGE_NAMES)
+              + f"   total {r['stages']['missed']}")
     if any(r["problems"] for r in results):
         sys.exit("some files were refused or a match failed: see above")
 

@@ -39,6 +39,27 @@ def test_normalise_name_is_the_stored_form(raw, expected):
 
 @pytest.mark.parametrize(
     ("raw", "expected"),
+    [
+        ("Mr Steven", "STEVEN"),
+        ("MRS. Jean", "JEAN"),
+        ("Miss Aarna", "AARNA"),
+        ("Dr Ann Marie", "ANN MARIE"),
+        ("Saunders Jr", "SAUNDERS"),
+        ("Saunders Jnr.", "SAUNDERS"),
+        ("Mr Paul Cooper Snr", "PAUL COOPER"),
+        ("Junior", "JUNIOR"),  # a name left alone: nothing else would be left
+        ("Mr", "MR"),
+        ("Misson", "MISSON"),  # words, not prefixes
+    ],
+)
+def test_titles_and_suffixes_are_not_part_of_the_name(raw, expected):
+    assert normalise_name(raw) == expected
+    # search reads a query the same way: "Mr Steven Saunders" finds STEVEN SAUNDERS
+    assert search_key(raw) == expected
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
     [("O'Neil-Smith", "ONEIL SMITH"), ("smith - jones", "SMITH JONES"), ("Smith--Jones", "SMITH JONES"), ("", "")],
 )
 def test_search_key_reads_hyphens_as_spaces(raw, expected):
