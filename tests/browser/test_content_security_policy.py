@@ -39,14 +39,14 @@ def test_the_admin_works_under_the_policy_after_the_second_factor(browser_page, 
     from django.contrib.auth import get_user_model
     from django_otp.plugins.otp_totp.models import TOTPDevice
 
-    from apps.sources.models import Dataset
+    from apps.accounts.models import Role
     from tests.accounts.test_login_security import current_code
     from tests.conftest import PASSWORD
 
     root = get_user_model().objects.create_superuser(username="root", email="root@example.org", password=PASSWORD)
     device = TOTPDevice.objects.create(user=root, name="Authenticator app", confirmed=True)
     page = browser_page
-    page.goto(f"{live_server.url}/admin/sources/dataset/")
+    page.goto(f"{live_server.url}/admin/accounts/role/")
     page.wait_for_url(lambda url: "/accounts/login/" in url)  # the app's sign-in, not the admin's
     page.fill("#id_username", "root")
     page.fill("#id_password", PASSWORD)
@@ -54,10 +54,10 @@ def test_the_admin_works_under_the_policy_after_the_second_factor(browser_page, 
     page.wait_for_url(lambda url: "/accounts/second-factor/" in url)
     page.fill("#id_token", current_code(device))
     page.click("button:has-text('Continue')")
-    page.wait_for_url(lambda url: url.endswith("/admin/sources/dataset/"))
-    dataset = Dataset.objects.order_by("pk").first()
-    page.goto(f"{live_server.url}/admin/sources/dataset/{dataset.pk}/change/")
-    # the admin's own scripts ran: the gateways field became the two-box chooser
-    page.wait_for_selector("#id_gateways_from")
+    page.wait_for_url(lambda url: url.endswith("/admin/accounts/role/"))
+    role = Role.objects.order_by("pk").first()
+    page.goto(f"{live_server.url}/admin/accounts/role/{role.pk}/change/")
+    # the admin's own scripts ran: the sections field became the two-box chooser
+    page.wait_for_selector("#id_sections_from")
     page.goto(f"{live_server.url}/admin/otp_totp/totpdevice/{device.pk}/change/")
     assert device.key not in page.content()
