@@ -17,6 +17,7 @@ from pathlib import Path
 import pyarrow as pa
 from django.conf import settings
 from django.db import connection, transaction
+from django.db.models.fields.json import KT
 
 from apps.common.bulk import insert_copies, rows_update
 from apps.people.models import Person
@@ -27,7 +28,8 @@ from .config import MatchingConfig
 from .models import ClericalPair, MatchRun
 from .profiles import IDENTITY_FIELDS
 
-EXPORT_FIELDS = ("id", "person_id", "dataset_id", "source_key", *IDENTITY_FIELDS)
+# Middle names are kept in the row as received (``SourceRecord.raw``), not in a column: read from there.
+EXPORT_FIELDS = ("id", "person_id", "dataset_id", "source_key", *IDENTITY_FIELDS, "middle_names")
 
 
 @contextmanager
@@ -50,8 +52,8 @@ def current_records():
 
 
 def export(con, queryset, table: str, workdir: Path) -> int:
-    """Copy ``queryset``'s identity fields into DuckDB table ``table``; returns the row count."""
-    queryset = queryset.order_by().values_list(*EXPORT_FIELDS)
+    """Copy ``queryset``'s identity fields, and middle names as sent, into DuckDB table ``table``; returns the row count."""
+    queryset = queryset.annotate(middle_names=KT("raw__middle_names")).order_by().values_list(*EXPORT_FIELDS)
     if connection.vendor == "postgresql":
         sql, params = queryset.query.sql_with_params()
         path = workdir / f"{table}.csv"
@@ -74,7 +76,7 @@ def export(con, queryset, table: str, workdir: Path) -> int:
         con.execute(f"CREATE OR REPLACE TABLE {table} AS SELECT * FROM {table}_arrow")
         con.unregister(f"{table}_arrow")
     # blanks are missing values; sex U is "not known"
-    sets = ", ".join(f"{f} = NULLIF(trim({f}), '')" for f in IDENTITY_FIELDS if f != "date_of_birth")
+    sets = ", ".join(f"{f} = NULLIF(trim({f}), '')" for f in (*IDENTITY_FIELDS, "middle_names") if f != "date_of_birth")
     con.execute(f"UPDATE {table} SET {sets}")
     con.execute(f"UPDATE {table} SET sex = NULL WHERE sex = 'U'")
     return con.execute(f"SELECT count(*) FROM {table}").fetchall()[0][0]

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import pyarrow as pa
 
-from apps.common.names import nickname_keys, phonetic
+from apps.common.names import nickname_keys, normalise_name, phonetic
 from apps.sources.models import Dataset
 
 from .models import ReviewDecision
@@ -47,6 +47,7 @@ def build(con, records: str, profiles: str) -> int:
         }
     )
     con.register("name_keys_arrow", keys)
+    _middle_names(con, records)
     building = "concat_ws('|', split_part(p.address_key, '|', 1), split_part(p.address_key, '|', 2), " \
         "split_part(p.address_key, '|', 3))"
     con.execute(
@@ -64,14 +65,58 @@ def build(con, records: str, profiles: str) -> int:
                    AS address_line,
                CASE WHEN {building} <> '||' THEN {building} END AS address_building,
                NULLIF(split_part(p.address_key, '|', 4), '') AS street,
-               p.uprn, p.nhs_number, p.upn, p.ni_number
+               p.uprn, p.nhs_number, p.upn, p.ni_number,
+               m.middle_names, m.middle_name_variants
         FROM (SELECT DISTINCT profile_id, {fields} FROM {records}) p
         LEFT JOIN name_keys_arrow fk ON fk.name = p.forename
         LEFT JOIN name_keys_arrow sk ON sk.name = p.surname
+        LEFT JOIN profile_middle_names m ON m.profile_id = p.profile_id
         """
     )
     con.unregister("name_keys_arrow")
+    con.execute("DROP TABLE profile_middle_names")
     return con.execute(f"SELECT count(*) FROM {profiles}").fetchall()[0][0]
+
+
+def middle_name_tokens(value: str | None) -> list[str]:
+    """The middle names of a row as sent, normalised as forenames are, one a token; initials are left out.
+
+    >>> middle_name_tokens("nicola  jane")
+    ['NICOLA', 'JANE']
+    >>> middle_name_tokens("J. Anne-Marie")
+    ['ANNE-MARIE']
+    """
+    return [token for token in normalise_name(value).split(" ") if len(token) > 1]
+
+
+def _middle_names(con, records: str) -> None:
+    """Table ``profile_middle_names``: per profile, its records' middle names (``middle_names``, VARCHAR[]) and
+    the nickname keys of each (``middle_name_variants``), compared with the forenames by the family guard.
+
+    Records with identical identity fields are one profile even if their middle names differ: the
+    profile carries all of them. A profile without middle names has no row (NULL lists).
+    """
+    raws = [row[0] for row in con.execute(
+        f"SELECT DISTINCT middle_names FROM {records} WHERE middle_names IS NOT NULL").fetchall()]
+    tokens = [middle_name_tokens(raw) for raw in raws]
+    table = pa.table({
+        "raw": pa.array(raws, type=pa.string()),
+        "tokens": pa.array(tokens, type=pa.list_(pa.string())),
+        "variants": pa.array([sorted({k for t in ts for k in nickname_keys(t)}) for ts in tokens],
+                             type=pa.list_(pa.string())),
+    })
+    con.register("middle_keys_arrow", table)
+    con.execute(
+        f"""
+        CREATE OR REPLACE TABLE profile_middle_names AS
+        SELECT r.profile_id, list_distinct(flatten(list(k.tokens))) AS middle_names,
+               list_distinct(flatten(list(k.variants))) AS middle_name_variants
+        FROM {records} r JOIN middle_keys_arrow k ON k.raw = r.middle_names
+        WHERE len(k.tokens) > 0
+        GROUP BY r.profile_id
+        """
+    )
+    con.unregister("middle_keys_arrow")
 
 
 def of_records(con, records: str) -> dict[int, int]:

@@ -13,7 +13,10 @@ the surname, for a swapped nickname), ``date_of_birth``
 (DATE), ``sex``, ``postcode``, ``postcode_sector`` (outward code + first inward digit), ``address_key``,
 ``address_line`` (the address key without its postcode, when it names a building or number),
 ``address_building`` (sub-building, building name and number), ``street``,
-``uprn``, ``nhs_number``, ``upn``, ``ni_number``. Missing values are NULL.
+``uprn``, ``nhs_number``, ``upn``, ``ni_number``, ``middle_names`` (VARCHAR[]: the
+normalised middle names of the profile's records, one a token, ``profiles.middle_name_tokens``)
+and ``middle_name_variants`` (their nickname keys). Missing values are NULL. Middle names
+are not a Splink comparison: only the family guard reads them (``FORENAME_IS_MIDDLE_NAME_SQL``).
 
 The comparisons are written with Splink's comparison libraries
 (``splink.comparison_library``, ``splink.comparison_level_library``) and
@@ -55,6 +58,8 @@ PROFILE_COLUMNS: tuple[tuple[str, str], ...] = (
     ("nhs_number", "VARCHAR"),
     ("upn", "VARCHAR"),
     ("ni_number", "VARCHAR"),
+    ("middle_names", "VARCHAR[]"),
+    ("middle_name_variants", "VARCHAR[]"),
 )
 STRONG_IDENTIFIERS = ("nhs_number", "upn", "ni_number")
 
@@ -266,14 +271,15 @@ DETERMINISTIC_RULES: tuple[str, ...] = (
 # * ``apart``: positive evidence of two people. Never linked, never queued:
 #   - a strong identifier (NHS number, UPN, NI number) differs by more than one keying slip;
 #   - the same names with dates of birth a generation apart (>= GENERATION_YEARS): parent and child;
-#   - forename and date of birth both different (no nickname, phonetic, Jaro-Winkler >= 0.80, swap or
-#     initial of the other; no keying slip between the dates, and not a 1 January placeholder of the
-#     same year), as siblings are;
+#   - forename and date of birth both different (no nickname, phonetic, Jaro-Winkler >= 0.80, swap,
+#     middle name (``FORENAME_IS_MIDDLE_NAME_SQL``) or initial of the other; no keying slip between
+#     the dates, and not a 1 January placeholder of the same year), as siblings are;
 #   - recorded sex different together with a forename or date of birth that differs. Sex alone is
 #     not evidence: agencies mis-key it, and its weight is bounded (``SEX_DIFFERENT_M``).
 # * ``link``: a strong identifier agrees, or nothing speaks for two people: the model's score decides.
 # * ``review``: ambiguous: the forenames differ outright with the same date of birth (twins, or a
-#   forename replaced by a middle or other name), the dates differ with the same names but less than
+#   forename replaced by another name; a forename that is the other record's middle name is compatible,
+#   ``FORENAME_IS_MIDDLE_NAME_SQL``), the dates differ with the same names but less than
 #   a generation (or one is a 1 January placeholder of another year), sex differs with a forename
 #   that is only similar, or a date of birth is missing on one side and the two share no home. The pair goes to clerical
 #   review (at or above the review threshold) instead of being linked or dropped.
@@ -303,9 +309,22 @@ FORENAMES_EQUAL_SQL = _either(
 FORENAME_INITIAL_SQL = (
     "((length(forename_l) = 1 OR length(forename_r) = 1) AND left(forename_l, 1) = left(forename_r, 1))"
 )
+# A person known by their middle name: one agency records PATRICIA (middle NICOLA), another NICOLA
+# (middle PATRICIA, or none). Compatible when one side's forename is one of the other's middle names
+# (or a nickname of one), unless both record middle names and these give two people: twins OSCAR and
+# JACK OSCAR, where OSCAR's own middle name (JAMES) is neither JACK nor one of JACK's middle names.
+_FORENAME_IN_MIDDLE_L = "list_has_any(forename_variants_r, middle_name_variants_l)"
+_FORENAME_IN_MIDDLE_R = "list_has_any(forename_variants_l, middle_name_variants_r)"
+FORENAME_IS_MIDDLE_NAME_SQL = _either(
+    f"({_FORENAME_IN_MIDDLE_L} OR {_FORENAME_IN_MIDDLE_R})"
+    " AND (len(middle_names_l) IS NULL OR len(middle_names_r) IS NULL"
+    f" OR ({_FORENAME_IN_MIDDLE_L} AND {_FORENAME_IN_MIDDLE_R})"
+    " OR list_has_any(middle_names_l, middle_names_r))"
+)
 FORENAMES_COMPATIBLE_SQL = _either(
     f"{FORENAMES_EQUAL_SQL}"
     f" OR {FORENAME_INITIAL_SQL}"
+    f" OR {FORENAME_IS_MIDDLE_NAME_SQL}"
     " OR jaro_winkler_similarity(forename_l, forename_r) >= 0.80"
     " OR forename_phonetic_l = forename_phonetic_r"
     f" OR ({SWAPPED_SQL.replace(chr(34), '')})"
@@ -392,8 +411,15 @@ def connect(*, memory_limit: str, temp_directory: str, threads: int | None = Non
     return con
 
 
+# Columns the guard reads that no comparison uses: kept in the scored pairs (also for a model saved without them).
+GUARD_ONLY_COLUMNS = ("middle_names", "middle_name_variants")
+
+
 def _linker(con, table: str, settings: dict[str, Any]):
     from splink import DuckDBAPI, Linker
+
+    retain = list(settings.get("additional_columns_to_retain") or [])
+    settings["additional_columns_to_retain"] = retain + [c for c in GUARD_ONLY_COLUMNS if c not in retain]
 
     db_api = DuckDBAPI(connection=con)
     sdf = db_api.register(table, dataset_display_name=table)

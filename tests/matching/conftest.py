@@ -42,9 +42,10 @@ def extract(db):
             row = dict(row)
             address = row.pop("address", "")
             dob = row.pop("date_of_birth", None)
+            middle = row.pop("middle_names", "")  # kept only in the row as sent, as the importer does
             records.append(SourceRecord(
                 dataset=dataset, batch=batch, source_key=row.pop("source_key", f"{code}-{counter['n']}-{i}"), row_number=i,
-                raw={"address": address, "forename": row.get("forename", "")},
+                raw={"address": address, "forename": row.get("forename", ""), "middle_names": middle},
                 date_of_birth=dt.date.fromisoformat(dob) if dob else None,
                 address_key=row.pop("address_key", address.upper()),
                 fact_type=row.pop("fact_type", "residence"), fact_date=row.pop("fact_date", dt.date(2020, 1, 1)),

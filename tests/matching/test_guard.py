@@ -25,7 +25,9 @@ def _queued(a, b) -> bool:
 # --- the guard's verdict on one pair, evaluated in DuckDB as predict does ----------------------
 
 GUARD_COLUMNS = ("forename", "surname", "forename_phonetic", "forename_variants", "surname_variants", "date_of_birth", "sex",
-                 "postcode", "address_line", "uprn", "nhs_number", "upn", "ni_number")
+                 "postcode", "address_line", "uprn", "nhs_number", "upn", "ni_number", "middle_names",
+                 "middle_name_variants")
+LIST_COLUMNS = ("forename_variants", "surname_variants", "middle_names", "middle_name_variants")
 
 
 def _verdict(left: dict, right: dict) -> str:
@@ -33,8 +35,9 @@ def _verdict(left: dict, right: dict) -> str:
     for side, row in (("l", left), ("r", right)):
         for c in GUARD_COLUMNS:
             value = row.get(c)
-            if c in ("forename_variants", "surname_variants"):
-                values.append(f"{[value] if value else []}::VARCHAR[] AS {c}_{side}")
+            if c in LIST_COLUMNS:
+                value = [value] if isinstance(value, str) else value
+                values.append(f"{list(value)}::VARCHAR[] AS {c}_{side}" if value else f"NULL::VARCHAR[] AS {c}_{side}")
             elif c == "date_of_birth":
                 values.append(f"{f'DATE {value!r}' if value else 'NULL::DATE'} AS {c}_{side}")
             else:
@@ -48,6 +51,13 @@ def _person(forename: str, **fields) -> dict:
     return dict(forename=forename, surname="SMITH", forename_phonetic=phonetic(forename),
                 forename_variants=nickname_keys(forename)[-1], sex="M", postcode="BS5 6XY",
                 address_line="||12|HIGH STREET") | fields
+
+
+def _middle(*names: str) -> dict:
+    """Middle names as a profile carries them: the tokens and their nickname keys."""
+    from apps.common.names import nickname_keys
+
+    return dict(middle_names=list(names), middle_name_variants=sorted({k for n in names for k in nickname_keys(n)}))
 
 
 def test_twins_are_never_linked_by_the_guard():
@@ -103,6 +113,34 @@ def test_a_sex_mismatch_alone_is_not_evidence_of_two_people():
     a = _person("JOSEPH", date_of_birth="1979-05-05")
     assert _verdict(a, a | {"sex": "F"}) == "link"
     assert _verdict(a, a | {"sex": "F", "forename": "JOSEPHINE", "forename_variants": "JOSEPHINE"}) == "review"
+
+
+def test_a_forename_that_is_the_other_records_middle_name_is_compatible():
+    """PATRICIA NICOLA BURTON, known as Nicola: one agency records PATRICIA (middle NICOLA), another NICOLA."""
+    patricia = _person("PATRICIA", surname="BURTON", sex="F", date_of_birth="1984-10-02") | _middle("NICOLA")
+    nicola = _person("NICOLA", surname="BURTON", sex="F", date_of_birth="1984-10-02")
+    assert _verdict(_person("PATRICIA", surname="BURTON", sex="F", date_of_birth="1984-10-02"), nicola) == "review"
+    assert _verdict(patricia, nicola) == "link"  # the model's score decides
+    assert _verdict(nicola, patricia) == "link"  # either side
+    assert _verdict(patricia, nicola | _middle("PATRICIA")) == "link"  # forename and middle name swapped
+    assert _verdict(patricia | _middle("NICOLA", "JANE"), nicola | _middle("JANE")) == "link"
+    # a nickname of the middle name: BOB for ROBERT
+    robert = _person("DAVID", date_of_birth="1970-01-20") | _middle("ROBERT")
+    assert _verdict(robert, _person("BOB", date_of_birth="1970-01-20")) == "link"
+    # a middle name is evidence of one person, not a sibling: with dates of birth far apart, still apart when
+    # the forenames are unrelated, and a generation apart (parent and child) with a middle name in common
+    assert _verdict(patricia, _person("SARAH", surname="BURTON", sex="F", date_of_birth="1991-05-17")) == "apart"
+    assert _verdict(patricia, nicola | {"date_of_birth": "2012-03-08"}) == "apart"
+
+
+def test_twins_whose_forename_is_the_others_middle_name_are_not_linked_on_it():
+    # twin A OSCAR (middle JAMES), twin B JACK OSCAR: B's middle name is A's forename
+    oscar = _person("OSCAR", date_of_birth="2012-06-01") | _middle("JAMES")
+    jack = _person("JACK", date_of_birth="2012-06-01") | _middle("OSCAR")
+    assert _verdict(oscar, jack) == "review"  # no identifier: a reviewer decides, as for any twins
+    assert _verdict(jack, oscar) == "review"
+    # with their own NHS numbers (issued one after the other): apart
+    assert _verdict(oscar | {"nhs_number": "9434765919"}, jack | {"nhs_number": "9434765927"}) == "apart"
 
 
 # --- clustering never puts conflicting strong identifiers in one person ------------------------
@@ -207,6 +245,33 @@ def test_conflicting_identifiers_never_share_a_person_in_a_run(extract, run_matc
     assert person_of(b) in {person_of(a), person_of(c)}
 
 
+def test_a_person_known_by_their_middle_name_links_in_a_run(extract, run_match):
+    """PATRICIA NICOLA BURTON and NICOLA BURTON, same date of birth and home, no identifiers: one person."""
+    home = dict(surname="BURTON", postcode="BS3 1QD", address="4 Mill Lane")
+    [tax, *_] = extract("bcc-council-tax", [dict(forename="PATRICIA", middle_names="Nicola", sex="F",
+                                                 date_of_birth="1984-10-02", **home), *STRANGERS])
+    [care] = extract("bcc-social-care", [dict(forename="NICOLA", sex="F", date_of_birth="1984-10-02",
+                                              fact_type="open-to-families-in-focus-or-social-care", **home)])
+    run_match()
+    assert person_of(tax) == person_of(care)
+
+
+def test_twins_whose_forename_is_the_others_middle_name_never_merge_in_a_run(extract, run_match):
+    twins = [dict(forename="OSCAR", middle_names="James", sex="M", date_of_birth="2012-06-01", **HOME),
+             dict(forename="JACK", middle_names="Oscar", sex="M", date_of_birth="2012-06-01", **HOME)]
+    # with their own NHS numbers: apart, never queued
+    oscar, jack = extract("bcc-council-tax", [twins[0] | {"nhs_number": "9434765919"},
+                                              twins[1] | {"nhs_number": "9434765927"}])
+    run_match()
+    assert person_of(oscar) != person_of(jack)
+    assert not _queued(oscar, jack)
+    # without identifiers: not linked automatically; a reviewer decides
+    oscar, jack = extract("bcc-council-tax", twins)
+    run_match()
+    assert person_of(oscar) != person_of(jack)
+    assert _queued(oscar, jack)
+
+
 STRANGERS = [
     dict(forename=f, surname=s, sex="F", date_of_birth=f"19{60 + i}-0{1 + i % 9}-1{i}", postcode=f"BS{i + 1} 1AA",
          address=f"{i + 1} Other Road")
@@ -242,11 +307,11 @@ def _blocked_pairs(con, rows: list[dict]) -> set[tuple[int, int]]:
     from apps.sources import normalise
 
     columns = ", ".join(f"{f} {'DATE' if f == 'date_of_birth' else 'VARCHAR'}" for f in IDENTITY_FIELDS)
-    con.execute(f"CREATE TABLE records (id BIGINT, dataset_id BIGINT, source_key VARCHAR, {columns})")
+    con.execute(f"CREATE TABLE records (id BIGINT, dataset_id BIGINT, source_key VARCHAR, {columns}, middle_names VARCHAR)")
     for i, row in enumerate(rows, start=1):
         row = dict(row)
         row["address_key"] = normalise.address_key(row.pop("address", ""), row.get("postcode", ""))
-        values = [row.get(f) for f in IDENTITY_FIELDS]
+        values = [row.get(f) for f in (*IDENTITY_FIELDS, "middle_names")]
         con.execute(f"INSERT INTO records VALUES (?, 1, ?, {', '.join('?' * len(values))})", [i, str(i), *values])
     profiles.build(con, "records", "profiles")
     model = splink_model.settings_dict(prior=0.001)
