@@ -44,14 +44,32 @@ def identifiers_conflict(a: str, b: str) -> bool:
     return a != b and damerau_levenshtein_distance(a, b) > 1
 
 
-def forenames_compatible(a: tuple[str | None, str | None], b: tuple[str | None, str | None]) -> bool:
-    """Whether two (forename, surname) pairs may name one person by their forenames.
+Name = tuple[str | None, str | None] | tuple[str | None, str | None, tuple[str, ...]]
+
+
+def _keys(names: Iterable[str]) -> set[str]:
+    return {k for n in names for k in nickname_keys(n)}
+
+
+def forename_is_middle_name(forename_a: str, middle_a: Sequence[str], forename_b: str, middle_b: Sequence[str]) -> bool:
+    """Whether one forename is one of the other record's middle names (or a nickname of one), and the middle
+    names do not give two people: the guard's test (``splink_model.FORENAME_IS_MIDDLE_NAME_SQL``)."""
+    a_in_b = bool(set(nickname_keys(forename_a)) & _keys(middle_b))
+    b_in_a = bool(set(nickname_keys(forename_b)) & _keys(middle_a))
+    if not (a_in_b or b_in_a):
+        return False
+    return not middle_a or not middle_b or (a_in_b and b_in_a) or bool(set(middle_a) & set(middle_b))
+
+
+def forenames_compatible(a: Name, b: Name) -> bool:
+    """Whether two (forename, surname[, middle names]) may name one person by their forenames.
 
     The guard's test (``splink_model.FORENAMES_COMPATIBLE_SQL``) short of initials:
-    equal, nickname variants, Jaro-Winkler >= 0.80, same Metaphone code, or forename
-    and surname swapped (each Jaro-Winkler >= 0.88 or a nickname).
+    equal, nickname variants, Jaro-Winkler >= 0.80, same Metaphone code, forename
+    and surname swapped (each Jaro-Winkler >= 0.88 or a nickname), or one forename
+    the other's middle name (``forename_is_middle_name``).
     """
-    (fa, sa), (fb, sb) = a, b
+    fa, sa, fb, sb = a[0], a[1], b[0], b[1]
     if not fa or not fb:
         return True
 
@@ -63,6 +81,7 @@ def forenames_compatible(a: tuple[str | None, str | None], b: tuple[str | None, 
     return (
         near(fa, fb, 0.80) or phonetic(fa) == phonetic(fb)
         or (near(fa, sb, SWAP_JW) and near(sa, fb, SWAP_JW))
+        or forename_is_middle_name(fa, a[2] if len(a) > 2 else (), fb, b[2] if len(b) > 2 else ())
     )
 
 
@@ -79,7 +98,7 @@ def cluster(
     cannot_link: Iterable[tuple[int, int]] = (),
     dates_of_birth: Mapping[int, dt.date | None] | None = None,
     identifiers: Mapping[int, Sequence[str | None]] | None = None,
-    names: Mapping[int, tuple[str | None, str | None]] | None = None,
+    names: Mapping[int, Name] | None = None,
 ) -> dict[int, int]:
     """Connected components with constraints: ``{node: cluster id}`` (the cluster's smallest node).
 
@@ -102,7 +121,7 @@ def cluster(
     dates; a record agreeing with one of them may still join it.) With none of
     these this is plain connected components at the threshold the edges were cut at.
 
-    With ``names`` (node -> (forename, surname)), an edge is also skipped, unless a
+    With ``names`` (node -> (forename, surname) or (forename, surname, middle names)), an edge is also skipped, unless a
     strong identifier agrees on it, when one of the clusters holds a forename written
     as an initial, both hold forenames written in full, and none of one cluster's is
     compatible with any of the other's (``forenames_compatible``). A record with an
@@ -123,11 +142,12 @@ def cluster(
         if node in parent and any(values):
             ids[node] = tuple(frozenset({v}) if v else frozenset() for v in values)
 
-    full_names: dict[int, set[tuple[str, str | None]]] = {}  # root -> the cluster's forenames written in full
+    full_names: dict[int, set[Name]] = {}  # root -> the cluster's forenames written in full
     initials: set[int] = set()  # roots of clusters holding a forename written as an initial
-    for node, (forename, surname) in (names or {}).items():
+    for node, name in (names or {}).items():
+        forename = name[0]
         if node in parent and forename and len(forename) > 1:
-            full_names[node] = {(forename, surname)}
+            full_names[node] = {tuple(name)}
         elif node in parent and forename:
             initials.add(node)
 

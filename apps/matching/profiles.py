@@ -154,12 +154,13 @@ def identifiers(con, profiles: str) -> dict[int, tuple[str | None, str | None, s
     }
 
 
-def names(con, profiles: str) -> dict[int, tuple[str | None, str | None]]:
-    """{profile id: (forename, surname)} for the profiles with a forename (clustering keeps forenames consistent)."""
+def names(con, profiles: str) -> dict[int, tuple[str | None, str | None, tuple[str, ...]]]:
+    """{profile id: (forename, surname, middle names)} for the profiles with a forename (clustering keeps
+    forenames consistent)."""
     return {
-        uid: (forename, surname)
-        for uid, forename, surname in con.execute(
-            f"SELECT unique_id, forename, surname FROM {profiles} WHERE forename IS NOT NULL"
+        uid: (forename, surname, tuple(middle or ()))
+        for uid, forename, surname, middle in con.execute(
+            f"SELECT unique_id, forename, surname, middle_names FROM {profiles} WHERE forename IS NOT NULL"
         ).fetchall()
     }
 

@@ -178,6 +178,21 @@ def test_an_initial_cannot_chain_twins_into_one_person():
     assert cluster([1, 2], [(1, 2, 0.999, True)], names=names)[2] == 1
 
 
+def test_an_initial_chains_a_person_known_by_their_middle_name_but_not_such_twins():
+    # 1 PATRICIA (middle NICOLA) and 2 NICOLA are one person; 3 "N" is as strong a match for either
+    edges = [(1, 3, 0.999), (2, 3, 0.999)]
+    names = {1: ("PATRICIA", "BURTON", ("NICOLA",)), 2: ("NICOLA", "BURTON", ()), 3: ("N", "BURTON", ())}
+    clusters = cluster([1, 2, 3], edges, names=names)
+    assert clusters[1] == clusters[2] == clusters[3]
+    # without the middle name, the initial cannot chain two different forenames
+    clusters = cluster([1, 2, 3], edges, names=names | {1: ("PATRICIA", "BURTON", ())})
+    assert clusters[1] != clusters[2]
+    # twins OSCAR (middle JAMES) and JACK (middle OSCAR): their own middle names give two people
+    twins = {1: ("OSCAR", "SMITH", ("JAMES",)), 2: ("JACK", "SMITH", ("OSCAR",)), 3: ("O", "SMITH", ())}
+    clusters = cluster([1, 2, 3], edges, names=twins)
+    assert clusters[1] != clusters[2]
+
+
 def test_a_1_january_date_of_birth_is_compatible_within_its_year():
     assert dates_of_birth_compatible(dt.date(2008, 1, 1), dt.date(2008, 9, 14))
     assert not dates_of_birth_compatible(dt.date(2007, 1, 1), dt.date(2008, 9, 14))
