@@ -48,7 +48,9 @@ WATERFALL_FIELDS = (
 def _linker(con, table: str, model: dict[str, Any]):
     from splink import DuckDBAPI, Linker
 
-    settings = copy.deepcopy(model)
+    from .splink_model import retain_guard_columns
+
+    settings = retain_guard_columns(copy.deepcopy(model))
     settings["retain_intermediate_calculation_columns"] = True
     settings["retain_matching_columns"] = True
     db_api = DuckDBAPI(connection=con)

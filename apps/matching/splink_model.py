@@ -415,11 +415,17 @@ def connect(*, memory_limit: str, temp_directory: str, threads: int | None = Non
 GUARD_ONLY_COLUMNS = ("middle_names", "middle_name_variants")
 
 
+def retain_guard_columns(settings: dict[str, Any]) -> dict[str, Any]:
+    """``settings`` (changed in place) keeping ``GUARD_ONLY_COLUMNS`` in scored pairs, so ``GUARD_SQL`` can read them."""
+    retain = list(settings.get("additional_columns_to_retain") or [])
+    settings["additional_columns_to_retain"] = retain + [c for c in GUARD_ONLY_COLUMNS if c not in retain]
+    return settings
+
+
 def _linker(con, table: str, settings: dict[str, Any]):
     from splink import DuckDBAPI, Linker
 
-    retain = list(settings.get("additional_columns_to_retain") or [])
-    settings["additional_columns_to_retain"] = retain + [c for c in GUARD_ONLY_COLUMNS if c not in retain]
+    retain_guard_columns(settings)
 
     db_api = DuckDBAPI(connection=con)
     sdf = db_api.register(table, dataset_display_name=table)
