@@ -53,13 +53,13 @@ def gazetteer_children(uprns) -> dict[str, set[str]]:
 
 
 def _not_hidden(viewer) -> QuerySet[AddressResolution]:
-    """Resolutions of addresses a current record sends, and no restricted person the viewer may not see (the
-    restriction half of the one visibility rule, as the clerical queue applies it): where a restricted person lives
-    is not shown, and an address no record sends any more is not asked about."""
+    """Resolutions of addresses sent by a record the viewer may see (the restriction half of the one visibility
+    rule, as the clerical queue applies it). An address only a restricted person's records send is not shown; one
+    that someone else also sends is shown exactly as if the restricted person did not exist (non-interference), and
+    an address no record sends any more is not asked about."""
     open_to_viewer = Q(person__isnull=True) | restriction_q(viewer, kind="person", via="person__")
-    sent = SourceRecord.objects.filter(open_to_viewer).values("address_key")
-    hidden = SourceRecord.objects.filter(person__isnull=False).exclude(open_to_viewer).values("address_key")
-    return AddressResolution.objects.filter(address_key__in=sent).exclude(address_key__in=hidden)
+    return AddressResolution.objects.filter(address_key__in=SourceRecord.objects.filter(open_to_viewer)
+                                            .values("address_key"))
 
 
 def review_queue(*, viewer) -> QuerySet[AddressResolution]:

@@ -87,3 +87,32 @@ def test_the_gazetteer_page_refuses_a_bad_file_with_its_rows_and_imports_a_good_
     good.name = "good.csv"
     assert client.post(reverse("gazetteer:gazetteer"), {"file": good}).status_code == 302
     assert GazetteerVersion.objects.get(is_current=True).filename == "good.csv"
+
+
+def _queue_as_officer(client_as) -> str:
+    return client_as("data-quality-officer").get(reverse("gazetteer:queue")).content.decode()
+
+
+def test_an_address_only_a_restricted_person_sends_is_not_in_the_queue(client_as, waiting):
+    from tests.factories import person
+
+    hidden = person(forename="Ruth", surname="Kane", is_restricted=True, restriction_reason="Member of staff")
+    SourceRecord.objects.filter(source_key="CT1").update(person=hidden)
+    assert "15 Murphy Avenue" not in _queue_as_officer(client_as)
+    response = client_as("data-quality-officer").get(reverse("gazetteer:resolution", kwargs={"pk": waiting.pk}))
+    assert response.status_code == 404
+
+
+def test_an_address_someone_else_also_sends_is_shown_as_if_the_restricted_person_did_not_exist(client_as, waiting):
+    from tests.factories import person
+
+    before = _queue_as_officer(client_as)
+    record = SourceRecord.objects.get(source_key="CT1")
+    hidden = person(forename="Ruth", surname="Kane", is_restricted=True, restriction_reason="Member of staff")
+    SourceRecord.objects.create(dataset=record.dataset, batch=record.batch, source_key="CT2", row_number=2,
+                                address_key=KEY, person=hidden)
+    after = _queue_as_officer(client_as)
+    assert "15 Murphy Avenue" in after
+    assert after.count("15 Murphy Avenue") == before.count("15 Murphy Avenue")
+    assert client_as("data-quality-officer").get(
+        reverse("gazetteer:resolution", kwargs={"pk": waiting.pk})).status_code == 200
