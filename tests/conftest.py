@@ -12,6 +12,8 @@ ROLE_SLUGS = (
     "key-worker",
     "first-response",
     "social-worker",
+    "early-help-manager",
+    "programme-manager",
     "police-safeguarding",
     "analyst",
     "data-custodian",

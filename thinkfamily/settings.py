@@ -83,6 +83,7 @@ INSTALLED_APPS = [
     "apps.caseview",
     "apps.indicators",
     "apps.matching",
+    "apps.casework",
 ]
 
 MIDDLEWARE = [

@@ -22,6 +22,7 @@ urlpatterns = [
     path("matching/", include("apps.matching.urls")),
     path("addresses/", include("apps.gazetteer.urls")),
     path("insights/", include("apps.indicators.urls")),
+    path("casework/", include("apps.casework.urls")),
     path("audit/", include("apps.audit.urls")),
     path("admin/", admin.site.urls),
 ]

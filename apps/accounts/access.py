@@ -34,6 +34,9 @@ IMPORTS_MANAGE = "imports.manage"
 DATASETS_MANAGE = "datasets.manage"
 MATCHING_REVIEW = "matching.review"
 INSIGHTS_VIEW = "insights.view"
+CASE_TRIAGE = "casework.triage"  # managers: the eligible list, triage, allocation, their team's cases
+CASEWORK = "casework.work"  # key workers and social workers: their own cases
+CASE_CLAIMS = "casework.claims"  # programme managers: the framework, results claims, the quarterly return
 ALL_CAPABILITIES = {
     CASE_SEARCH: "Search people and families",
     CASE_VIEW: "View person, family, attendance and address pages",
@@ -44,6 +47,9 @@ ALL_CAPABILITIES = {
     DATASETS_MANAGE: "Define source datasets and change their definitions",
     MATCHING_REVIEW: "Label record pairs in the clerical review queue",
     INSIGHTS_VIEW: "See aggregate figures, never individual people",
+    CASE_TRIAGE: "Triage eligible families, allocate lead practitioners and read their team's cases",
+    CASEWORK: "Work cases as lead practitioner: consent, assessment, outcome plan, closure",
+    CASE_CLAIMS: "Choose the programme framework, check outcomes, submit results claims and the quarterly return",
 }
 
 

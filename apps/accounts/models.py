@@ -115,3 +115,30 @@ class AccessGrant(models.Model):
             and self.expires_at is not None
             and self.expires_at > timezone.now()
         )
+
+
+class Team(models.Model):
+    """A team of practitioners and its managers (an early help locality team, a social work team).
+
+    A case belongs to its lead practitioner's team: the team's managers read it and triage for it.
+    """
+
+    code = models.SlugField(max_length=40, unique=True)
+    name = models.CharField(max_length=120)
+    email = models.EmailField(blank=True, help_text="The team's shared inbox, shown to other agencies")
+    phone = models.CharField(max_length=40, blank=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class TeamMembership(models.Model):
+    team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="memberships")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="team_memberships")
+    is_manager = models.BooleanField(default=False, help_text="Reads and triages the team's cases")
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["team", "user"], name="unique_team_member")]

@@ -45,6 +45,12 @@ class AuditEvent(models.Model):
         ADMIN_VIEW = "admin_view", "Admin page viewed"
         ADMIN_CHANGE = "admin_change", "Admin change"
         DATASET_CHANGE = "dataset_change", "Dataset definition changed"
+        VIEW_CASE = "view_case", "View case"
+        CASE_CHANGE = "case_change", "Case changed"
+        FRAMEWORK_CHANGE = "framework_change", "Programme framework changed"
+        CLAIM = "claim", "Results claim"
+        NOTIFY = "notify", "Notification sent"
+        MARKER_CHANGE = "marker_change", "Police marker request changed"
 
     seq = models.BigIntegerField(unique=True, help_text="Position in the chain: 1, 2, 3, ... with no gaps")
     occurred_at = models.DateTimeField(db_index=True)

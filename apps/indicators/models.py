@@ -19,6 +19,74 @@ class HeadlineProblem(models.Model):
         return self.name
 
 
+class Framework(models.Model):
+    """A programme framework: its headlines, each headline's needs, and when a family is eligible.
+
+    Loaded from ``fixtures/frameworks/*.json`` once (never overwritten by a migration); exactly one is
+    active, chosen by the programme manager, and family criteria are computed for it.
+    """
+
+    class CountOf(models.TextChoices):
+        HEADLINES = "headlines", "Headline problems"
+        NEEDS = "needs", "Needs"
+
+    code = models.SlugField(max_length=40, unique=True)
+    name = models.CharField(max_length=200)
+    description = models.TextField(blank=True)
+    source = models.CharField(max_length=300, blank=True, help_text="The guidance it follows")
+    count_of = models.CharField(max_length=10, choices=CountOf.choices)
+    eligible_min = models.PositiveSmallIntegerField(help_text="Eligible with at least this many headlines or needs")
+    allows_expectant_parent = models.BooleanField(
+        default=False, help_text="An expectant parent counts as a dependent child for eligibility")
+    is_active = models.BooleanField(default=False)
+    order = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["order", "code"]
+        constraints = [
+            models.UniqueConstraint(fields=["is_active"], condition=models.Q(is_active=True), name="one_active_framework")
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class FrameworkHeadline(models.Model):
+    framework = models.ForeignKey(Framework, on_delete=models.CASCADE, related_name="headlines")
+    code = models.SlugField(max_length=40)
+    name = models.CharField(max_length=200)
+    order = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["framework", "order"]
+        constraints = [models.UniqueConstraint(fields=["framework", "code"], name="unique_framework_headline")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class FrameworkNeed(models.Model):
+    """One need under a headline: the indicators that evidence it, and the outcome measure that shows it met."""
+
+    headline = models.ForeignKey(FrameworkHeadline, on_delete=models.CASCADE, related_name="needs")
+    code = models.SlugField(max_length=60)
+    name = models.CharField(max_length=200)
+    description = models.TextField(blank=True)
+    indicators = models.ManyToManyField("IndicatorDefinition", blank=True, related_name="framework_needs")
+    outcome_measure = models.SlugField(
+        max_length=40, help_text="A measure of apps.casework.measures (e.g. attendance, no-offence) or 'practitioner'")
+    outcome_params = models.JSONField(default=dict, blank=True, help_text="The measure's parameters, e.g. threshold")
+    outcome_text = models.CharField(max_length=300, help_text="The outcome in words, e.g. 'Attends at least 90%'")
+    order = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["headline", "order"]
+        constraints = [models.UniqueConstraint(fields=["headline", "code"], name="unique_framework_need")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
 class Badge(models.Model):
     """A criteria badge shown against people and families: SUPPORT, SCHOOL, INCOME, CRIME, ASB, MISSING, HEALTH, DA."""
 
