@@ -126,7 +126,8 @@ def adult_members(case: Case, *, on: dt.date | None = None) -> list:
 
     on = on or _today()
     return [
-        m.person for m in FamilyMembership.objects.filter(family_id=case.family_id, role=FamilyMembership.Role.ADULT)
+        m.person for m in FamilyMembership.objects.filter(family_id=case.family_id)
+        .exclude(role=FamilyMembership.Role.CHILD)
         .select_related("person").order_by("person_id")
         if (m.date_from is None or m.date_from <= on) and (m.date_to is None or m.date_to >= on)
     ]

@@ -30,6 +30,7 @@ from . import risk
 from .derived import DERIVED_RULES, Derived, Period
 from .families import family_criteria_rebuild
 from .models import FamilyCriteria, IndicatorDefinition, PersonIndicator, RefreshRun, RiskModel
+from .signals import refresh_rebuilt
 from .sql import execute, in_clause, scope_clause, table
 
 Progress = Callable[..., None]
@@ -150,6 +151,9 @@ def refresh(*, run: RefreshRun, scope: Scope, progress: Progress) -> RefreshRun:
             counts["risk"] = risk_scores_rebuild(period, scope, progress)
             counts |= family_criteria_rebuild(period, scope, run)
             progress("families", families=counts["families"], eligible=counts["eligible"])
+            for _, followed in refresh_rebuilt.send(sender=RefreshRun, run=run, period=period, scope=scope,
+                                                    progress=progress):
+                counts |= followed or {}
             after, eligible_after = _snapshot(scope, definitions)
     except BaseException as error:
         run.status = RefreshRun.Status.FAILED

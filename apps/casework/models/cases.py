@@ -15,7 +15,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
-from .visibility import CaseQuerySet
+from ..visibility import CaseQuerySet
 
 
 class Case(models.Model):

@@ -1,0 +1,7 @@
+"""Casework models, one module per thing: cases and consent (``cases``), assessment, outcome plan and
+claims (``plans``). Import from ``apps.casework.models``."""
+
+from .cases import Case, CaseTransition, Consent
+from .plans import CaseNeed, Claim
+
+__all__ = ["Case", "CaseNeed", "CaseTransition", "Claim", "Consent"]

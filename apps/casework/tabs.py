@@ -1,0 +1,5 @@
+"""The case page's tabs: (tab key, label, URL name taking the case's pk). One line per casework page."""
+
+CASE_TABS = [
+    ("case", "Case", "casework:case"),
+]
