@@ -173,6 +173,17 @@ def _household_address(family, visible_spells) -> object:
     return household.address
 
 
+def other_families(*, viewer, family, person_ids: list[int]) -> list[Family]:
+    """The other families of these members the viewer may see ("change family selection")."""
+    return list(
+        Family.objects.visible_to(viewer)
+        .filter(memberships__person_id__in=person_ids)
+        .exclude(pk=family.pk)
+        .distinct()
+        .order_by("reference")
+    )
+
+
 def family_detail(*, viewer, pk: int) -> FamilyDetail:
     from apps.accounts.models import Section
     from apps.indicators.models import HeadlineProblem
@@ -219,16 +230,10 @@ def family_detail(*, viewer, pk: int) -> FamilyDetail:
         .select_related("address", "dataset", "person")
         .order_by("-date_from")
     )
-    other_families = list(
-        Family.objects.visible_to(viewer)
-        .filter(memberships__person_id__in=person_ids)
-        .exclude(pk=family.pk)
-        .distinct()
-        .order_by("reference")
-    )
     return FamilyDetail(
         family=family, members=members, criteria=criteria, headline_problems=problems, family_indicators=family_indicators,
-        sees_everything=sees_everything, addresses=addresses, other_families=other_families,
+        sees_everything=sees_everything, addresses=addresses,
+        other_families=other_families(viewer=viewer, family=family, person_ids=person_ids),
         lead_professional=family_lead_professional(family=family, viewer=viewer),
         household_address=_household_address(family, addresses),
     )

@@ -11,4 +11,5 @@ urlpatterns = [
     path("person/<int:pk>/addresses/", views.person_addresses, name="person_addresses"),
     path("family/<int:pk>/", views.family, name="family"),
     path("family/<int:pk>/addresses/", views.family_addresses, name="family_addresses"),
+    path("family/<int:pk>/chronology/", views.family_chronology_page, name="family_chronology"),
 ]

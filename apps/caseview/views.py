@@ -19,13 +19,15 @@ from apps.accounts.purpose import PURPOSES, purpose_in_session, purpose_remember
 from apps.audit.models import AuditEvent
 from apps.audit.services import audit_record
 from apps.indicators.selectors import risk_scores_for, visible_badges
-from apps.people.models import Person
+from apps.people.models import Family, Person
 from apps.people.pages import record_page
 from apps.people.visibility import persons_as_seen, visible_dataset_ids
 from apps.schools.selectors import has_school_record, school_detail
 
 from . import selectors
+from .chronology import family_chronology, family_members_seen
 from .forms import FILTERS, SearchForm
+from .involvement import family_involvement
 from .search import person_search
 
 LAST_SEARCH_SESSION_KEY = "tf_last_search"
@@ -154,6 +156,8 @@ def _family_page(request, pk: int, *, template: str, tab: str, action):
                    "search_url": _search_url(request), "sections_not_shown": _sections_not_shown(viewer)}
         if tab == "family_addresses":
             context["timeline"] = selectors.address_timeline(detail.addresses)
+        if tab == "family":
+            context["involvement"] = family_involvement(viewer=viewer, family=detail.family)
         return context
 
     return record_page(request, kind="family", pk=pk, template=template, action=action, context_for=context_for,
@@ -169,3 +173,30 @@ def family(request, pk: int):
 def family_addresses(request, pk: int):
     return _family_page(request, pk, template="people/family_addresses.html", tab="family_addresses",
                         action=AuditEvent.Action.VIEW_ADDRESSES)
+
+
+def _date_param(value: str | None) -> date | None:
+    try:
+        return date.fromisoformat(value) if value else None
+    except ValueError:
+        return None
+
+
+@acl.require_capability(acl.CASE_VIEW)
+def family_chronology_page(request, pk: int):
+    """The family's chronology: what every agency recorded about its members, newest first, a page at a time."""
+    before = _date_param(request.GET.get("before"))
+
+    def context_for(viewer):
+        family_obj = Family.objects.visible_to(viewer).get(pk=pk)
+        members = family_members_seen(viewer=viewer, family=family_obj)
+        return {
+            "f": family_obj, "d": {"other_families": selectors.other_families(viewer=viewer, family=family_obj, person_ids=list(members))},
+            "members": members, "chronology": family_chronology(viewer=viewer, family=family_obj, before=before),
+            "before": before, "tab": "family_chronology", "search_url": _search_url(request),
+            "sections_not_shown": _sections_not_shown(viewer),
+        }
+
+    return record_page(request, kind="family", pk=pk, template="people/family_chronology.html",
+                       action=AuditEvent.Action.VIEW_FAMILY, context_for=context_for,
+                       record_ids=lambda context: list(context["members"]))

@@ -153,6 +153,7 @@ FILLS = {
     "caseview_api:person": lambda w: [{"pk": p.pk} for p in w["persons"]],
     "caseview:family": lambda w: [{"pk": f.pk} for f in w["families"]],
     "caseview:family_addresses": lambda w: [{"pk": f.pk} for f in w["families"]],
+    "caseview:family_chronology": lambda w: [{"pk": f.pk} for f in w["families"]],
     "caseview_api:family": lambda w: [{"pk": f.pk} for f in w["families"]],
     "people:break_glass": lambda w: [{"kind": "person", "pk": p.pk} for p in w["persons"]]
     + [{"kind": "family", "pk": f.pk} for f in w["families"]],

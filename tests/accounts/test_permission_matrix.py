@@ -123,6 +123,7 @@ URL_KWARGS = {
     "caseview:person_addresses": lambda o: {"pk": o["person"].pk},
     "caseview:family": lambda o: {"pk": o["family"].pk},
     "caseview:family_addresses": lambda o: {"pk": o["family"].pk},
+    "caseview:family_chronology": lambda o: {"pk": o["family"].pk},
     "caseview_api:person": lambda o: {"pk": o["person"].pk},
     "caseview_api:family": lambda o: {"pk": o["family"].pk},
     "sources:batch": lambda o: {"pk": _batch(o).pk},
