@@ -11,7 +11,7 @@ same rule (members the viewer may see, datasets and sections the role sees), and
 * **early help**: also involved now while an early-help episode of a member is open
   (``Family.lead_professionals``), naming its lead professional.
 
-Each involvement carries its evidence (date, what, whom, which dataset). Five queries, whatever the family.
+Each involvement carries its evidence (date, what, whom, which dataset). Four queries, whatever the family.
 """
 
 from __future__ import annotations
