@@ -5,11 +5,16 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from apps.accounts.access import Viewer
 from apps.audit.models import AuditEvent
 from apps.caseview.chronology import family_chronology
+from apps.caseview.involvement import family_involvement
+from apps.people.models import FamilyMembership
+from tests import factories
 from tests.caseview.chronology_world import family_with_agencies
 
 pytestmark = pytest.mark.django_db
@@ -114,3 +119,23 @@ def test_a_restricted_family_is_not_found(client_as, fam):
     family.is_restricted = True
     family.save(update_fields=["is_restricted"])
     assert client_as("first-response").get(reverse("caseview:family_chronology", args=[family.pk])).status_code == 404
+
+
+def test_the_number_of_queries_does_not_grow_with_the_family(users, fam):
+    """The chronology and the involvement ask the same number of queries for a family of four or of ten."""
+    viewer = Viewer.for_user(users["key-worker"])
+    with CaptureQueriesContext(connection) as small:
+        family_chronology(viewer=viewer, family=fam["family"])
+        family_involvement(viewer=viewer, family=fam["family"])
+    for n in range(6):
+        extra = factories.person(forename=f"Extra{n}", surname="Smith", dob=date(2010, 1, 1 + n))
+        factories.source_record(extra, "bcc-housing-tenancies")
+        FamilyMembership.objects.create(family=fam["family"], person=extra, role="child", date_from=date(2019, 1, 1))
+        factories.indicator(extra, "person-reported-missing", on=date(2024, 6, 1 + n), dataset_code="asc-missing-persons")
+    viewer = Viewer.for_user(users["key-worker"])
+    with CaptureQueriesContext(connection) as big:
+        chronology = family_chronology(viewer=viewer, family=fam["family"])
+        family_involvement(viewer=viewer, family=fam["family"])
+    assert sum(e.person.forename.startswith("Extra") for e in chronology.entries) == 6
+    assert len(big) == len(small)
+    print(f"family_chronology and family_involvement: {len(big)} queries")
