@@ -1,5 +1,6 @@
 """The pre-visit pack's two responses (printable page, PDF): one export each, audited in the request's
-transaction, never cached; the PDF's file name carries the case reference and no name."""
+transaction, never cached (``thinkfamily.middleware.NoStoreMiddleware`` sends ``Cache-Control: no-store`` on
+every response); the PDF's file name carries the case reference and no name."""
 
 from __future__ import annotations
 
@@ -13,7 +14,8 @@ from apps.audit.services import audit_record
 
 from .pack import case_pack, pack_case_or_404
 
-# Fixed document dates: the same pack gives the same bytes (WeasyPrint writes no date of its own)
+# A fixed document date: the same pack gives the same bytes, whenever it is asked for (WeasyPrint writes no
+# other date, and no file identifier)
 PDF_METADATA_DATE = "2000-01-01T00:00:00Z"
 
 
@@ -34,7 +36,6 @@ def pack_response(request, *, pk: int, as_pdf: bool):
         response["Content-Disposition"] = f'attachment; filename="pre-visit-pack-{case.reference}.pdf"'
     else:
         response = render(request, "casework/case_pack.html", context)
-    response["Cache-Control"] = "no-store"
     audit_record(action=AuditEvent.Action.EXPORT, request=request, subject_type="case", subject_id=case.pk,
                  record_ids=pack.person_ids, purpose=purpose_in_session(request),
                  details={"export": "pre_visit_pack", "format": "pdf" if as_pdf else "html"})

@@ -10,6 +10,7 @@ from django.urls import reverse
 from apps.audit.models import AuditEvent
 from apps.casework.models import ProgressSnapshot
 from apps.people.models import FamilyMembership
+from apps.people.restriction import record_name_user
 from tests import factories
 from tests.casework.pack_world import allocated_case, close, role_without, time_passes, user_in
 
@@ -101,6 +102,8 @@ def test_a_restricted_member_is_absent(client, users):
     body = _page(client, users["key-worker"], case).content.decode()
     assert "Quentin" not in body and "Person Reported Missing" not in body
     assert str(hidden.pk) not in AuditEvent.objects.filter(action=AuditEvent.Action.VIEW_CASE).latest("id").record_ids
+    record_name_user(record=hidden, user=users["key-worker"], custodian=users["data-custodian"])
+    assert "Quentin" in _page(client, users["key-worker"], case).content.decode()  # control: it was there to hide
 
 
 def test_a_risk_score_drawing_on_a_hidden_member_is_not_shown():
