@@ -2,4 +2,5 @@
 
 CASE_TABS = [
     ("case", "Case", "casework:case"),
+    ("progress", "Progress", "casework:case_progress"),
 ]

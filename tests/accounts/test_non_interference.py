@@ -34,6 +34,7 @@ from django.utils import timezone
 from apps.accounts.access import access_for
 from apps.accounts.models import AccessGrant, Section
 from apps.audit.models import Alert
+from apps.casework.models import Case
 from apps.gazetteer.models import AddressResolution
 from apps.indicators.models import PersonIndicator
 from apps.indicators.services import indicators_refresh
@@ -177,6 +178,10 @@ FILLS = {
     "matching:thresholds_set": lambda w: _pks(MatchRun),
     "matching:review_pair": lambda w: _pks(ClericalPair),
     "gazetteer:resolution": lambda w: _pks(AddressResolution),
+    # the pre-visit pack PDF is compared byte for byte: it carries no time of its own (apps/casework/pack_views.py)
+    "casework:case_progress": lambda w: _pks(Case),
+    "casework:case_pack": lambda w: _pks(Case),
+    "casework:case_pack_pdf": lambda w: _pks(Case),
 }
 
 

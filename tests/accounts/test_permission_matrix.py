@@ -140,6 +140,9 @@ URL_KWARGS = {
     "audit:subject": lambda o: {"subject_type": "person", "subject_id": str(o["person"].pk)},
     "audit:user_activity": lambda o: {"user_id": o["users"]["key-worker"].pk},
     "audit:alert": lambda o: {"alert_id": _alert(o).pk},
+    "casework:case_progress": lambda o: {"pk": o["case"].pk},
+    "casework:case_pack": lambda o: {"pk": o["case"].pk},
+    "casework:case_pack_pdf": lambda o: {"pk": o["case"].pk},
 }
 ADMIN_URLS_CHECKED = ("admin:index",)  # every admin view sits behind the same admin_view staff check
 

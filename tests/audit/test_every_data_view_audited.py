@@ -110,6 +110,9 @@ URL_KWARGS: dict[str, Callable[[dict], dict]] = {
     "sources:dataset_descriptor": lambda o: {"code": "asc-offenders"},
     "sources:quarantined_row": lambda o: {"pk": o["quarantined_row"].pk},
     "gazetteer:resolution": lambda o: {"pk": o["address_resolution"].pk},
+    "casework:case_progress": lambda o: {"pk": o["case"].pk},
+    "casework:case_pack": lambda o: {"pk": o["case"].pk},
+    "casework:case_pack_pdf": lambda o: {"pk": o["case"].pk},
 }
 # What data pages other than case pages record.
 EXPECTED: dict[str, Callable[[dict], Expect]] = {
@@ -134,6 +137,9 @@ EXPECTED: dict[str, Callable[[dict], Expect]] = {
         f"{o['clerical_pair'].record_low_id}-{o['clerical_pair'].record_high_id}"),
     "sources:quarantined_row": lambda o: Expect(AuditEvent.Action.VIEW_RECORD, "quarantined_row",
                                                 str(o["quarantined_row"].pk)),
+    "casework:case_progress": lambda o: Expect(AuditEvent.Action.VIEW_CASE, "case", str(o["case"].pk)),
+    "casework:case_pack": lambda o: Expect(AuditEvent.Action.EXPORT, "case", str(o["case"].pk)),
+    "casework:case_pack_pdf": lambda o: Expect(AuditEvent.Action.EXPORT, "case", str(o["case"].pk)),
 }
 
 

@@ -1,0 +1,102 @@
+"""The pre-visit information pack: what the lead practitioner should know before the first visit.
+
+Read for one reader: the case must be visible to them by the case rule **and** they must be its lead
+practitioner or a manager of its team (``pack_case_or_404``); anyone else gets the 404 a missing id
+gets. Members the reader may not see are absent; facts come only from sections their role sees.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.http import Http404
+from django.utils import timezone
+
+from apps.indicators.models import PersonIndicator
+from apps.indicators.selectors import current_on_q, family_criteria_for
+from apps.people.models import FamilyMembership
+from apps.people.visibility import person_q, persons_as_seen, sections_q
+
+from .models import Case, CaseNeed
+from .pages import visible_case_or_404
+from .safety import NOT_IN_THE_DATA, SafetyWarning, safety_warnings
+from .visibility import managed_team_ids
+
+ROLE_ORDER = {"parent": 0, "other_adult": 1, "child": 2}
+
+
+def pack_case_or_404(viewer, pk: int) -> Case:
+    """The case, if the reader may see it and leads it or manages its team."""
+    case = visible_case_or_404(viewer, pk)
+    if case.lead_practitioner_id == viewer.user.pk or (case.team_id and case.team_id in managed_team_ids(viewer)):
+        return case
+    raise Http404("Page not found")
+
+
+@dataclass(frozen=True)
+class Involvement:
+    person: object
+    service: str
+    count: int
+    latest: object
+
+
+@dataclass(frozen=True)
+class Pack:
+    case: Case
+    on: object
+    members: list  # FamilyMembership, person as seen
+    involvement: list[Involvement]
+    needs: list[dict]  # {"name", "headline", "persons"} confirmed at assessment
+    problems: list  # headline problems of the family criteria, as the reader may see them
+    safety: list[SafetyWarning]
+    not_in_the_data: str
+
+    @property
+    def person_ids(self) -> list[int]:
+        return [m.person_id for m in self.members]
+
+
+def _involvement(viewer, person_ids) -> list[Involvement]:
+    """Services involved with the members, from the service-involvement indicators the reader may see."""
+    rows = (PersonIndicator.objects.filter(person_id__in=person_ids, definition__category__code="service-involvement")
+            .filter(sections_q(viewer, path="definition__category__section__code"))
+            .values_list("person_id", "definition__name", "indicator_date"))
+    found: dict[tuple[int, str], list] = {}
+    for pid, name, day in rows:
+        item = found.setdefault((pid, name), [0, day])
+        item[0] += 1
+        item[1] = max(item[1], day)
+    return [(pid, name, count, latest) for (pid, name), (count, latest) in sorted(found.items())]
+
+
+def _needs(viewer, case: Case, visible: dict) -> list[dict]:
+    """Needs confirmed at assessment: a need about no member the reader sees, or evidenced by indicators of a
+    section their role does not see, is left out."""
+    needs = []
+    for need in (CaseNeed.objects.filter(case=case).select_related("need__headline")
+                 .prefetch_related("persons", "need__indicators__category__section")):
+        sections = {i.category.section.code for i in need.need.indicators.all()}
+        persons = [visible[p.pk] for p in need.persons.all() if p.pk in visible]
+        if not sections <= viewer.sections or (need.persons.all() and not persons):
+            continue
+        needs.append({"name": need.need.name, "headline": need.need.headline.name, "persons": persons,
+                      "outcome": need.outcome_text})
+    return needs
+
+
+def case_pack(*, viewer, case: Case, on=None) -> Pack:
+    on = on or timezone.localdate()
+    members = list(FamilyMembership.objects.filter(person_q(viewer, via="person__"), current_on_q(on), family=case.family)
+                   .select_related("person"))
+    members.sort(key=lambda m: (ROLE_ORDER.get(m.role, 3), m.person.date_of_birth or on, m.person_id))
+    persons_as_seen(viewer, [m.person for m in members])
+    visible = {m.person_id: m.person for m in members}
+    criteria = family_criteria_for(viewer=viewer, family=case.family)
+    return Pack(
+        case=case, on=on, members=members,
+        involvement=[Involvement(visible[pid], name, count, latest)
+                     for pid, name, count, latest in _involvement(viewer, list(visible))],
+        needs=_needs(viewer, case, visible), problems=criteria.problems if criteria else [],
+        safety=safety_warnings(viewer=viewer, family=case.family, on=on), not_in_the_data=NOT_IN_THE_DATA,
+    )
