@@ -2,4 +2,5 @@
 
 CASE_TABS = [
     ("case", "Case", "casework:case"),
+    ("plan", "Assessment and plan", "casework:case_plan"),
 ]

@@ -1,9 +1,16 @@
 from django.urls import path
 
-from . import views
+from . import plan_views, views
 
 app_name = "casework"
 
 urlpatterns = [
     path("cases/<int:pk>/", views.case, name="case"),
+    # assessment and outcome plan (plan_views)
+    path("cases/<int:pk>/plan/", plan_views.case_plan, name="case_plan"),
+    path("cases/<int:pk>/plan/confirm/", plan_views.need_confirm, name="plan_need_confirm"),
+    path("cases/<int:pk>/plan/remove/", plan_views.need_remove, name="plan_need_remove"),
+    path("cases/<int:pk>/plan/outcome/", plan_views.outcome_record, name="plan_outcome_record"),
+    path("cases/<int:pk>/plan/complete/", plan_views.assessment_complete, name="plan_assessment_complete"),
+    path("cases/<int:pk>/plan/agree/", plan_views.plan_agree, name="plan_agree"),
 ]
