@@ -44,6 +44,7 @@ from apps.schools.models import AttendanceMonth, Enrolment, Exclusion, SENStatus
 from apps.sources.models import Dataset, ImportBatch, QuarantinedRow, SourceRecord
 from tests import factories
 from tests.accounts.test_permission_matrix import ADMIN_NAMESPACE, PUBLIC, url_patterns
+from tests.casework import outcomes_world
 from tests.conftest import ROLE_SLUGS
 from tests.normalise import normalise
 
@@ -132,8 +133,12 @@ def world(users):
     QuarantinedRow.objects.create(batch=batch, dataset=batch.dataset, row_number=2, raw_line=b"MH9,Perpetua,Gloverwick,9/1/70\r\n",
                                   columns=["source_key", "forename", "surname", "date_of_birth"],
                                   problems=[{"column": "date_of_birth", "reason": "not a date"}])
+    # a case on the family, led by the key worker, with a need confirmed from the hidden child's offence
+    offence = PersonIndicator.objects.get(person=hidden, definition__code="person-committed-offence")
+    outcomes_case = outcomes_world.plan_on_family(family, [hidden, child], users["key-worker"], evidence_person=hidden,
+                                                  record=offence)
     indicators_refresh(as_of=AS_OF)
-    return {"hidden_person": hidden, "hidden_family": secret, "persons": list(Person.objects.order_by("pk")),
+    return {"outcomes_case": outcomes_case, "hidden_person": hidden, "hidden_family": secret, "persons": list(Person.objects.order_by("pk")),
             "families": list(Family.objects.order_by("pk")), "users": users}
 
 
@@ -176,6 +181,7 @@ FILLS = {
     "matching:thresholds_set": lambda w: _pks(MatchRun),
     "matching:review_pair": lambda w: _pks(ClericalPair),
     "gazetteer:resolution": lambda w: _pks(AddressResolution),
+    "casework:case_plan": lambda w: [{"pk": w["outcomes_case"].pk}],
 }
 
 
