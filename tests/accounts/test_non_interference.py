@@ -181,7 +181,9 @@ FILLS = {
     "matching:thresholds_set": lambda w: _pks(MatchRun),
     "matching:review_pair": lambda w: _pks(ClericalPair),
     "gazetteer:resolution": lambda w: _pks(AddressResolution),
-    "casework:case_plan": lambda w: [{"pk": w["outcomes_case"].pk}],
+    **{name: lambda w: [{"pk": w["outcomes_case"].pk}] for name in (
+        "casework:case_plan", "casework:plan_need_confirm", "casework:plan_need_remove", "casework:plan_outcome_record",
+        "casework:plan_assessment_complete", "casework:plan_agree")},
 }
 
 
