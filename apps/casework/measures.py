@@ -25,6 +25,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from fractions import Fraction
+from functools import lru_cache
 
 from django.conf import settings
 
@@ -120,18 +121,19 @@ class _Absence:
 
     def evaluate(self, questions: list[Question]) -> dict:
         answerable = [q for q in questions if q.person_ids]
-        by_person: dict[int, list[dict]] = defaultdict(list)
+        by_person: dict[int, list[tuple[dt.date, dict]]] = defaultdict(list)
         if answerable:
             persons = sorted({p for q in answerable for p in q.person_ids})
             for row in self.rows(persons, min(q.window.start for q in answerable), max(q.window.end for q in answerable)):
-                by_person[row["person"]].append(row)
+                by_person[row["person"]].append((dt.date.fromisoformat(row["date"]), row))
         verdicts = {}
         for q in questions:
             rule = self.rule(q.window)
             if not q.person_ids:
                 verdicts[q.key] = Verdict(None, q.measure, rule, q.window, reason="No member is named on the need")
                 continue
-            found = sorted((r for p in q.person_ids for r in by_person[p] if dt.date.fromisoformat(r["date"]) in q.window),
+            start, end = q.window.start, q.window.end
+            found = sorted((r for p in q.person_ids for day, r in by_person[p] if start <= day <= end),
                            key=lambda r: (r["date"], r["id"]))
             verdicts[q.key] = Verdict(not found, q.measure, rule, q.window, records=found)
         return verdicts
@@ -188,12 +190,17 @@ class Term:
     start: dt.date
     end: dt.date
 
-    def months(self) -> set[dt.date]:
-        found, day = set(), self.start
-        while day <= self.end:
-            found.add(day)
-            day = add_months(day, 1)
-        return found
+    def months(self) -> frozenset[dt.date]:
+        return _term_months(self.start, self.end)
+
+
+@lru_cache(maxsize=4096)
+def _term_months(start: dt.date, end: dt.date) -> frozenset[dt.date]:
+    found, day = set(), start
+    while day <= end:
+        found.add(day)
+        day = add_months(day, 1)
+    return frozenset(found)
 
 
 def _school_year(first_year: int, months: list[tuple[int, int]]) -> list[Term]:
@@ -209,14 +216,18 @@ def _school_year(first_year: int, months: list[tuple[int, int]]) -> list[Term]:
 def full_terms(end: dt.date, params: dict) -> list[Term]:
     """The terms the attendance rule reads at ``end``: the last N full terms ended on or before it, or the last
     full school year (``period: academic_year``) as one span."""
-    months = term_months(params)
+    return list(_full_terms(end, tuple(term_months(params)), params.get("period") or "",
+                            int(params.get("terms") or settings.CASEWORK_ATTENDANCE_TERMS)))
+
+
+@lru_cache(maxsize=4096)
+def _full_terms(end: dt.date, months: tuple, period: str, count: int) -> tuple[Term, ...]:
+    months = list(months)
     years = [_school_year(year, months) for year in range(end.year - 4, end.year + 1)]
-    if params.get("period") == "academic_year":
+    if period == "academic_year":
         spans = [Term(terms[0].start, terms[-1].end) for terms in years]
-        ended = [t for t in spans if t.end <= end]
-        return ended[-1:]
-    ended = sorted((t for terms in years for t in terms if t.end <= end), key=lambda t: t.end)
-    return ended[-int(params.get("terms") or settings.CASEWORK_ATTENDANCE_TERMS):]
+        return tuple([t for t in spans if t.end <= end][-1:])
+    return tuple(sorted((t for terms in years for t in terms if t.end <= end), key=lambda t: t.end)[-count:])
 
 
 class Attendance:
