@@ -126,3 +126,26 @@ def test_a_one_family_refresh_leaves_outcomes_to_the_full_refresh(closed):
     run = indicators_refresh(family_reference=closed["case"].family.reference, as_of=DUE)
     assert "outcome_cases_checked" not in run.counts
     assert Case.objects.get(pk=closed["case"].pk).state == Case.State.CLOSED
+
+
+def test_many_due_cases_move_together_with_a_transition_each_and_one_audit_event_naming_them(closed, users):
+    fw = closed["case"].framework
+    fam2, mum2, _ = world.family(reference="F070002")
+    other = world.case(fam2, fw, state=Case.State.CLOSED, closed_on=CLOSED - timedelta(days=30), reference="C070002")
+    world.need(other, "domestic-abuse", [mum2], users["key-worker"])
+    before = AuditEvent.objects.count()
+    assert outcomes_check(as_of=DUE)["outcome_cases_checked"] == 2
+    assert set(Case.objects.values_list("state", flat=True)) == {Case.State.OUTCOME_CHECKED}
+    assert CaseTransition.objects.filter(to_state=Case.State.OUTCOME_CHECKED).count() == 2
+    [event] = AuditEvent.objects.filter(action=AuditEvent.Action.CASE_CHANGE).order_by("-id")[:AuditEvent.objects.count() - before]
+    assert sorted(event.record_ids) == sorted([str(closed["case"].pk), str(other.pk)])
+    assert event.details["cases"] == 2 and event.details["needs"] == 2
+
+
+def test_the_bulk_transition_refuses_a_case_that_is_not_closed(closed):
+    from apps.casework.services import CaseStateError, cases_outcome_checked
+
+    Case.objects.filter(pk=closed["case"].pk).update(state=Case.State.PLAN_AGREED)
+    with pytest.raises(CaseStateError):
+        cases_outcome_checked(cases=[closed["case"]], on=DUE)
+    assert not CaseTransition.objects.exists()
