@@ -286,6 +286,18 @@ ADDRESS_MATCH_THRESHOLD = float(os.environ.get("ADDRESS_MATCH_THRESHOLD", "0.85"
 if not 0.5 <= ADDRESS_MATCH_THRESHOLD <= 1:
     raise ImproperlyConfigured(f"ADDRESS_MATCH_THRESHOLD ({ADDRESS_MATCH_THRESHOLD}) must be between 0.5 and 1")
 
+# Casework outcomes (docs/casework.md): a closed case's outcomes are checked this many months after closure
+CASEWORK_SUSTAIN_MONTHS = int(os.environ.get("CASEWORK_SUSTAIN_MONTHS", "6"))
+if not 1 <= CASEWORK_SUSTAIN_MONTHS <= 36:
+    raise ImproperlyConfigured(f"CASEWORK_SUSTAIN_MONTHS ({CASEWORK_SUSTAIN_MONTHS}) must be between 1 and 36")
+# School terms as first-last month ("9-12,1-3,4-7": autumn Sep-Dec, spring Jan-Mar, summer Apr-Jul); a school
+# year starts with the first term's first month
+CASEWORK_TERM_MONTHS = os.environ.get("CASEWORK_TERM_MONTHS", "9-12,1-3,4-7")
+# Defaults of the outcome measures' parameters (a need's own parameters win)
+CASEWORK_ATTENDANCE_THRESHOLD = float(os.environ.get("CASEWORK_ATTENDANCE_THRESHOLD", "90"))
+CASEWORK_ATTENDANCE_TERMS = int(os.environ.get("CASEWORK_ATTENDANCE_TERMS", "3"))
+CASEWORK_OUTCOME_MONTHS = int(os.environ.get("CASEWORK_OUTCOME_MONTHS", "6"))
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

@@ -248,6 +248,29 @@ def case_outcome_checked(*, case: Case, on: dt.date, by=None, request=None, deta
 
 
 @transaction.atomic
+def cases_outcome_checked(*, cases, on: dt.date, by=None, request=None, details: dict | None = None) -> int:
+    """The nightly check's form of ``case_outcome_checked`` for many closed cases at once: the same checks and
+    transitions (one ``CaseTransition`` each), in bulk, recorded as ONE ``case_change`` event naming every case
+    (``record_ids``), since thousands of chained audit writes would not fit the refresh's time. Returns the count."""
+    ids = sorted(c.pk for c in cases)
+    locked = list(Case.objects.select_for_update().filter(pk__in=ids).order_by("pk"))
+    wrong = [c for c in locked if c.state not in ALLOWED["check_outcome"]]
+    if wrong or len(locked) != len(ids):
+        raise CaseStateError(f"{len(wrong) or len(ids) - len(locked)} case(s) are not closed: no outcome can be checked")
+    now = timezone.now()
+    Case.objects.filter(pk__in=ids).update(state=S.OUTCOME_CHECKED, outcome_checked_on=on, updated_at=now)
+    CaseTransition.objects.bulk_create(
+        [CaseTransition(case_id=pk, from_state=S.CLOSED, to_state=S.OUTCOME_CHECKED, at=now, by=by) for pk in ids],
+        batch_size=2000)
+    if ids:
+        audit_record(action=AuditEvent.Action.CASE_CHANGE, request=request, user=by, subject_type="case",
+                     subject_id=ids[0] if len(ids) == 1 else "", record_ids=ids,
+                     details={"transition": "check_outcome", "from": S.CLOSED, "to": S.OUTCOME_CHECKED,
+                              "cases": len(ids), **(details or {})})
+    return len(ids)
+
+
+@transaction.atomic
 def case_claim(*, case: Case, by, request=None, on: dt.date | None = None, details: dict | None = None) -> Case:
     return _move(case=_locked(case), transition="claim", by=by, request=request, details=details,
                  fields={"claimed_on": on or _today()})

@@ -2,5 +2,6 @@
 
 CASE_TABS = [
     ("case", "Case", "casework:case"),
+    ("plan", "Assessment and plan", "casework:case_plan"),
     ("progress", "Progress", "casework:case_progress"),
 ]

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import plan_views, views
 
 app_name = "casework"
 
@@ -9,4 +9,11 @@ urlpatterns = [
     path("cases/<int:pk>/progress/", views.case_progress, name="case_progress"),
     path("cases/<int:pk>/pack/", views.case_pack, name="case_pack"),
     path("cases/<int:pk>/pack.pdf", views.case_pack_pdf, name="case_pack_pdf"),
+    # assessment and outcome plan (plan_views)
+    path("cases/<int:pk>/plan/", plan_views.case_plan, name="case_plan"),
+    path("cases/<int:pk>/plan/confirm/", plan_views.need_confirm, name="plan_need_confirm"),
+    path("cases/<int:pk>/plan/remove/", plan_views.need_remove, name="plan_need_remove"),
+    path("cases/<int:pk>/plan/outcome/", plan_views.outcome_record, name="plan_outcome_record"),
+    path("cases/<int:pk>/plan/complete/", plan_views.assessment_complete, name="plan_assessment_complete"),
+    path("cases/<int:pk>/plan/agree/", plan_views.plan_agree, name="plan_agree"),
 ]

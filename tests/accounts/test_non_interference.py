@@ -45,6 +45,7 @@ from apps.schools.models import AttendanceMonth, Enrolment, Exclusion, SENStatus
 from apps.sources.models import Dataset, ImportBatch, QuarantinedRow, SourceRecord
 from tests import factories
 from tests.accounts.test_permission_matrix import ADMIN_NAMESPACE, PUBLIC, url_patterns
+from tests.casework import outcomes_world
 from tests.conftest import ROLE_SLUGS
 from tests.normalise import normalise
 
@@ -133,8 +134,12 @@ def world(users):
     QuarantinedRow.objects.create(batch=batch, dataset=batch.dataset, row_number=2, raw_line=b"MH9,Perpetua,Gloverwick,9/1/70\r\n",
                                   columns=["source_key", "forename", "surname", "date_of_birth"],
                                   problems=[{"column": "date_of_birth", "reason": "not a date"}])
+    # a case on the family, led by the key worker, with a need confirmed from the hidden child's offence
+    offence = PersonIndicator.objects.get(person=hidden, definition__code="person-committed-offence")
+    outcomes_case = outcomes_world.plan_on_family(family, [hidden, child], users["key-worker"], evidence_person=hidden,
+                                                  record=offence)
     indicators_refresh(as_of=AS_OF)
-    return {"hidden_person": hidden, "hidden_family": secret, "persons": list(Person.objects.order_by("pk")),
+    return {"outcomes_case": outcomes_case, "hidden_person": hidden, "hidden_family": secret, "persons": list(Person.objects.order_by("pk")),
             "families": list(Family.objects.order_by("pk")), "users": users}
 
 
@@ -182,6 +187,9 @@ FILLS = {
     "casework:case_progress": lambda w: _pks(Case),
     "casework:case_pack": lambda w: _pks(Case),
     "casework:case_pack_pdf": lambda w: _pks(Case),
+    **{name: lambda w: [{"pk": w["outcomes_case"].pk}] for name in (
+        "casework:case_plan", "casework:plan_need_confirm", "casework:plan_need_remove", "casework:plan_outcome_record",
+        "casework:plan_assessment_complete", "casework:plan_agree")},
 }
 
 

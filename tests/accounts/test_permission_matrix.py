@@ -35,6 +35,7 @@ from apps.audit.models import AuditEvent
 from apps.audit.services import audit_record
 from apps.people.models import Family, FamilyMembership, Person
 from tests import factories
+from tests.casework import outcomes_world
 from tests.conftest import ROLE_SLUGS
 
 # Pages without required_capability: open to anyone (sign in and out, the load balancer's probe).
@@ -143,7 +144,16 @@ URL_KWARGS = {
     "casework:case_progress": lambda o: {"pk": o["case"].pk},
     "casework:case_pack": lambda o: {"pk": o["case"].pk},
     "casework:case_pack_pdf": lambda o: {"pk": o["case"].pk},
+    # the assessment and outcome plan of one case (tests/casework/outcomes_world.key_worker_case)
+    **{name: lambda o: {"pk": outcomes_world.key_worker_case(o).pk} for name in (
+        "casework:case_plan", "casework:plan_need_confirm", "casework:plan_need_remove", "casework:plan_outcome_record",
+        "casework:plan_assessment_complete", "casework:plan_agree")},
 }
+# Pages of one case: besides the capability, the case must be the role's. outcomes_world.key_worker_case is led by
+# the key worker and has no team yet, so the triage manager sees it too; every other role gets a 404.
+CASE_PAGE_ROLES = {name: {"key-worker", "early-help-manager"} for name in (
+    "casework:case_plan", "casework:plan_need_confirm", "casework:plan_need_remove", "casework:plan_outcome_record",
+    "casework:plan_assessment_complete", "casework:plan_agree")}
 ADMIN_URLS_CHECKED = ("admin:index",)  # every admin view sits behind the same admin_view staff check
 
 
@@ -197,7 +207,8 @@ def allowed(users, role_slug, name, capability) -> bool:
     if capability is None:
         return True
     user_access = access_for(users[role_slug])
-    return user_access.can(capability) and (name not in SECTION_PAGES or user_access.sees(SECTION_PAGES[name]))
+    return (user_access.can(capability) and (name not in SECTION_PAGES or user_access.sees(SECTION_PAGES[name]))
+            and (name not in CASE_PAGE_ROLES or role_slug in CASE_PAGE_ROLES[name]))
 
 
 def request_denied_page(client, url):

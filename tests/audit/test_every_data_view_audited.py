@@ -32,6 +32,7 @@ from apps.accounts.purpose import PURPOSES
 from apps.audit.models import Alert, AuditEvent
 from apps.audit.services import audit_record
 from apps.people.models import Family, FamilyMembership, Person
+from tests.casework import outcomes_world
 from tests.conftest import ROLE_SLUGS
 
 ADMIN_NAMESPACE = "admin"
@@ -39,6 +40,12 @@ ALWAYS_DATA = {CASE_VIEW, CASE_SEARCH}  # capabilities whose every page shows pe
 
 # URL name -> why the page shows no personal or staff data. Only a page that shows none goes here.
 SHOWS_NO_PERSONAL_DATA = {
+    "casework:plan_need_confirm": "POST only: the lead confirms a need (recorded as case_change) and is redirected",
+    "casework:plan_need_remove": "POST only: the lead removes a need (recorded as case_change) and is redirected",
+    "casework:plan_outcome_record": "POST only: the lead records a practitioner outcome (recorded as case_change) "
+                                    "and is redirected",
+    "casework:plan_assessment_complete": "POST only: completes the assessment (recorded as case_change) and redirects",
+    "casework:plan_agree": "POST only: agrees the plan (recorded as case_change) and redirects",
     "healthz": "the load balancer's probe: 'ok'",
     "home": "sends the user to their role's first page, or lists their own roles",
     "accounts:login": "the sign-in form; signing in, failing and lockout are recorded by apps/audit/signals.py",
@@ -113,6 +120,7 @@ URL_KWARGS: dict[str, Callable[[dict], dict]] = {
     "casework:case_progress": lambda o: {"pk": o["case"].pk},
     "casework:case_pack": lambda o: {"pk": o["case"].pk},
     "casework:case_pack_pdf": lambda o: {"pk": o["case"].pk},
+    "casework:case_plan": lambda o: {"pk": outcomes_world.key_worker_case(o).pk},
 }
 # What data pages other than case pages record.
 EXPECTED: dict[str, Callable[[dict], Expect]] = {
@@ -140,6 +148,7 @@ EXPECTED: dict[str, Callable[[dict], Expect]] = {
     "casework:case_progress": lambda o: Expect(AuditEvent.Action.VIEW_CASE, "case", str(o["case"].pk)),
     "casework:case_pack": lambda o: Expect(AuditEvent.Action.EXPORT, "case", str(o["case"].pk)),
     "casework:case_pack_pdf": lambda o: Expect(AuditEvent.Action.EXPORT, "case", str(o["case"].pk)),
+    "casework:case_plan": lambda o: Expect(AuditEvent.Action.VIEW_CASE, "case", str(outcomes_world.key_worker_case(o).pk)),
 }
 
 
