@@ -111,6 +111,16 @@ def _address_resolution(db_objects):
                                             postcode="BS5 6AB", uprn="110", score=0.6, method="fuzzy", status="review")
 
 
+def _claim_case(db_objects):
+    """A case of the family past its outcome check (the programme manager's), with one need not met."""
+    if "claim_case" not in db_objects:
+        from tests.casework.claim_world import checked_case
+
+        db_objects["claim_case"] = checked_case(db_objects["family"], by=db_objects["users"]["programme-manager"],
+                                                outcomes=("met", "not_met"))
+    return db_objects["claim_case"]
+
+
 # URL name -> kwargs, from the objects the ``objects`` fixture makes.
 URL_KWARGS = {
     "people:break_glass": lambda o: {"kind": "person", "pk": o["restricted_person"].pk},
@@ -139,6 +149,9 @@ URL_KWARGS = {
     "audit:subject": lambda o: {"subject_type": "person", "subject_id": str(o["person"].pk)},
     "audit:user_activity": lambda o: {"user_id": o["users"]["key-worker"].pk},
     "audit:alert": lambda o: {"alert_id": _alert(o).pk},
+    "casework:claim_evidence": lambda o: {"pk": _claim_case(o).pk},
+    "casework:claim_submit": lambda o: {"pk": _claim_case(o).pk},
+    "casework:need_override": lambda o: {"pk": _claim_case(o).needs.get(outcome_status="not_met").pk},
 }
 ADMIN_URLS_CHECKED = ("admin:index",)  # every admin view sits behind the same admin_view staff check
 
