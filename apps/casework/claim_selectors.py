@@ -127,70 +127,118 @@ def overridable_need(viewer, pk: int) -> CaseNeed | None:
 
 # --- the evidence pack --------------------------------------------------------------------------
 
-_ID_KEYS = ("ids", "record_ids", "source_keys", "source_key", "record_id", "id")
-
-
 def _iso(value) -> str:
     if value is None or value == "":
         return ""
     return value.isoformat() if hasattr(value, "isoformat") else str(value)
 
 
-def _record(raw) -> dict:
-    """One evidence record in the pack's shape: person (id), dataset (code), date, indicator, identifiers."""
+def _detail(raw: dict) -> str:
+    """What the record says, in words: the indicator, the exclusion, the sessions attended, the practitioner's note."""
+    if raw.get("kind") == "attendance" and raw.get("possible") is not None:
+        return f"{raw.get('attended')} of {raw.get('possible')} sessions attended"
+    if raw.get("kind") == "practitioner":
+        return str(raw.get("note") or "")
+    return str(raw.get("indicator_name") or raw.get("indicator") or raw.get("exclusion") or raw.get("detail") or "")
+
+
+def _record(raw, source_keys: dict) -> dict:
+    """One record in the pack's shape: person (id), dataset (code), section, indicator (code), date, what it says,
+    and its identifiers: the source keys of the partner's rows it came from (what an auditor looks up in the
+    extract), or the product's own record id when it has none."""
     raw = raw if isinstance(raw, dict) else {"id": raw}
-    ids = []
-    for key in _ID_KEYS:
-        value = raw.get(key)
-        if value not in (None, "", []):
-            ids += [str(v) for v in value] if isinstance(value, list | tuple) else [str(value)]
-    person = raw.get("person", raw.get("person_id"))
+    ids = [source_keys.get(pk, f"source record {pk}") for pk in raw.get("source_records") or []]
+    ids += [str(v) for v in raw.get("ids") or []]
+    if not ids and raw.get("id") not in (None, ""):
+        ids = [f"{raw.get('kind') or 'record'} {raw['id']}"]
+    person = raw.get("person")
     return {
         "person": int(person) if str(person or "").isdigit() else None,
-        "dataset": str(raw.get("dataset") or raw.get("dataset_code") or ""),
-        "date": str(raw.get("date") or raw.get("on") or ""),
-        "indicator": str(raw.get("indicator") or raw.get("indicator_code") or ""),
-        "detail": str(raw.get("detail") or raw.get("value") or ""),
-        "ids": ids,
+        "dataset": str(raw.get("dataset") or ""), "section": str(raw.get("section") or ""),
+        "indicator": str(raw.get("indicator") or ""), "date": str(raw.get("date") or ""),
+        "detail": _detail(raw), "ids": ids,
     }
 
 
 def _window(value) -> str:
     if isinstance(value, dict):
-        start, end = value.get("from") or value.get("start"), value.get("to") or value.get("end")
-        return f"{start or '…'} to {end or '…'}"
+        return f"{value.get('from') or '…'} to {value.get('to') or '…'}"
     return str(value or "")
 
 
+def _verdict(label: str, verdict: dict, source_keys: dict) -> dict:
+    achieved = verdict.get("achieved")
+    return {
+        "label": label, "rule": str(verdict.get("rule") or ""), "window": _window(verdict.get("window")),
+        "result": {True: "Met", False: "Not met"}.get(achieved, "Not measurable"),
+        "reason": str(verdict.get("reason") or ""),
+        "records": [_record(r, source_keys) for r in verdict.get("records") or []],
+    }
+
+
+def _verdicts(evidence: dict, source_keys: dict) -> list[dict]:
+    """The outcome check's verdicts: achieved by closure, and sustained after it (``apps.casework.outcomes``)."""
+    if isinstance(evidence.get("achieved"), dict) or isinstance(evidence.get("sustained"), dict):
+        months = evidence.get("sustain_months")
+        found = []
+        if isinstance(evidence.get("achieved"), dict):
+            found.append(_verdict("Achieved by closure", evidence["achieved"], source_keys))
+        if isinstance(evidence.get("sustained"), dict):
+            found.append(_verdict(f"Sustained {months} months after closure" if months else "Sustained after closure",
+                                  evidence["sustained"], source_keys))
+        return found
+    if evidence.get("progress"):
+        return [_verdict("Progress while open", evidence["progress"], source_keys)]
+    return [_verdict("Outcome", evidence, source_keys)] if evidence else []
+
+
+def _source_keys(needs) -> dict:
+    """Source record id -> its source key, for every record the needs' evidence names."""
+    from apps.sources.models import SourceRecord
+
+    def walk(value):
+        if isinstance(value, dict):
+            yield from (value.get("source_records") or []) if isinstance(value.get("source_records"), list) else []
+            for inner in value.values():
+                yield from walk(inner)
+        elif isinstance(value, list):
+            for inner in value:
+                yield from walk(inner)
+
+    wanted = {pk for cn in needs for pk in walk([cn.evidence, cn.outcome_evidence]) if isinstance(pk, int)}
+    return {pk: f"{dataset} {key}" for pk, key, dataset in
+            SourceRecord.objects.filter(pk__in=wanted).values_list("pk", "source_key", "dataset__code")}
+
+
 def _decided_by(case_need: CaseNeed, evidence: dict) -> str:
-    if evidence.get("decided_by"):
-        return str(evidence["decided_by"])
     if case_need.outcome_checked_at is None:
         return ""
     if case_need.outcome_measure == "practitioner":
-        return "The lead practitioner's evidence, checked by the nightly refresh"
-    return f"The nightly refresh, by the measure {case_need.outcome_measure}"
+        return "The nightly outcome check, on the lead practitioner's evidence"
+    return f"The nightly outcome check, by the measure {case_need.outcome_measure}"
 
 
 def evidence_pack(case: Case) -> dict:
     """The whole pack, unfiltered: what ``Claim.evidence`` keeps. Members are ids (never names)."""
+    case_needs = list(case.needs.select_related("need__headline", "confirmed_by", "override_by")
+                      .prefetch_related("persons").order_by("need__headline__order", "need__order"))
+    source_keys = _source_keys(case_needs)
     needs = []
-    for cn in (case.needs.select_related("need__headline", "confirmed_by", "override_by")
-               .prefetch_related("persons").order_by("need__headline__order", "need__order")):
+    for cn in case_needs:
         oe = cn.outcome_evidence if isinstance(cn.outcome_evidence, dict) else {}
         needs.append({
             "id": cn.pk,
             "need": cn.need.code, "name": cn.need.name, "headline": cn.need.headline.name,
             "persons": sorted(p.pk for p in cn.persons.all()),
             "entry": {
-                "source": cn.evidence_source, "records": [_record(r) for r in (cn.evidence or [])],
+                "source": cn.evidence_source, "records": [_record(r, source_keys) for r in (cn.evidence or [])],
                 "note": cn.evidence_note, "date": _iso(cn.evidence_date),
                 "confirmed_by": cn.confirmed_by.get_username(), "confirmed_at": _iso(cn.confirmed_at),
             },
             "outcome": {
                 "measure": cn.outcome_measure, "params": cn.outcome_params, "text": cn.outcome_text,
-                "rule": str(oe.get("rule") or cn.outcome_text), "window": _window(oe.get("window")),
-                "records": [_record(r) for r in oe.get("records", []) or []],
+                "rule": str(oe.get("sustained_rule") or oe.get("rule") or cn.outcome_text),
+                "verdicts": _verdicts(oe, source_keys),
                 "status": cn.outcome_status, "sustained": cn.sustained, "note": cn.outcome_note,
                 "date": _iso(cn.outcome_date), "checked_at": _iso(cn.outcome_checked_at),
                 "decided_by": _decided_by(cn, oe),
@@ -209,6 +257,12 @@ def evidence_pack(case: Case) -> dict:
     }
 
 
+def _all_records(need: dict):
+    yield from need["entry"]["records"]
+    for verdict in need["outcome"]["verdicts"]:
+        yield from verdict["records"]
+
+
 def pack_as_seen(viewer, pack: dict) -> dict:
     """``pack`` with what the viewer may not see taken out: members hidden from them (restricted, or known only
     to datasets outside their sections), and records of such members, of datasets or of indicators outside
@@ -220,8 +274,7 @@ def pack_as_seen(viewer, pack: dict) -> dict:
     person_ids = set()
     for need in pack.get("needs", []):
         person_ids |= set(need.get("persons", []))
-        for part in ("entry", "outcome"):
-            person_ids |= {r["person"] for r in need[part]["records"] if r.get("person")}
+        person_ids |= {r["person"] for r in _all_records(need) if r.get("person")}
     visible = {p.pk: p for p in Person.objects.visible_to(viewer).filter(pk__in=person_ids)}
     datasets = set(Dataset.objects.filter(pk__in=visible_dataset_ids(viewer)).values_list("code", flat=True))
     indicators = set(IndicatorDefinition.objects.filter(category__section__code__in=sorted(viewer.sections))
@@ -230,6 +283,7 @@ def pack_as_seen(viewer, pack: dict) -> dict:
     def shown(record: dict) -> bool:
         return ((record.get("person") is None or record["person"] in visible)
                 and (not record.get("dataset") or record["dataset"] in datasets)
+                and (not record.get("section") or record["section"] in viewer.sections)
                 and (not record.get("indicator") or record["indicator"] in indicators))
 
     needs = []
@@ -238,7 +292,8 @@ def pack_as_seen(viewer, pack: dict) -> dict:
             **need,
             "members": [visible[pk] for pk in need.get("persons", []) if pk in visible],
             "entry": {**need["entry"], "records": [r for r in need["entry"]["records"] if shown(r)]},
-            "outcome": {**need["outcome"], "records": [r for r in need["outcome"]["records"] if shown(r)]},
+            "outcome": {**need["outcome"], "verdicts": [
+                {**v, "records": [r for r in v["records"] if shown(r)]} for v in need["outcome"]["verdicts"]]},
         })
     return {**pack, "needs": needs}
 

@@ -38,6 +38,18 @@ def at(day: date) -> datetime:
     return timezone.make_aware(datetime.combine(day, time(12)))
 
 
+def _evidence(need, outcome, closed_on: date, records) -> dict:
+    """``outcome_evidence`` as the nightly outcome check writes it (``apps.casework.outcomes``)."""
+    def verdict(achieved, window, found):
+        return {"measure": need.outcome_measure, "achieved": achieved, "rule": need.outcome_text, "window": window,
+                "records": list(found), "figures": [], "reason": ""}
+
+    after = {"from": str(closed_on), "to": str(date(closed_on.year + 1, 1, 1))}
+    return {"checked_on": str(closed_on), "kind": "sustained", "sustain_months": 6, "closed_on": str(closed_on),
+            "achieved": verdict(outcome != "not_met", {"from": "2025-01-01", "to": str(closed_on)}, ()),
+            "sustained": verdict(outcome == "met", after, records), "sustained_rule": "The measure met over the sustain period"}
+
+
 def checked_case(family, *, by, outcomes=("met", "met", "met"), persons=(), team=None, lead=None,
                  opened_on=date(2025, 1, 10), allocated_on=date(2025, 2, 3), closed_on=date(2025, 6, 30),
                  checked_on=date(2026, 1, 5), state=Case.State.OUTCOME_CHECKED, entry_records=(), outcome_records=()):
@@ -59,7 +71,6 @@ def checked_case(family, *, by, outcomes=("met", "met", "met"), persons=(), team
             confirmed_by=by, confirmed_at=at(allocated_on), outcome_measure=need.outcome_measure,
             outcome_params=need.outcome_params, outcome_text=need.outcome_text, outcome_status=status,
             outcome_checked_at=at(checked_on), sustained={"met": True, "not_sustained": False}.get(outcome),
-            outcome_evidence={"rule": need.outcome_text, "window": {"from": str(closed_on), "to": str(checked_on)},
-                              "records": list(outcome_records)})
+            outcome_evidence=_evidence(need, outcome, closed_on, outcome_records))
         case_need.persons.set(persons)
     return case

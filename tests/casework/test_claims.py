@@ -101,7 +101,7 @@ def test_every_need_met_is_listed_and_submitted_with_its_evidence(fam, users):
     assert (case.state, case.claimed_on, claim.quarter, claim.submitted_by) == (
         Case.State.CLAIMED, date(2026, 2, 10), "2026-Q1", pm)
     assert [n["need"] for n in claim.evidence["needs"]] == ["attendance", "offending", "da-incident"]
-    assert claim.evidence["needs"][0]["outcome"]["records"][0]["ids"] == ["ATT-0042"]
+    assert claim.evidence["needs"][0]["outcome"]["verdicts"][1]["records"][0]["ids"] == ["ATT-0042"]
     assert AuditEvent.objects.filter(action=AuditEvent.Action.CLAIM, subject_id=str(case.pk)).count() == 1
     assert case.transitions.filter(to_state=Case.State.CLAIMED, by=pm).exists()
     with pytest.raises(ClaimRefused):  # once only
@@ -239,9 +239,16 @@ def test_the_evidence_pack_shows_only_members_and_records_the_reader_may_see(fam
     seen = pack_as_seen(_viewer(pm), evidence_pack(case))
     need = seen["needs"][0]
     assert [p.pk for p in need["members"]] == [mum.pk]
-    assert [r["ids"] for r in need["outcome"]["records"]] == [["DA-0007"]]
+    assert [r["ids"] for r in need["outcome"]["verdicts"][1]["records"]] == [["DA-0007"]]
+    full = evidence_pack(case)["needs"][0]["outcome"]["verdicts"][1]["records"]
+    child.is_restricted = False
+    child.save()
     police = pack_as_seen(_viewer(users["police-safeguarding"]), evidence_pack(case))  # no school section
-    assert police["needs"][0]["outcome"]["records"] == [{**evidence_pack(case)["needs"][0]["outcome"]["records"][1]}]
+    assert police["needs"][0]["outcome"]["verdicts"][1]["records"] == [full[1]]
+    assert [r["ids"] for r in pack_as_seen(_viewer(pm), evidence_pack(case))["needs"][0]["outcome"]["verdicts"][1][
+        "records"]] == [["ATT-SECRET"], ["DA-0007"]]
+    child.is_restricted = True
+    child.save()
     page = _client(pm).get(reverse("casework:claim_evidence", args=[case.pk])).content.decode()
     assert "DA-0007" in page and "ATT-SECRET" not in page and child.forename not in page
 
@@ -259,3 +266,18 @@ def test_claim_pages_are_the_programme_managers_alone(fam, users, team):
     Case.objects.filter(pk=case.pk).update(state=Case.State.PLAN_AGREED, closed_on=None)
     assert _client(users["programme-manager"]).get(
         reverse("casework:claim_evidence", args=[case.pk])).status_code == 404
+
+
+def test_the_pack_names_the_partners_rows_an_auditor_can_look_up(fam, users):
+    """Records as the nightly outcome check stores them (source record ids) come out as dataset and source key."""
+    pm = users["programme-manager"]
+    offence = factories.indicator(fam["mum"], "person-committed-offence", on=date(2025, 9, 1), dataset_code="asc-offenders")
+    row = offence.source_records.get()
+    record = {"kind": "indicator", "id": offence.pk, "person": fam["mum"].pk, "indicator": "person-committed-offence",
+              "date": "2025-09-01", "dataset": "asc-offenders", "source_records": [row.pk]}
+    case = checked_case(fam["family"], by=pm, persons=[fam["mum"]], outcomes=("not_sustained",),
+                        outcome_records=[record])
+    verdict = evidence_pack(case)["needs"][0]["outcome"]["verdicts"][1]
+    assert (verdict["result"], verdict["records"][0]["ids"]) == ("Not met", [f"asc-offenders {row.source_key}"])
+    page = _client(pm).get(reverse("casework:claim_evidence", args=[case.pk])).content.decode()
+    assert row.source_key in page and "2025-09-01" in page and "Submit the claim" not in page
