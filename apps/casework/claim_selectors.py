@@ -210,6 +210,17 @@ def _source_keys(needs) -> dict:
             SourceRecord.objects.filter(pk__in=wanted).values_list("pk", "source_key", "dataset__code")}
 
 
+def _name_indicators(needs: list[dict]) -> None:
+    """Say what an indicator record is by the indicator's name where the record gave only its code."""
+    from apps.indicators.models import IndicatorDefinition
+
+    records = [r for need in needs for r in _all_records(need) if r["indicator"] and r["detail"] == r["indicator"]]
+    names = dict(IndicatorDefinition.objects.filter(code__in={r["indicator"] for r in records})
+                 .values_list("code", "name"))
+    for record in records:
+        record["detail"] = names.get(record["indicator"], record["detail"])
+
+
 def _decided_by(case_need: CaseNeed, evidence: dict) -> str:
     if case_need.outcome_checked_at is None:
         return ""
@@ -248,6 +259,7 @@ def evidence_pack(case: Case) -> dict:
                           "at": _iso(cn.override_at)} if cn.override_reason else None),
             "met": cn.is_met,
         })
+    _name_indicators(needs)
     return {
         "case": case.reference, "family": case.family.reference,
         "framework": case.framework.name if case.framework_id else "",
