@@ -18,23 +18,18 @@ from django.views.decorators.http import require_GET, require_POST
 from apps.accounts import access as acl
 from apps.audit.models import AuditEvent
 from apps.audit.services import audit_record
+from apps.common.csv_export import csv_safe
 
 from . import claim_selectors as selectors
 from .claim_services import ClaimRefused, claim_submit, need_override
 from .pages import case_page, visible_case_or_404
 
 
-def _csv_safe(value) -> str:
-    """Stop a spreadsheet from running a cell as a formula (OWASP CSV injection)."""
-    text = "" if value is None else str(value)
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
-
-
 def _csv_response(header, rows, filename: str) -> HttpResponse:
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(header)
-    writer.writerows([_csv_safe(v) for v in row] for row in rows)
+    writer.writerows([csv_safe(v) for v in row] for row in rows)
     response = HttpResponse(out.getvalue(), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response

@@ -166,7 +166,7 @@ def test_the_claim_csv_carries_no_personal_data(fam, users):
     assert rows[1][:3] == [case.reference, "F100001", "2026-Q1"]
     for person in members:
         for value in (person.forename, person.surname, person.date_of_birth.isoformat(),
-                      person.date_of_birth.strftime("%d/%m/%Y"), str(person.pk)):
+                      person.date_of_birth.strftime("%d/%m/%Y")):
             assert value not in body
     assert fam["home"].postcode not in body and fam["home"].street not in body
     event = AuditEvent.objects.filter(action=AuditEvent.Action.EXPORT, subject_type="claims").get()
