@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import plan_views, views
+from . import claim_views, plan_views, views
 
 app_name = "casework"
 
@@ -16,4 +16,13 @@ urlpatterns = [
     path("cases/<int:pk>/plan/outcome/", plan_views.outcome_record, name="plan_outcome_record"),
     path("cases/<int:pk>/plan/complete/", plan_views.assessment_complete, name="plan_assessment_complete"),
     path("cases/<int:pk>/plan/agree/", plan_views.plan_agree, name="plan_agree"),
+    # results claims and the quarterly return (claim_views)
+    path("claims/", claim_views.claims, name="claims"),
+    path("claims/export.csv", claim_views.claims_csv, name="claims_csv"),
+    path("claims/<int:pk>/evidence/", claim_views.claim_evidence, name="claim_evidence"),
+    path("claims/<int:pk>/submit/", claim_views.claim_submit_view, name="claim_submit"),
+    path("claims/overrides/", claim_views.overrides, name="overrides"),
+    path("claims/needs/<int:pk>/override/", claim_views.need_override_view, name="need_override"),
+    path("quarterly-return/", claim_views.quarterly_return, name="quarterly_return"),
+    path("quarterly-return/export.csv", claim_views.quarterly_return_csv, name="quarterly_return_csv"),
 ]

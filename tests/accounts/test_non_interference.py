@@ -138,9 +138,39 @@ def world(users):
     offence = PersonIndicator.objects.get(person=hidden, definition__code="person-committed-offence")
     outcomes_case = outcomes_world.plan_on_family(family, [hidden, child], users["key-worker"], evidence_person=hidden,
                                                   record=offence)
+    _casework_claims(users, family=family, secret=secret, hidden=hidden, mum=mum)
     indicators_refresh(as_of=AS_OF)
     return {"outcomes_case": outcomes_case, "hidden_person": hidden, "hidden_family": secret, "persons": list(Person.objects.order_by("pk")),
             "families": list(Family.objects.order_by("pk")), "users": users}
+
+
+def _casework_claims(users, *, family, secret, hidden, mum):
+    """Results claims: the restricted family's case claimed this quarter; the other family's case checked, a need not
+    met, concerning the hidden child too, with an outcome record about them (both in a manager's team)."""
+    from apps.accounts.models import Team, TeamMembership
+    from apps.casework.claim_selectors import current_quarter, evidence_pack
+    from apps.casework.models import Claim
+    from tests.casework.claim_world import checked_case
+
+    team = Team.objects.create(code="ni-team", name="Non-interference team")
+    TeamMembership.objects.create(team=team, user=users["early-help-manager"], is_manager=True)
+    pm = users["programme-manager"]
+    claimed = checked_case(secret, by=pm, team=team, state="claimed", persons=[m.person for m in secret.memberships.all()])
+    Claim.objects.create(case=claimed, quarter=current_quarter(), submitted_by=pm, submitted_at=timezone.now(),
+                         evidence=evidence_pack(claimed))
+    checked_case(family, by=pm, team=team, outcomes=("met", "not_met"), persons=[hidden, mum], outcome_records=[
+        {"person": hidden.pk, "dataset": "asc-offenders", "date": "2025-10-01", "ids": ["ASC-R0001"]},
+        {"person": mum.pk, "dataset": "asc-domestic-abuse", "date": "2025-10-02", "ids": ["DA-NI-1"]},
+        {"person": mum.pk, "dataset": "bcc-mental-health", "date": "2025-10-03", "ids": ["MH-NI-1"]}])
+
+
+def _delete_family(family) -> None:
+    """The family with its cases (and their claims): as if it had never been worked with."""
+    from apps.casework.models import Case, Claim
+
+    Claim.objects.filter(case__family=family).delete()
+    Case.objects.filter(family=family).delete()
+    family.delete()
 
 
 # --- the URL walk ---------------------------------------------------------------------------
@@ -190,7 +220,22 @@ FILLS = {
     **{name: lambda w: [{"pk": w["outcomes_case"].pk}] for name in (
         "casework:case_plan", "casework:plan_need_confirm", "casework:plan_need_remove", "casework:plan_outcome_record",
         "casework:plan_assessment_complete", "casework:plan_agree")},
+    "casework:claim_evidence": lambda w: _case_pks(),
+    "casework:claim_submit": lambda w: _case_pks(),
+    "casework:need_override": lambda w: _case_need_pks(),
 }
+
+
+def _case_pks() -> list[dict]:
+    from apps.casework.models import Case
+
+    return _pks(Case)
+
+
+def _case_need_pks() -> list[dict]:
+    from apps.casework.models import CaseNeed
+
+    return _pks(CaseNeed)
 
 
 def data_urls(world) -> list[tuple[str, str]]:
@@ -347,7 +392,8 @@ def test_a_restricted_family_leaves_no_trace(world, make_user):
     hidden = world["hidden_family"]
     named = make_user("key-worker", username="named_key_worker")
     record_name_user(record=hidden, user=named, custodian=world["users"]["data-custodian"])
-    _run(world, readers=_everyone_but_the_custodian(world["users"]), control={"named": named}, remove=hidden.delete)
+    _run(world, readers=_everyone_but_the_custodian(world["users"]), control={"named": named},
+         remove=lambda: _delete_family(hidden))
 
 
 def _section_groups() -> list[tuple[str, ...]]:

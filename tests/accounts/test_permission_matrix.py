@@ -112,6 +112,16 @@ def _address_resolution(db_objects):
                                             postcode="BS5 6AB", uprn="110", score=0.6, method="fuzzy", status="review")
 
 
+def _claim_case(db_objects):
+    """A case of the family past its outcome check (the programme manager's), with one need not met."""
+    if "claim_case" not in db_objects:
+        from tests.casework.claim_world import checked_case
+
+        db_objects["claim_case"] = checked_case(db_objects["family"], by=db_objects["users"]["programme-manager"],
+                                                outcomes=("met", "not_met"))
+    return db_objects["claim_case"]
+
+
 # URL name -> kwargs, from the objects the ``objects`` fixture makes.
 URL_KWARGS = {
     "people:break_glass": lambda o: {"kind": "person", "pk": o["restricted_person"].pk},
@@ -148,6 +158,9 @@ URL_KWARGS = {
     **{name: lambda o: {"pk": outcomes_world.key_worker_case(o).pk} for name in (
         "casework:case_plan", "casework:plan_need_confirm", "casework:plan_need_remove", "casework:plan_outcome_record",
         "casework:plan_assessment_complete", "casework:plan_agree")},
+    "casework:claim_evidence": lambda o: {"pk": _claim_case(o).pk},
+    "casework:claim_submit": lambda o: {"pk": _claim_case(o).pk},
+    "casework:need_override": lambda o: {"pk": _claim_case(o).needs.get(outcome_status="not_met").pk},
 }
 # Pages of one case: besides the capability, the case must be the role's. outcomes_world.key_worker_case is led by
 # the key worker and has no team yet, so the triage manager sees it too; every other role gets a 404.

@@ -86,6 +86,9 @@ SHOWS_NO_PERSONAL_DATA = {
     "audit:alerts_compute": "POST only: runs the alert scan (recorded as audit_query) and redirects",
     "gazetteer:gazetteer": "gazetteer versions: file name, counts and dates (properties, not people); a member of "
                            "staff only as the importer; an import is recorded as import",
+    "casework:claim_submit": "POST only: submits a results claim (recorded as claim and case_change) and redirects",
+    "casework:need_override": "POST only: a manager's override of a need with its reason (recorded as claim) and "
+                              "redirects",
     "indicators:insights": "counts of families by area and badge, cells under the small-cell limit suppressed: "
                            "never an individual",
 }
@@ -121,6 +124,7 @@ URL_KWARGS: dict[str, Callable[[dict], dict]] = {
     "casework:case_pack": lambda o: {"pk": o["case"].pk},
     "casework:case_pack_pdf": lambda o: {"pk": o["case"].pk},
     "casework:case_plan": lambda o: {"pk": outcomes_world.key_worker_case(o).pk},
+    "casework:claim_evidence": lambda o: {"pk": o["claim_case"].pk},
 }
 # What data pages other than case pages record.
 EXPECTED: dict[str, Callable[[dict], Expect]] = {
@@ -149,6 +153,13 @@ EXPECTED: dict[str, Callable[[dict], Expect]] = {
     "casework:case_pack": lambda o: Expect(AuditEvent.Action.EXPORT, "case", str(o["case"].pk)),
     "casework:case_pack_pdf": lambda o: Expect(AuditEvent.Action.EXPORT, "case", str(o["case"].pk)),
     "casework:case_plan": lambda o: Expect(AuditEvent.Action.VIEW_CASE, "case", str(outcomes_world.key_worker_case(o).pk)),
+    # results claims: the list and the return record their result count; the pack is a view of the case
+    "casework:claims": lambda o: Expect(AuditEvent.Action.VIEW_RECORD, "claims"),
+    "casework:claims_csv": lambda o: Expect(AuditEvent.Action.EXPORT, "claims"),
+    "casework:claim_evidence": lambda o: Expect(AuditEvent.Action.VIEW_CASE, "case", str(o["claim_case"].pk)),
+    "casework:quarterly_return": lambda o: Expect(AuditEvent.Action.VIEW_RECORD, "quarterly_return"),
+    "casework:quarterly_return_csv": lambda o: Expect(AuditEvent.Action.EXPORT, "quarterly_return"),
+    "casework:overrides": lambda o: Expect(AuditEvent.Action.VIEW_RECORD, "overrides"),
 }
 
 
@@ -311,7 +322,14 @@ def objects(users):
         "active_grant": AccessGrant.objects.active().get(user=users["analyst"]), "alert": alert,
         "clerical_pair": _clerical_pair(), "quarantined_row": _quarantined_row(),
         "address_resolution": _address_resolution(),
+        "claim_case": _claim_case(family, users),
     }
+
+
+def _claim_case(family, users):
+    from tests.casework.claim_world import checked_case
+
+    return checked_case(family, by=users["programme-manager"], outcomes=("met", "not_met"))
 
 
 def _address_resolution():

@@ -15,6 +15,9 @@ NAV = (
     (access.MATCHING_REVIEW, "gazetteer:queue", "Addresses"),
     (access.AUDIT_REVIEW, "audit:events", "Audit"),
     (access.INSIGHTS_VIEW, "indicators:insights", "Insights"),
+    (access.CASE_CLAIMS, "casework:claims", "Results claims"),
+    (access.CASE_CLAIMS, "casework:quarterly_return", "Quarterly return"),
+    (access.CASE_TRIAGE, "casework:overrides", "Outcome overrides"),
 )
 
 
