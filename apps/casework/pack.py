@@ -12,10 +12,10 @@ from dataclasses import dataclass
 from django.http import Http404
 from django.utils import timezone
 
-from apps.indicators.models import PersonIndicator
+from apps.caseview.involvement import FamilyInvolvement, family_involvement
 from apps.indicators.selectors import current_on_q, family_criteria_for
 from apps.people.models import FamilyMembership
-from apps.people.visibility import person_q, persons_as_seen, sections_q
+from apps.people.visibility import person_q, persons_as_seen
 
 from .models import Case, CaseNeed
 from .pages import visible_case_or_404
@@ -34,19 +34,11 @@ def pack_case_or_404(viewer, pk: int) -> Case:
 
 
 @dataclass(frozen=True)
-class Involvement:
-    person: object
-    service: str
-    count: int
-    latest: object
-
-
-@dataclass(frozen=True)
 class Pack:
     case: Case
     on: object
     members: list  # FamilyMembership, person as seen
-    involvement: list[Involvement]
+    involvement: FamilyInvolvement  # apps.caseview.involvement: services involved now and in the past
     needs: list[dict]  # {"name", "headline", "persons"} confirmed at assessment
     problems: list  # headline problems of the family criteria, as the reader may see them
     safety: list[SafetyWarning]
@@ -55,19 +47,6 @@ class Pack:
     @property
     def person_ids(self) -> list[int]:
         return [m.person_id for m in self.members]
-
-
-def _involvement(viewer, person_ids) -> list[Involvement]:
-    """Services involved with the members, from the service-involvement indicators the reader may see."""
-    rows = (PersonIndicator.objects.filter(person_id__in=person_ids, definition__category__code="service-involvement")
-            .filter(sections_q(viewer, path="definition__category__section__code"))
-            .values_list("person_id", "definition__name", "indicator_date"))
-    found: dict[tuple[int, str], list] = {}
-    for pid, name, day in rows:
-        item = found.setdefault((pid, name), [0, day])
-        item[0] += 1
-        item[1] = max(item[1], day)
-    return [(pid, name, count, latest) for (pid, name), (count, latest) in sorted(found.items())]
 
 
 def _needs(viewer, case: Case, visible: dict) -> list[dict]:
@@ -95,8 +74,7 @@ def case_pack(*, viewer, case: Case, on=None) -> Pack:
     criteria = family_criteria_for(viewer=viewer, family=case.family)
     return Pack(
         case=case, on=on, members=members,
-        involvement=[Involvement(visible[pid], name, count, latest)
-                     for pid, name, count, latest in _involvement(viewer, list(visible))],
+        involvement=family_involvement(viewer=viewer, family=case.family, on=on),
         needs=_needs(viewer, case, visible), problems=criteria.problems if criteria else [],
         safety=safety_warnings(viewer=viewer, family=case.family, on=on), not_in_the_data=NOT_IN_THE_DATA,
     )
