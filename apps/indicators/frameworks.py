@@ -189,3 +189,24 @@ def frameworks_load(*, directory: Path = FRAMEWORK_DIR) -> dict[str, int]:
         if default:
             Framework.objects.filter(code=default).update(is_active=True)
     return {"frameworks": Framework.objects.count(), "frameworks_created": len(created)}
+
+
+def measure_describe(measure: str, params: dict) -> str:
+    """The measure and its parameters in words, as the frameworks page shows them."""
+    months = params.get("months")
+    if measure == "attendance":
+        over = ("over the last full academic year" if params.get("period") == "academic_year"
+                else f"across the last {params.get('terms')} full terms")
+        return f"Attendance of at least {params.get('threshold_percent')}% {over}"
+    if measure == "no-offence":
+        also = " or anti-social behaviour" if params.get("includes_asb", True) else ""
+        return f"No police-recorded offence{also} for {months} months"
+    if measure == "no-da-incident":
+        return f"No domestic abuse incident for {months} months"
+    if measure == "no-missing":
+        return f"No missing episode for {months} months"
+    if measure == "off-out-of-work-benefits":
+        return "Off out-of-work benefits (continuous employment)"
+    if measure == "no-exclusion":
+        return "No exclusion"
+    return "Evidenced by the practitioner, with a note and a date"

@@ -35,7 +35,7 @@ from apps.accounts.access import access_for
 from apps.accounts.models import AccessGrant, Section
 from apps.audit.models import Alert
 from apps.gazetteer.models import AddressResolution
-from apps.indicators.models import PersonIndicator
+from apps.indicators.models import Framework, PersonIndicator
 from apps.indicators.services import indicators_refresh
 from apps.matching.models import ClericalPair, MatchRun
 from apps.people.models import AddressHistory, Family, FamilyMembership, Person, PersonAlias, Relationship
@@ -176,6 +176,8 @@ FILLS = {
     "matching:thresholds_set": lambda w: _pks(MatchRun),
     "matching:review_pair": lambda w: _pks(ClericalPair),
     "gazetteer:resolution": lambda w: _pks(AddressResolution),
+    "casework:framework": lambda w: [{"code": code} for code in Framework.objects.values_list("code", flat=True)],
+    "casework:framework_activate": lambda w: [{"code": code} for code in Framework.objects.values_list("code", flat=True)],
 }
 
 

@@ -139,6 +139,8 @@ URL_KWARGS = {
     "audit:subject": lambda o: {"subject_type": "person", "subject_id": str(o["person"].pk)},
     "audit:user_activity": lambda o: {"user_id": o["users"]["key-worker"].pk},
     "audit:alert": lambda o: {"alert_id": _alert(o).pk},
+    "casework:framework": lambda o: {"code": "2022-national"},
+    "casework:framework_activate": lambda o: {"code": "2022-national"},
 }
 ADMIN_URLS_CHECKED = ("admin:index",)  # every admin view sits behind the same admin_view staff check
 
