@@ -25,6 +25,7 @@ from apps.indicators.services import indicators_refresh
 from tests import factories
 
 AS_OF = date(2025, 3, 1)
+pytestmark = pytest.mark.django_db
 
 
 def _activate(code: str, user) -> None:
@@ -164,7 +165,7 @@ def test_activation_is_recorded_and_refused_for_the_active_framework(analyst):
     _activate("2022-national", analyst)
     assert list(Framework.objects.filter(is_active=True).values_list("code", flat=True)) == ["2022-national"]
     event = AuditEvent.objects.filter(action=AuditEvent.Action.FRAMEWORK_CHANGE).get()
-    assert event.user == analyst and event.subject_id == "2022-national"
+    assert event.username == analyst.username and event.subject_id == "2022-national"
     assert event.details == {"active": "2022-national", "previous": ["2015-expanded"]}
     with pytest.raises(FrameworkAlreadyActive):
         _activate("2022-national", analyst)
