@@ -120,7 +120,7 @@ class FamilyDetail:
     family: Family
     members: list[FamilyMember]
     criteria: object  # apps.indicators.selectors.FamilyCriteriaView, or None before the first refresh
-    headline_problems: list[tuple]  # [(HeadlineProblem, [badge codes that meet it], shown to the role?), ...]
+    headline_problems: list[tuple]  # [(FrameworkHeadline, [its needs met], "met"|"no"|"hidden"|"no-data"), ...]
     family_indicators: list[dict]  # [{"category", "indicators", "members"}, ...] from visible sections
     sees_everything: bool
     lead_professional: str  # as this reader may see it ("" when none)
@@ -134,7 +134,7 @@ class FamilyDetail:
 
     @property
     def met_problems(self) -> list:
-        return [problem for problem, met, _shown in self.headline_problems if met]
+        return [headline for headline, _needs, state in self.headline_problems if state == "met"]
 
     @property
     def distinct_addresses(self) -> list:
@@ -184,9 +184,25 @@ def other_families(*, viewer, family, person_ids: list[int]) -> list[Family]:
     )
 
 
+def framework_headlines_as_seen(*, viewer, criteria) -> list[tuple]:
+    """The active framework's headlines (those of ``criteria``'s framework) with the needs met as the reader sees them.
+
+    Each ``(headline, [needs met], state)``: ``met``; ``no``; ``hidden`` when every indicator of the headline is in
+    a section the role does not see (a property of the role, not of the family); ``no-data`` when no indicator
+    evidences it (the practitioner identifies it). Empty before the first refresh.
+    """
+    if criteria is None:
+        return []
+    result = []
+    for headline, sections in criteria.rules.headline_sections():
+        met = [n for n in criteria.needs if n.headline_id == headline.pk]
+        state = "met" if met else "no" if sections & viewer.sections else "hidden" if sections else "no-data"
+        result.append((headline, met, state))
+    return result
+
+
 def family_detail(*, viewer, pk: int) -> FamilyDetail:
     from apps.accounts.models import Section
-    from apps.indicators.models import HeadlineProblem
 
     family = get_visible_or_404(Family.objects.visible_to(viewer).select_related("household__address"), pk=pk)
     memberships = list(
@@ -203,15 +219,7 @@ def family_detail(*, viewer, pk: int) -> FamilyDetail:
     members = [FamilyMember(membership=m, badges=badges.get(m.person_id, []), relationships=rels[m.person_id]) for m in memberships]
     criteria = family_criteria_for(viewer=viewer, family=family)
     reasons = [r for r in criteria.reasons if "category" in r] if criteria else []
-    met_badges: dict[str, list[str]] = defaultdict(list)
-    for reason in reasons:
-        if reason["badge"] not in met_badges[reason["problem"]]:
-            met_badges[reason["problem"]].append(reason["badge"])
-    # a problem fed only by sections the role does not see is "not shown", not "no" (a property of the role)
-    seen_problems = set(HeadlineProblem.objects.filter(
-        badges__categories__section__code__in=sorted(viewer.sections)).values_list("code", flat=True))
-    problems = [(problem, met_badges.get(problem.code, []), problem.code in seen_problems)
-                for problem in HeadlineProblem.objects.all()]
+    problems = framework_headlines_as_seen(viewer=viewer, criteria=criteria)
     names = dict(IndicatorDefinition.objects.values_list("code", "name"))
     categories = dict(IndicatorDefinition.objects.values_list("category__code", "category__name"))
     people_by_id = {m.person_id: m.person for m in memberships}

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import claim_views, plan_views, views
+from . import claim_views, framework_views, plan_views, views
 
 app_name = "casework"
 
@@ -25,4 +25,7 @@ urlpatterns = [
     path("claims/needs/<int:pk>/override/", claim_views.need_override_view, name="need_override"),
     path("quarterly-return/", claim_views.quarterly_return, name="quarterly_return"),
     path("quarterly-return/export.csv", claim_views.quarterly_return_csv, name="quarterly_return_csv"),
+    path("frameworks/", framework_views.frameworks, name="frameworks"),
+    path("frameworks/<slug:code>/", framework_views.framework, name="framework"),
+    path("frameworks/<slug:code>/activate/", framework_views.framework_activate, name="framework_activate"),
 ]

@@ -9,7 +9,7 @@ kind refers to by code is there first):
 | accounts | ``sections``, ``roles`` | ``apps/accounts/reference.py`` |
 | sources | ``organisations``, ``legal_gateways`` (and, once each, the dataset descriptors of ``fixtures/datasets/``) | ``apps/sources/reference.py`` |
 | people | ``postcode_areas`` | ``apps/people/reference.py`` |
-| indicators | ``headline_problems``, ``badges``, ``indicator_categories``, ``indicators`` | ``apps/indicators/reference.py`` |
+| indicators | ``headline_problems``, ``badges``, ``indicator_categories``, ``indicators`` (and, once each, the programme frameworks of ``fixtures/frameworks/``) | ``apps/indicators/reference.py``, ``apps/indicators/frameworks.py`` |
 
 One file rather than one per app: its kinds refer to each other by code
 (a dataset's section, an indicator's providers and legal gateways), and one

@@ -38,6 +38,9 @@ class Framework(models.Model):
     eligible_min = models.PositiveSmallIntegerField(help_text="Eligible with at least this many headlines or needs")
     allows_expectant_parent = models.BooleanField(
         default=False, help_text="An expectant parent counts as a dependent child for eligibility")
+    expectant_parent_indicators = models.JSONField(
+        default=list, blank=True,
+        help_text="Codes of indicators that say a member is an expectant parent (counted once the catalogue has them)")
     is_active = models.BooleanField(default=False)
     order = models.PositiveSmallIntegerField(default=0)
 
@@ -264,14 +267,23 @@ class FamilyCriteria(models.Model):
 
     ``reasons`` is structured (one entry per indicator category met, with its
     section) so pages can show only what the reader's sections allow;
-    ``reasons_text`` is the same for readers of every section.
+    ``reasons_text`` is the same for readers of every section. Computed for the framework active at
+    the refresh (``framework``): its headlines met (``problems``), its needs met (``needs``).
     """
 
     family = models.OneToOneField("people.Family", on_delete=models.CASCADE, related_name="criteria")
     badges = models.JSONField(default=list, help_text="Badge codes in badge order")
-    problems = models.JSONField(default=list, help_text="Headline problem codes met, in order")
+    framework = models.ForeignKey(Framework, null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+                                  help_text="The framework active when these criteria were computed")
+    problems = models.JSONField(default=list, help_text="The framework's headline codes met, in order")
     problem_count = models.PositiveSmallIntegerField(default=0)
-    is_eligible = models.BooleanField(default=False, help_text="At least two headline problems (seed 003)")
+    needs = models.JSONField(default=list, blank=True, help_text="The framework's need codes met, in order")
+    need_count = models.PositiveSmallIntegerField(default=0)
+    expectant_parents = models.PositiveSmallIntegerField(
+        default=0, help_text="Current members with an expectant-parent indicator of the framework")
+    is_eligible = models.BooleanField(
+        default=False, help_text="The framework's rule: enough headlines or needs, and a dependent child (or an "
+                                 "expectant parent where the framework allows)")
     max_risk = models.DecimalField(max_digits=5, decimal_places=2, default=0)
     estimated_cost = models.DecimalField(max_digits=12, decimal_places=2, default=0)
     dependent_children = models.PositiveSmallIntegerField(default=0)
@@ -285,7 +297,11 @@ class FamilyCriteria(models.Model):
         indexes = [
             models.Index(
                 fields=["is_eligible", "-problem_count", "-max_risk", "-estimated_cost"], name="family_priority_idx"
-            )
+            ),
+            models.Index(
+                fields=["is_eligible", "-need_count", "-problem_count", "-max_risk", "-estimated_cost"],
+                name="family_need_priority_idx"
+            ),
         ]
 
     def __str__(self) -> str:

@@ -17,11 +17,13 @@ from django.db.models import F, Max, Q, QuerySet
 from apps.people.visibility import family_q, person_q, sections_q
 from apps.sources.specs import dataset_specs
 
-from .criteria import Catalogue, Criteria, criteria_compute
+from .criteria import Catalogue, Criteria, Rules, criteria_compute
 from .models import (
     Badge,
     FamilyCriteria,
-    HeadlineProblem,
+    Framework,
+    FrameworkHeadline,
+    FrameworkNeed,
     IndicatorDefinition,
     PersonIndicator,
     RefreshRun,
@@ -30,15 +32,24 @@ from .models import (
 )
 
 
+def priority_order(framework: Framework | None = None) -> tuple[str, ...]:
+    """The eligible list's order for a framework: what it counts first (headlines, or needs then headlines), then
+    highest risk score, then highest estimated cost."""
+    framework = framework or Framework.objects.filter(is_active=True).first()
+    counts = ("-need_count", "-problem_count") if framework and framework.count_of == Framework.CountOf.NEEDS \
+        else ("-problem_count",)
+    return (*counts, "-max_risk", "-estimated_cost", "family_id")
+
+
 def eligible_families_by_priority(*, families: QuerySet | None = None) -> QuerySet[FamilyCriteria]:
-    """Eligible families, most problems first, then highest risk score, then highest estimated cost.
+    """Eligible families under the active framework, in its priority order (``priority_order``).
 
     Pass ``families`` (e.g. ``Family.objects.visible_to(viewer)``) to keep to what a reader may see.
     """
     criteria = FamilyCriteria.objects.filter(is_eligible=True)
     if families is not None:
         criteria = criteria.filter(family__in=families)
-    return criteria.select_related("family").order_by("-problem_count", "-max_risk", "-estimated_cost", "family_id")
+    return criteria.select_related("family").order_by(*priority_order())
 
 
 @dataclass(frozen=True)
@@ -47,8 +58,14 @@ class FamilyCriteriaView:
 
     criteria: Criteria
     badges: list[str]  # badge codes from sections the reader sees, in badge order
-    problems: list[HeadlineProblem]  # headline problems met through those sections
+    problems: list[FrameworkHeadline]  # the active framework's headlines met through those sections
+    needs: list[FrameworkNeed]  # its needs met through them
     reasons: list[dict]  # structured reasons from those sections and members
+    rules: Rules  # the active framework: every headline and need
+
+    @property
+    def framework(self) -> Framework:
+        return self.rules.framework
 
     @property
     def is_eligible(self) -> bool:
@@ -81,7 +98,9 @@ def family_criteria_for(*, viewer, family) -> FamilyCriteriaView | None:
     criteria = criteria_compute(as_of=as_of, members=members, held=held, catalogue=catalogue)
     return FamilyCriteriaView(
         criteria=criteria, badges=criteria.badges,
-        problems=[p for p in catalogue.problems if p.code in criteria.problems], reasons=criteria.reasons,
+        problems=[p for p in catalogue.problems if p.code in criteria.problems],
+        needs=[n for n in catalogue.rules.needs if n.code in criteria.needs], reasons=criteria.reasons,
+        rules=catalogue.rules,
     )
 
 

@@ -36,7 +36,7 @@ from apps.accounts.models import AccessGrant, Section
 from apps.audit.models import Alert
 from apps.casework.models import Case
 from apps.gazetteer.models import AddressResolution
-from apps.indicators.models import PersonIndicator
+from apps.indicators.models import Framework, PersonIndicator
 from apps.indicators.services import indicators_refresh
 from apps.matching.models import ClericalPair, MatchRun
 from apps.people.models import AddressHistory, Family, FamilyMembership, Person, PersonAlias, Relationship
@@ -223,6 +223,8 @@ FILLS = {
     "casework:claim_evidence": lambda w: _case_pks(),
     "casework:claim_submit": lambda w: _case_pks(),
     "casework:need_override": lambda w: _case_need_pks(),
+    "casework:framework": lambda w: [{"code": code} for code in Framework.objects.values_list("code", flat=True)],
+    "casework:framework_activate": lambda w: [{"code": code} for code in Framework.objects.values_list("code", flat=True)],
 }
 
 

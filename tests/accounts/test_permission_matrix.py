@@ -161,6 +161,8 @@ URL_KWARGS = {
     "casework:claim_evidence": lambda o: {"pk": _claim_case(o).pk},
     "casework:claim_submit": lambda o: {"pk": _claim_case(o).pk},
     "casework:need_override": lambda o: {"pk": _claim_case(o).needs.get(outcome_status="not_met").pk},
+    "casework:framework": lambda o: {"code": "2022-national"},
+    "casework:framework_activate": lambda o: {"code": "2022-national"},
 }
 # Pages of one case: besides the capability, the case must be the role's. outcomes_world.key_worker_case is led by
 # the key worker and has no team yet, so the triage manager sees it too; every other role gets a 404.

@@ -91,6 +91,12 @@ SHOWS_NO_PERSONAL_DATA = {
                               "redirects",
     "indicators:insights": "counts of families by area and badge, cells under the small-cell limit suppressed: "
                            "never an individual",
+    "casework:frameworks": "the programme frameworks (reference data): names, eligibility rules, counts of headlines "
+                           "and needs; no person, family or member of staff",
+    "casework:framework": "one framework's headlines, needs, indicator names and outcome measures (reference data): "
+                          "no person, family or member of staff",
+    "casework:framework_activate": "POST only: makes a framework the active one (recorded as framework_change), "
+                                   "queues a refresh and redirects",
 }
 
 

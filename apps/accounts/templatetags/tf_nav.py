@@ -18,6 +18,7 @@ NAV = (
     (access.CASE_CLAIMS, "casework:claims", "Results claims"),
     (access.CASE_CLAIMS, "casework:quarterly_return", "Quarterly return"),
     (access.CASE_TRIAGE, "casework:overrides", "Outcome overrides"),
+    (access.CASE_CLAIMS, "casework:frameworks", "Frameworks"),
 )
 
 
