@@ -18,6 +18,7 @@ from django.utils.functional import cached_property
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from apps.accounts.access import AUDIT_REVIEW, require_capability
+from apps.common.csv_cells import Echo, csv_safe
 
 from . import selectors, tasks
 from .alerts import audit_alert_review, audit_alerts_compute
@@ -87,17 +88,6 @@ def events(request):
     })
 
 
-def _csv_safe(value) -> str:
-    """Stop a spreadsheet from running a cell as a formula (OWASP CSV injection)."""
-    text = "" if value is None else str(value)
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
-
-
-class _Echo:
-    def write(self, value):
-        return value
-
-
 @require_GET
 @require_capability(AUDIT_REVIEW)
 def export_csv(request):
@@ -114,10 +104,10 @@ def export_csv(request):
     )
 
     def rows():
-        writer = csv.writer(_Echo())
+        writer = csv.writer(Echo())
         yield writer.writerow(CSV_COLUMNS)
         for row in queryset.values_list(*CSV_COLUMNS).iterator(chunk_size=2000):
-            yield writer.writerow([_csv_safe(v) for v in row])
+            yield writer.writerow([csv_safe(v) for v in row])
 
     stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
     response = StreamingHttpResponse(rows(), content_type="text/csv; charset=utf-8")

@@ -5,3 +5,15 @@ class CaseworkConfig(AppConfig):
     name = "apps.casework"
     label = "casework"
     verbose_name = "Casework"
+
+    def ready(self):
+        from apps.indicators.signals import refresh_rebuilt
+
+        from . import marker_services, notification_services, signals
+
+        refresh_rebuilt.connect(notification_services.notifications_after_refresh,
+                                dispatch_uid="casework.notifications_after_refresh")
+        signals.case_allocated.connect(marker_services.markers_on_allocation, dispatch_uid="casework.markers_on_allocation")
+        signals.case_closed.connect(marker_services.markers_on_closure, dispatch_uid="casework.markers_on_closure")
+        signals.consent_changed.connect(marker_services.markers_on_consent_change,
+                                        dispatch_uid="casework.markers_on_consent_change")

@@ -1,7 +1,10 @@
 """Casework models, one module per thing: cases and consent (``cases``), assessment, outcome plan and
-claims (``plans``). Import from ``apps.casework.models``."""
+claims (``plans``), incident notifications (``notifications``), police marker requests (``markers``).
+Import from ``apps.casework.models``."""
 
 from .cases import Case, CaseTransition, Consent
+from .markers import MarkerRequest
+from .notifications import Notification
 from .plans import CaseNeed, Claim
 
-__all__ = ["Case", "CaseNeed", "CaseTransition", "Claim", "Consent"]
+__all__ = ["Case", "CaseNeed", "CaseTransition", "Claim", "Consent", "MarkerRequest", "Notification"]
