@@ -34,6 +34,7 @@ from django.utils import timezone
 from apps.accounts.access import access_for
 from apps.accounts.models import AccessGrant, Section
 from apps.audit.models import Alert
+from apps.casework.models import MarkerRequest, Notification
 from apps.gazetteer.models import AddressResolution
 from apps.indicators.models import PersonIndicator
 from apps.indicators.services import indicators_refresh
@@ -176,6 +177,8 @@ FILLS = {
     "matching:thresholds_set": lambda w: _pks(MatchRun),
     "matching:review_pair": lambda w: _pks(ClericalPair),
     "gazetteer:resolution": lambda w: _pks(AddressResolution),
+    "casework:notification_read": lambda w: _pks(Notification),
+    "casework:marker_acknowledge": lambda w: _pks(MarkerRequest),
 }
 
 

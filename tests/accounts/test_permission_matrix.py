@@ -111,6 +111,33 @@ def _address_resolution(db_objects):
                                             postcode="BS5 6AB", uprn="110", score=0.6, method="fuzzy", status="review")
 
 
+def _engaged_case(db_objects):
+    from apps.casework.models import Case
+
+    case = Case.objects.filter(family=db_objects["family"]).first()
+    return case or Case.objects.create(reference="C900001", family=db_objects["family"], opened_on=date(2026, 1, 5),
+                                       state=Case.State.ALLOCATED, allocated_on=date(2026, 1, 6),
+                                       lead_practitioner=db_objects["users"]["key-worker"])
+
+
+def _notification(db_objects):
+    from apps.casework.models import Notification
+
+    return Notification.objects.create(
+        case=_engaged_case(db_objects), recipient=db_objects["users"]["key-worker"], kind=Notification.Kind.OTHER,
+        person=db_objects["person"], record_type=Notification.RecordType.INDICATOR, record_id=1,
+        definition=db_objects["health_indicator"], section_code="health", fact_key="matrix:2026-01-05",
+        occurred_on=date(2026, 1, 5))
+
+
+def _marker_request(db_objects):
+    from apps.casework.models import MarkerRequest
+
+    return MarkerRequest.objects.create(case=_engaged_case(db_objects), family=db_objects["family"],
+                                        kind=MarkerRequest.Kind.ADD, basis=MarkerRequest.Basis.STATUTORY,
+                                        reason="Case allocated", created_at=timezone.now())
+
+
 # URL name -> kwargs, from the objects the ``objects`` fixture makes.
 URL_KWARGS = {
     "people:break_glass": lambda o: {"kind": "person", "pk": o["restricted_person"].pk},
@@ -139,6 +166,8 @@ URL_KWARGS = {
     "audit:subject": lambda o: {"subject_type": "person", "subject_id": str(o["person"].pk)},
     "audit:user_activity": lambda o: {"user_id": o["users"]["key-worker"].pk},
     "audit:alert": lambda o: {"alert_id": _alert(o).pk},
+    "casework:notification_read": lambda o: {"pk": _notification(o).pk},
+    "casework:marker_acknowledge": lambda o: {"pk": _marker_request(o).pk},
 }
 ADMIN_URLS_CHECKED = ("admin:index",)  # every admin view sits behind the same admin_view staff check
 

@@ -81,6 +81,12 @@ SHOWS_NO_PERSONAL_DATA = {
                            "staff only as the importer; an import is recorded as import",
     "indicators:insights": "counts of families by area and badge, cells under the small-cell limit suppressed: "
                            "never an individual",
+    "casework:notification_read": "POST only: marks one of the user's own notifications read (recorded as "
+                                  "case_change) and redirects",
+    "casework:markers_export": "POST only: the police partner's CSV of pending marker requests, recorded as export "
+                               "(tests/casework/test_markers.py checks it)",
+    "casework:marker_acknowledge": "POST only: records the police reference of a marker request (recorded as "
+                                   "marker_change) and redirects",
 }
 
 
@@ -134,6 +140,8 @@ EXPECTED: dict[str, Callable[[dict], Expect]] = {
         f"{o['clerical_pair'].record_low_id}-{o['clerical_pair'].record_high_id}"),
     "sources:quarantined_row": lambda o: Expect(AuditEvent.Action.VIEW_RECORD, "quarantined_row",
                                                 str(o["quarantined_row"].pk)),
+    "casework:notifications": lambda o: Expect(AuditEvent.Action.VIEW_RECORD, "notifications"),
+    "casework:markers": lambda o: Expect(AuditEvent.Action.VIEW_RECORD, "marker_requests"),
 }
 
 
