@@ -15,6 +15,7 @@ NAV = (
     (access.MATCHING_REVIEW, "gazetteer:queue", "Addresses"),
     (access.AUDIT_REVIEW, "audit:events", "Audit"),
     (access.INSIGHTS_VIEW, "indicators:insights", "Insights"),
+    (access.CASE_MARKERS, "casework:markers", "Marker requests"),
 )
 
 
