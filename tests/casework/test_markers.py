@@ -162,3 +162,21 @@ def test_acknowledgement_records_the_police_reference(client, users, made):
     event = AuditEvent.objects.filter(action=AuditEvent.Action.MARKER_CHANGE).order_by("-id").first()
     assert (event.subject_id, event.details["change"]) == (str(marker.pk), "acknowledged")
     assert client.post(url, {"police_reference": "again"}).status_code == 404  # no longer one to act on
+
+
+def test_a_restricted_member_is_neither_named_nor_exported(client, users, made):
+    from apps.people.models import FamilyMembership
+
+    dad = factories.person(forename="Quentin", surname="Smith", dob=date(1986, 2, 14), sex="M", addr=made["home"],
+                           is_restricted=True, restriction_reason="Relative of staff")
+    factories.source_record(dad, "bcc-housing-tenancies")
+    FamilyMembership.objects.create(family=made["family"], person=dad, role="parent", date_from=date(2019, 1, 1))
+    case = engaged_case(users, made, statutory="Children Act 1989 s.47 enquiry")
+    assert _requests(case) == [(R.Kind.ADD, R.Status.PENDING, sorted([made["mum"].pk, dad.pk]))]
+
+    body = _police(client, users).get(reverse("casework:markers")).content
+    assert b"Kerry Smith" in body and b"Quentin" not in body and b"1986" not in body
+    rows = _export(client)
+    assert [r["forename"] for r in rows] == ["Kerry"]
+    event = AuditEvent.objects.filter(action=AuditEvent.Action.EXPORT).get()
+    assert str(dad.pk) not in [str(i) for i in event.record_ids]
