@@ -9,7 +9,8 @@
 * ``markers_on_consent_change`` (``signals.consent_changed``): consent withdrawn, refused or given without
   the police partner stops sharing from that moment: the member is taken off every pending add request
   (which is withdrawn when no one is left) and, where a request naming them has already left, a removal
-  request is made. A statutory basis on the case keeps sharing lawful and changes nothing.
+  request is made. A statutory basis on the case keeps sharing lawful and changes nothing. An adult who
+  agrees to share with the police while the family is engaged gets an add request of their own.
 
 Each runs inside the case service's transaction and records ``marker_change``. ``marker_export`` (CSV,
 recorded as ``export``) and ``marker_acknowledge`` are the police partner's.
@@ -27,6 +28,7 @@ from .models import Consent, MarkerRequest
 
 POLICE_PARTNER = "ASC"  # sources.Organisation code of the police partner
 LEFT = (MarkerRequest.Status.EXPORTED, MarkerRequest.Status.ACKNOWLEDGED)
+ENGAGED = ("allocated", "assessed", "plan_agreed")  # the family is engaged: markers are in place
 
 
 class MarkerError(ValueError):
@@ -96,7 +98,9 @@ def markers_on_closure(sender=None, *, case, **kwargs) -> list[MarkerRequest]:
 
 def markers_on_consent_change(sender=None, *, case, consent, **kwargs) -> list[MarkerRequest]:
     shares = consent.status == Consent.Status.GIVEN and consent.partners.filter(code=POLICE_PARTNER).exists()
-    if shares or case.statutory_basis:
+    if shares:
+        return _consent_given_while_engaged(case, consent.person_id)
+    if case.statutory_basis:
         return []
     person_id, made = consent.person_id, []
     adds = MarkerRequest.objects.select_for_update().filter(case=case, kind=MarkerRequest.Kind.ADD, persons=person_id)
@@ -111,6 +115,21 @@ def markers_on_consent_change(sender=None, *, case, consent, **kwargs) -> list[M
                                 basis=MarkerRequest.Basis.REMOVAL, reason="Consent to share with the police withdrawn",
                                 replaces=add))
     return made
+
+
+def _consent_given_while_engaged(case, person_id: int) -> list[MarkerRequest]:
+    """An adult who agrees to share with the police after the family engaged: an add request for them, unless a
+    request not withdrawn names them already (pending, or left and not removed since)."""
+    from .services import adult_members
+
+    if case.state not in ENGAGED or person_id not in {p.pk for p in adult_members(case)}:
+        return []
+    named = MarkerRequest.objects.filter(case=case, kind=MarkerRequest.Kind.ADD, persons=person_id).exclude(
+        status=MarkerRequest.Status.WITHDRAWN)
+    if any(add.status == MarkerRequest.Status.PENDING or person_id in _still_marked(add) for add in named):
+        return []
+    return [_create(case=case, kind=MarkerRequest.Kind.ADD, persons=[person_id], basis=MarkerRequest.Basis.CONSENT,
+                    reason="Consent to share with the police given")]
 
 
 @transaction.atomic

@@ -180,3 +180,16 @@ def test_a_restricted_member_is_neither_named_nor_exported(client, users, made):
     assert [r["forename"] for r in rows] == ["Kerry"]
     event = AuditEvent.objects.filter(action=AuditEvent.Action.EXPORT).get()
     assert str(dad.pk) not in [str(i) for i in event.record_ids]
+
+
+def test_consent_to_share_given_after_engagement_requests_a_marker_for_that_adult(users, made):
+    from apps.sources.models import Organisation
+
+    case = engaged_case(users, made, partners=("BCC",))
+    assert _requests(case) == []
+    police = Organisation.objects.filter(code="ASC")
+    consent_record(case=case, person=made["mum"], status="given", recorded_on=date(2025, 3, 20),
+                   by=users["key-worker"], partners=police)
+    consent_record(case=case, person=made["mum"], status="given", recorded_on=date(2025, 3, 21),
+                   by=users["key-worker"], partners=police)  # recorded again: still one request
+    assert _requests(case) == [(R.Kind.ADD, R.Status.PENDING, [made["mum"].pk])]
