@@ -157,6 +157,11 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TIMEZONE = "Europe/London"
+# GOV.UK Notify: email a lead practitioner that there is something new (never what, nor about whom).
+# Off unless both are set.
+NOTIFY_API_KEY = os.environ.get("NOTIFY_API_KEY", "")
+NOTIFY_TEMPLATE_ID = os.environ.get("NOTIFY_TEMPLATE_ID", "")
+
 CELERY_BEAT_SCHEDULE = {
     # overnight: imports arrive, then a full match at 01:30, then the indicator refresh at 04:00
     "nightly-full-match": {"task": "thinkfamily.orchestration.nightly_full_match_task", "schedule": crontab(hour=1, minute=30)},

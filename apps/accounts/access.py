@@ -37,6 +37,7 @@ INSIGHTS_VIEW = "insights.view"
 CASE_TRIAGE = "casework.triage"  # managers: the eligible list, triage, allocation, their team's cases
 CASEWORK = "casework.work"  # key workers and social workers: their own cases
 CASE_CLAIMS = "casework.claims"  # programme managers: the framework, results claims, the quarterly return
+CASE_MARKERS = "casework.markers"  # the police partner: marker requests, their export and acknowledgement
 ALL_CAPABILITIES = {
     CASE_SEARCH: "Search people and families",
     CASE_VIEW: "View person, family, attendance and address pages",
@@ -50,6 +51,7 @@ ALL_CAPABILITIES = {
     CASE_TRIAGE: "Triage eligible families, allocate lead practitioners and read their team's cases",
     CASEWORK: "Work cases as lead practitioner: consent, assessment, outcome plan, closure",
     CASE_CLAIMS: "Choose the programme framework, check outcomes, submit results claims and the quarterly return",
+    CASE_MARKERS: "Police partner: marker requests",
 }
 
 

@@ -18,7 +18,7 @@ from django.utils.functional import cached_property
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from apps.accounts.access import AUDIT_REVIEW, require_capability
-from apps.common.csv_export import csv_safe
+from apps.common.csv_export import Echo, csv_safe
 
 from . import selectors, tasks
 from .alerts import audit_alert_review, audit_alerts_compute
@@ -88,11 +88,6 @@ def events(request):
     })
 
 
-class _Echo:
-    def write(self, value):
-        return value
-
-
 @require_GET
 @require_capability(AUDIT_REVIEW)
 def export_csv(request):
@@ -109,7 +104,7 @@ def export_csv(request):
     )
 
     def rows():
-        writer = csv.writer(_Echo())
+        writer = csv.writer(Echo())
         yield writer.writerow(CSV_COLUMNS)
         for row in queryset.values_list(*CSV_COLUMNS).iterator(chunk_size=2000):
             yield writer.writerow([csv_safe(v) for v in row])

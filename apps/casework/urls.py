@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import claim_views, framework_views, plan_views, views
+from . import claim_views, framework_views, notification_views, plan_views, views
 
 app_name = "casework"
 
@@ -28,4 +28,9 @@ urlpatterns = [
     path("frameworks/", framework_views.frameworks, name="frameworks"),
     path("frameworks/<slug:code>/", framework_views.framework, name="framework"),
     path("frameworks/<slug:code>/activate/", framework_views.framework_activate, name="framework_activate"),
+    path("notifications/", notification_views.notifications, name="notifications"),
+    path("notifications/<int:pk>/read/", notification_views.notification_read, name="notification_read"),
+    path("markers/", notification_views.markers, name="markers"),
+    path("markers/export/", notification_views.markers_export, name="markers_export"),
+    path("markers/<int:pk>/acknowledge/", notification_views.marker_acknowledge, name="marker_acknowledge"),
 ]

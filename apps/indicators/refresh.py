@@ -152,7 +152,7 @@ def refresh(*, run: RefreshRun, scope: Scope, progress: Progress) -> RefreshRun:
             counts |= family_criteria_rebuild(period, scope, run)
             progress("families", families=counts["families"], eligible=counts["eligible"])
             for _, followed in refresh_rebuilt.send(sender=RefreshRun, run=run, period=period, scope=scope,
-                                                    progress=progress):
+                                                    progress=progress, before=before):
                 counts |= followed or {}
             after, eligible_after = _snapshot(scope, definitions)
     except BaseException as error:

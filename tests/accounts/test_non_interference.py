@@ -34,7 +34,7 @@ from django.utils import timezone
 from apps.accounts.access import access_for
 from apps.accounts.models import AccessGrant, Section
 from apps.audit.models import Alert
-from apps.casework.models import Case
+from apps.casework.models import Case, MarkerRequest, Notification
 from apps.gazetteer.models import AddressResolution
 from apps.indicators.models import Framework, PersonIndicator
 from apps.indicators.services import indicators_refresh
@@ -225,6 +225,8 @@ FILLS = {
     "casework:need_override": lambda w: _case_need_pks(),
     "casework:framework": lambda w: [{"code": code} for code in Framework.objects.values_list("code", flat=True)],
     "casework:framework_activate": lambda w: [{"code": code} for code in Framework.objects.values_list("code", flat=True)],
+    "casework:notification_read": lambda w: _pks(Notification),
+    "casework:marker_acknowledge": lambda w: _pks(MarkerRequest),
 }
 
 

@@ -122,6 +122,33 @@ def _claim_case(db_objects):
     return db_objects["claim_case"]
 
 
+def _engaged_case(db_objects):
+    from apps.casework.models import Case
+
+    case = Case.objects.filter(family=db_objects["family"]).first()
+    return case or Case.objects.create(reference="C900001", family=db_objects["family"], opened_on=date(2026, 1, 5),
+                                       state=Case.State.ALLOCATED, allocated_on=date(2026, 1, 6),
+                                       lead_practitioner=db_objects["users"]["key-worker"])
+
+
+def _notification(db_objects):
+    from apps.casework.models import Notification
+
+    return Notification.objects.create(
+        case=_engaged_case(db_objects), recipient=db_objects["users"]["key-worker"], kind=Notification.Kind.OTHER,
+        person=db_objects["person"], record_type=Notification.RecordType.INDICATOR, record_id=1,
+        definition=db_objects["health_indicator"], section_code="health", fact_key="matrix:2026-01-05",
+        occurred_on=date(2026, 1, 5))
+
+
+def _marker_request(db_objects):
+    from apps.casework.models import MarkerRequest
+
+    return MarkerRequest.objects.create(case=_engaged_case(db_objects), family=db_objects["family"],
+                                        kind=MarkerRequest.Kind.ADD, basis=MarkerRequest.Basis.STATUTORY,
+                                        reason="Case allocated", created_at=timezone.now())
+
+
 # URL name -> kwargs, from the objects the ``objects`` fixture makes.
 URL_KWARGS = {
     "people:break_glass": lambda o: {"kind": "person", "pk": o["restricted_person"].pk},
@@ -163,6 +190,8 @@ URL_KWARGS = {
     "casework:need_override": lambda o: {"pk": _claim_case(o).needs.get(outcome_status="not_met").pk},
     "casework:framework": lambda o: {"code": "2022-national"},
     "casework:framework_activate": lambda o: {"code": "2022-national"},
+    "casework:notification_read": lambda o: {"pk": _notification(o).pk},
+    "casework:marker_acknowledge": lambda o: {"pk": _marker_request(o).pk},
 }
 # Pages of one case: besides the capability, the case must be the role's. outcomes_world.key_worker_case is led by
 # the key worker and has no team yet, so the triage manager sees it too; every other role gets a 404.

@@ -97,6 +97,12 @@ SHOWS_NO_PERSONAL_DATA = {
                           "no person, family or member of staff",
     "casework:framework_activate": "POST only: makes a framework the active one (recorded as framework_change), "
                                    "queues a refresh and redirects",
+    "casework:notification_read": "POST only: marks one of the user's own notifications read (recorded as "
+                                  "case_change) and redirects",
+    "casework:markers_export": "POST only: the police partner's CSV of pending marker requests, recorded as export "
+                               "(tests/casework/test_markers.py checks it)",
+    "casework:marker_acknowledge": "POST only: records the police reference of a marker request (recorded as "
+                                   "marker_change) and redirects",
 }
 
 
@@ -166,6 +172,8 @@ EXPECTED: dict[str, Callable[[dict], Expect]] = {
     "casework:quarterly_return": lambda o: Expect(AuditEvent.Action.VIEW_RECORD, "quarterly_return"),
     "casework:quarterly_return_csv": lambda o: Expect(AuditEvent.Action.EXPORT, "quarterly_return"),
     "casework:overrides": lambda o: Expect(AuditEvent.Action.VIEW_RECORD, "overrides"),
+    "casework:notifications": lambda o: Expect(AuditEvent.Action.VIEW_RECORD, "notifications"),
+    "casework:markers": lambda o: Expect(AuditEvent.Action.VIEW_RECORD, "marker_requests"),
 }
 
 

@@ -19,6 +19,7 @@ NAV = (
     (access.CASE_CLAIMS, "casework:quarterly_return", "Quarterly return"),
     (access.CASE_TRIAGE, "casework:overrides", "Outcome overrides"),
     (access.CASE_CLAIMS, "casework:frameworks", "Frameworks"),
+    (access.CASE_MARKERS, "casework:markers", "Marker requests"),
 )
 
 

@@ -1,8 +1,11 @@
 """Casework models, one module per thing: cases and consent (``cases``), assessment, outcome plan and
-claims (``plans``), family progress snapshots (``progress``). Import from ``apps.casework.models``."""
+claims (``plans``), family progress snapshots (``progress``), incident notifications (``notifications``),
+police marker requests (``markers``). Import from ``apps.casework.models``."""
 
 from .cases import Case, CaseTransition, Consent
+from .markers import MarkerRequest
+from .notifications import Notification
 from .plans import CaseNeed, Claim
 from .progress import ProgressSnapshot
 
-__all__ = ["Case", "CaseNeed", "CaseTransition", "Claim", "Consent", "ProgressSnapshot"]
+__all__ = ["Case", "CaseNeed", "CaseTransition", "Claim", "Consent", "MarkerRequest", "Notification", "ProgressSnapshot"]
