@@ -154,6 +154,10 @@ def _family_page(request, pk: int, *, template: str, tab: str, action):
                    "search_url": _search_url(request), "sections_not_shown": _sections_not_shown(viewer)}
         if tab == "family_addresses":
             context["timeline"] = selectors.address_timeline(detail.addresses)
+        if tab == "family":
+            from apps.casework.selectors import case_at_a_glance
+
+            context["glance"] = case_at_a_glance(viewer=viewer, family=detail.family)
         return context
 
     return record_page(request, kind="family", pk=pk, template=template, action=action, context_for=context_for,

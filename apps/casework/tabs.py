@@ -2,4 +2,6 @@
 
 CASE_TABS = [
     ("case", "Case", "casework:case"),
+    ("consent", "Consent", "casework:case_consent"),
+    ("team", "Team around the family", "casework:case_team"),
 ]
