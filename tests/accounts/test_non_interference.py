@@ -34,6 +34,8 @@ from django.utils import timezone
 from apps.accounts.access import access_for
 from apps.accounts.models import AccessGrant, Section
 from apps.audit.models import Alert
+from apps.casework.models import Case, Consent
+from apps.casework.services import case_identify, consent_record
 from apps.gazetteer.models import AddressResolution
 from apps.indicators.models import PersonIndicator
 from apps.indicators.services import indicators_refresh
@@ -44,6 +46,7 @@ from apps.schools.models import AttendanceMonth, Enrolment, Exclusion, SENStatus
 from apps.sources.models import Dataset, ImportBatch, QuarantinedRow, SourceRecord
 from tests import factories
 from tests.accounts.test_permission_matrix import ADMIN_NAMESPACE, PUBLIC, url_patterns
+from tests.casework.conftest import case_led_by_key_worker
 from tests.conftest import ROLE_SLUGS
 from tests.normalise import normalise
 
@@ -133,6 +136,13 @@ def world(users):
                                   columns=["source_key", "forename", "surname", "date_of_birth"],
                                   problems=[{"column": "date_of_birth", "reason": "not a date"}])
     indicators_refresh(as_of=AS_OF)
+    # casework: the family's case led by the key worker, with consent recorded for the hidden child too, and a
+    # case of the restricted family
+    case = case_led_by_key_worker(users, family)
+    for member, note in ((mum, "Agreed at the first visit"), (hidden, "Quentin agreed through his mother")):
+        consent_record(case=case, person=member, status="given", recorded_on=AS_OF, by=users["early-help-manager"],
+                       note=note)
+    case_identify(family=secret, by=users["early-help-manager"])
     return {"hidden_person": hidden, "hidden_family": secret, "persons": list(Person.objects.order_by("pk")),
             "families": list(Family.objects.order_by("pk")), "users": users}
 
@@ -176,6 +186,10 @@ FILLS = {
     "matching:thresholds_set": lambda w: _pks(MatchRun),
     "matching:review_pair": lambda w: _pks(ClericalPair),
     "gazetteer:resolution": lambda w: _pks(AddressResolution),
+    "casework:case_open": lambda w: [{"family_pk": f.pk} for f in w["families"]],
+    **{name: (lambda w: _pks(Case)) for name in (
+        "casework:case", "casework:case_triage", "casework:case_consent", "casework:case_allocate",
+        "casework:case_close", "casework:case_team")},
 }
 
 
@@ -316,9 +330,16 @@ def _everyone_but_the_custodian(users) -> dict:
 
 
 def _delete_person(person) -> None:
-    """The person and the source records linked to them (their clerical pairs go with them)."""
+    """The person, the source records linked to them (their clerical pairs go with them) and their consent."""
     SourceRecord.objects.filter(person=person).delete()
+    Consent.objects.filter(person=person).delete()
     person.delete()
+
+
+def _delete_family(family) -> None:
+    """The family and its cases (their transitions and consent go with them)."""
+    Case.objects.filter(family=family).delete()
+    family.delete()
 
 
 def test_a_restricted_person_leaves_no_trace(world, make_user):
@@ -333,7 +354,8 @@ def test_a_restricted_family_leaves_no_trace(world, make_user):
     hidden = world["hidden_family"]
     named = make_user("key-worker", username="named_key_worker")
     record_name_user(record=hidden, user=named, custodian=world["users"]["data-custodian"])
-    _run(world, readers=_everyone_but_the_custodian(world["users"]), control={"named": named}, remove=hidden.delete)
+    _run(world, readers=_everyone_but_the_custodian(world["users"]), control={"named": named},
+         remove=lambda: _delete_family(hidden))
 
 
 def _section_groups() -> list[tuple[str, ...]]:

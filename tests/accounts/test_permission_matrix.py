@@ -35,6 +35,7 @@ from apps.audit.models import AuditEvent
 from apps.audit.services import audit_record
 from apps.people.models import Family, FamilyMembership, Person
 from tests import factories
+from tests.casework.conftest import case_led_by_key_worker
 from tests.conftest import ROLE_SLUGS
 
 # Pages without required_capability: open to anyone (sign in and out, the load balancer's probe).
@@ -139,7 +140,21 @@ URL_KWARGS = {
     "audit:subject": lambda o: {"subject_type": "person", "subject_id": str(o["person"].pk)},
     "audit:user_activity": lambda o: {"user_id": o["users"]["key-worker"].pk},
     "audit:alert": lambda o: {"alert_id": _alert(o).pk},
+    "casework:case_open": lambda o: {"family_pk": o["family"].pk},
+    "casework:case": lambda o: {"pk": o["case"].pk},
+    "casework:case_triage": lambda o: {"pk": o["case"].pk},
+    "casework:case_consent": lambda o: {"pk": o["case"].pk},
+    "casework:case_allocate": lambda o: {"pk": o["case"].pk},
+    "casework:case_close": lambda o: {"pk": o["case"].pk},
+    "casework:case_team": lambda o: {"pk": o["case"].pk},
 }
+# Case pages (a case in the URL) are also per case: a role with the capability gets a 404 unless it has a part
+# in the world's case (apps.casework.visibility). The world's case is open and led by the key-worker user in a
+# team the early-help-manager user manages; so the social worker (casework.work, not its lead), the programme
+# manager (casework.claims: closed cases only) and the other case.view roles are denied it.
+CASE_PARTIES = {"key-worker", "early-help-manager"}
+CASE_URL_PREFIX = "casework:case"
+CASE_LIST_URLS = {"casework:case_open"}  # a family, not a case, in the URL
 ADMIN_URLS_CHECKED = ("admin:index",)  # every admin view sits behind the same admin_view staff check
 
 
@@ -160,7 +175,7 @@ def objects(users):
     waiting = AccessGrant.objects.create(user=applicant, role=Role.objects.get(slug="analyst"),
                                          justification="Matrix", line_manager="Matrix")
     return {
-        "users": users, "person": person, "family": family, "health_indicator": health,
+        "users": users, "person": person, "family": family, "health_indicator": health, "case": case_led_by_key_worker(users, family),
         "restricted_person": restricted, "waiting_request": waiting,
         "active_grant": AccessGrant.objects.active().get(user=users["analyst"]),
     }
@@ -193,6 +208,8 @@ def allowed(users, role_slug, name, capability) -> bool:
     if capability is None:
         return True
     user_access = access_for(users[role_slug])
+    if name.startswith(CASE_URL_PREFIX) and name not in CASE_LIST_URLS and role_slug not in CASE_PARTIES:
+        return False
     return user_access.can(capability) and (name not in SECTION_PAGES or user_access.sees(SECTION_PAGES[name]))
 
 

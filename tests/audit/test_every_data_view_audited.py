@@ -32,6 +32,7 @@ from apps.accounts.purpose import PURPOSES
 from apps.audit.models import Alert, AuditEvent
 from apps.audit.services import audit_record
 from apps.people.models import Family, FamilyMembership, Person
+from tests.casework.conftest import case_led_by_key_worker
 from tests.conftest import ROLE_SLUGS
 
 ADMIN_NAMESPACE = "admin"
@@ -79,6 +80,7 @@ SHOWS_NO_PERSONAL_DATA = {
     "audit:alerts_compute": "POST only: runs the alert scan (recorded as audit_query) and redirects",
     "gazetteer:gazetteer": "gazetteer versions: file name, counts and dates (properties, not people); a member of "
                            "staff only as the importer; an import is recorded as import",
+    "casework:case_open": "POST only: opens a case for a family (recorded as case_change) and redirects",
     "indicators:insights": "counts of families by area and badge, cells under the small-cell limit suppressed: "
                            "never an individual",
 }
@@ -110,6 +112,13 @@ URL_KWARGS: dict[str, Callable[[dict], dict]] = {
     "sources:dataset_descriptor": lambda o: {"code": "asc-offenders"},
     "sources:quarantined_row": lambda o: {"pk": o["quarantined_row"].pk},
     "gazetteer:resolution": lambda o: {"pk": o["address_resolution"].pk},
+    "casework:case": lambda o: {"pk": o["case"].pk},
+    "casework:case_triage": lambda o: {"pk": o["case"].pk},
+    "casework:case_consent": lambda o: {"pk": o["case"].pk},
+    "casework:case_allocate": lambda o: {"pk": o["case"].pk},
+    "casework:case_close": lambda o: {"pk": o["case"].pk},
+    "casework:case_team": lambda o: {"pk": o["case"].pk},
+    "casework:case_open": lambda o: {"family_pk": o["family"].pk},
 }
 # What data pages other than case pages record.
 EXPECTED: dict[str, Callable[[dict], Expect]] = {
@@ -134,6 +143,12 @@ EXPECTED: dict[str, Callable[[dict], Expect]] = {
         f"{o['clerical_pair'].record_low_id}-{o['clerical_pair'].record_high_id}"),
     "sources:quarantined_row": lambda o: Expect(AuditEvent.Action.VIEW_RECORD, "quarantined_row",
                                                 str(o["quarantined_row"].pk)),
+    "casework:eligible": lambda o: Expect(AuditEvent.Action.SEARCH, "eligible_families"),
+    "casework:my_families": lambda o: Expect(AuditEvent.Action.VIEW_CASE, "caseload"),
+    "casework:team_cases": lambda o: Expect(AuditEvent.Action.VIEW_CASE, "team_cases"),
+    **{name: (lambda o: Expect(AuditEvent.Action.VIEW_CASE, "case", str(o["case"].pk))) for name in (
+        "casework:case", "casework:case_triage", "casework:case_consent", "casework:case_allocate",
+        "casework:case_close", "casework:case_team")},
 }
 
 
@@ -293,6 +308,7 @@ def objects(users):
                                  occurred_at=now, summary="An alert to open")
     return {
         "users": users, "person": person, "family": family, "applicant": applicant, "waiting_request": waiting,
+        "case": case_led_by_key_worker(users, family),
         "active_grant": AccessGrant.objects.active().get(user=users["analyst"]), "alert": alert,
         "clerical_pair": _clerical_pair(), "quarantined_row": _quarantined_row(),
         "address_resolution": _address_resolution(),

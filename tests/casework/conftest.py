@@ -54,6 +54,19 @@ def allocate_with_consent(*, case, lead, team, by, partners=()):
     return case_allocate(case=case, lead=lead, team=team, by=by)
 
 
+def case_led_by_key_worker(users, family):
+    """An allocated case of ``family`` led by the key-worker user, in a team the early-help-manager user manages
+    (allocated on a statutory basis, so it needs no adult). What the generated tests' worlds use."""
+    from apps.casework.services import statutory_basis_record
+
+    manager = users["early-help-manager"]
+    team = make_team(code=f"world-{family.pk}", name="World team", manager=manager, members=[users["key-worker"]])
+    case = case_seek_consent(case=case_triage(case=case_identify(family=family, by=manager), decision="accept",
+                                              by=manager), by=manager)
+    statutory_basis_record(case=case, basis="Children Act 1989 s.47", by=manager)
+    return case_allocate(case=case, lead=users["key-worker"], team=team, by=manager)
+
+
 @pytest.fixture
 def team(users):
     return make_team(code="eh-north", name="Early help North", manager=users["early-help-manager"],
