@@ -21,10 +21,10 @@ PROBLEMS = [(str(n), str(n)) for n in range(1, 11)]
 class EligibleFilterForm(forms.Form):
     area = forms.ChoiceField(required=False, choices=[("", "Any area"), *Area.choices],
                              error_messages={"invalid_choice": "Choose an area from the list."})
-    badge = forms.ChoiceField(required=False, error_messages={"invalid_choice": "Choose criteria from the list."})
-    problems = forms.ChoiceField(required=False, choices=[("", "Any number"), *PROBLEMS],
+    badge = forms.ChoiceField(required=False, label="Criteria", error_messages={"invalid_choice": "Choose criteria from the list."})
+    problems = forms.ChoiceField(required=False, choices=[("", "Any number"), *PROBLEMS], label="Headline problems",
                                  error_messages={"invalid_choice": "Choose a number of problems from the list."})
-    has_case = forms.ChoiceField(required=False, choices=[("", "Either"), *HAS_CASE],
+    has_case = forms.ChoiceField(required=False, choices=[("", "Either"), *HAS_CASE], label="Open case",
                                  error_messages={"invalid_choice": "Choose from the list."})
     reference = forms.CharField(required=False, max_length=20, label="Family reference",
                                 error_messages={"max_length": "Enter a family reference of 20 characters or fewer."})
