@@ -57,10 +57,19 @@ def eligible(request):
     return response
 
 
+CASELOAD_PAGE_SIZE = 50
+
+
 def _caseload_page(request, *, template: str, rows, subject_type: str, extra: dict | None = None):
-    response = render(request, template, {"rows": rows, **(extra or {})})
+    """One page of a caseload (50 cases), in the caseload's order; audited with the whole count."""
+    value = request.GET.get("page", "")
+    pages = max(1, -(-len(rows) // CASELOAD_PAGE_SIZE))
+    page = min(int(value) if value.isdigit() and int(value) > 0 else 1, pages)
+    shown = rows[(page - 1) * CASELOAD_PAGE_SIZE: page * CASELOAD_PAGE_SIZE]
+    response = render(request, template, {"rows": shown, "total": len(rows), "page": page, "pages": pages,
+                                          **(extra or {})})
     audit_record(action=AuditEvent.Action.VIEW_CASE, request=request, subject_type=subject_type,
-                 record_ids=[row.case.family_id for row in rows], result_count=len(rows))
+                 record_ids=[row.case.family_id for row in shown], result_count=len(rows), details={"page": page})
     return response
 
 
