@@ -21,7 +21,7 @@ from apps.accounts.access import CASE_TRIAGE, CASEWORK
 from apps.indicators.models import Badge, FamilyCriteria
 from apps.indicators.selectors import eligible_families_by_priority, family_criteria_for, visible_badges
 from apps.people.models import Family, FamilyMembership
-from apps.people.visibility import person_q
+from apps.people.visibility import family_q, person_q
 
 from .models import Case, CaseNeed, CaseTransition, Consent, TeamMember
 from .visibility import managed_team_ids
@@ -84,7 +84,9 @@ def eligible_families(*, viewer, area: str = "", badge: str = "", problems: int 
 
     The stored criteria (the refresh's, over every member and every section) are what the reader would be
     shown for a family whose current members they may all see, when their role sees every section: those
-    families are filtered, counted, ordered and paged in the database on the priority index. The others (a
+    families are filtered and ordered in the database, in one pass that reads only each visible eligible
+    family's priority keys (the visibility rule is evaluated once), then counted and paged; only the page's
+    rows are read whole. The others (a
     family with a current restricted member, or every family for a role that does not see every section) are
     computed by ``apps.indicators.selectors.family_criteria_for`` (the family page's own computation) and
     merged in: a family eligible only because of what the reader may not see is not listed, and a badge or a
@@ -92,8 +94,8 @@ def eligible_families(*, viewer, area: str = "", badge: str = "", problems: int 
     """
     from apps.accounts.models import Section
 
-    visible = Family.objects.visible_to(viewer)
-    criteria = eligible_families_by_priority(families=visible).select_related("family__household__address")
+    # the one rule as a Q on the joined family (family_q), which PostgreSQL plans better than ``family__in``
+    criteria = eligible_families_by_priority().filter(family_q(viewer, via="family__"))
     if area:
         criteria = criteria.filter(family__household__address__area=area)
     reference = reference.strip().upper()
@@ -106,40 +108,45 @@ def eligible_families(*, viewer, area: str = "", badge: str = "", problems: int 
         criteria = criteria.exclude(Exists(open_cases))
 
     sees_all = viewer.sections >= set(Section.objects.values_list("code", flat=True))
+    # one pass over the visible eligible families: their priority keys, read in priority order
+    keys = list(criteria.values_list("family_id", "problem_count", "max_risk", "estimated_cost", "as_of", "badges"))
+    # the families whose stored criteria count a member the reader may not see, or all when a section is hidden
+    restricted_spells = defaultdict(list)
     if sees_all:
-        restricted_member = FamilyMembership.objects.filter(
-            family_id=OuterRef("family_id"), person__is_restricted=True).filter(
-            Q(date_from__isnull=True) | Q(date_from__lte=OuterRef("as_of")),
-            Q(date_to__isnull=True) | Q(date_to__gte=OuterRef("as_of")))
-        to_compute = list(criteria.filter(Exists(restricted_member)))
-        stored = criteria.exclude(Exists(restricted_member))
-        if badge:
-            stored = stored.filter(badges__contains=[badge])
-        if problems is not None:
-            stored = stored.filter(problem_count=problems)
-    else:
-        to_compute, stored = list(criteria), FamilyCriteria.objects.none()
-
-    computed = []  # (sort key, FamilyCriteria row, reader's view)
-    for row in to_compute:
-        view = family_criteria_for(viewer=viewer, family=row.family)
+        for family_id, date_from, date_to in FamilyMembership.objects.filter(person__is_restricted=True).values_list(
+                "family_id", "date_from", "date_to"):
+            restricted_spells[family_id].append((date_from, date_to))
+    keys = [(family_id, count, risk, cost, not sees_all or any(
+        (start is None or start <= as_of) and (end is None or end >= as_of) for start, end in restricted_spells[family_id]),
+        badges) for family_id, count, risk, cost, as_of, badges in keys]
+    views = {}
+    if any(key[4] for key in keys):
+        for family in Family.objects.filter(pk__in=[key[0] for key in keys if key[4]]):
+            views[family.pk] = family_criteria_for(viewer=viewer, family=family)
+    ordered = []
+    for family_id, problem_count, max_risk, cost, recompute, stored_badges in keys:
+        if not recompute:
+            if badge and badge not in stored_badges or problems is not None and problem_count != problems:
+                continue
+            ordered.append((_sort_key(problem_count, max_risk, cost, family_id), family_id))
+            continue
+        view = views.get(family_id)
         if view is None or not view.is_eligible:
             continue
         if badge and badge not in view.badges or problems is not None and view.criteria.problem_count != problems:
             continue
         c = view.criteria
-        computed.append((_sort_key(c.problem_count, c.max_risk, c.estimated_cost, row.family_id), row, view))
-    computed.sort(key=lambda item: item[0])
+        ordered.append((_sort_key(c.problem_count, c.max_risk, c.estimated_cost, family_id), family_id))
+    if views:
+        ordered.sort()
 
-    total = stored.count() + len(computed)
+    total = len(ordered)
     pages = max(1, -(-total // PAGE_SIZE))
     page = min(max(1, page), pages)
-    start, end = (page - 1) * PAGE_SIZE, page * PAGE_SIZE
-    if computed:
-        head = [(_sort_key(r.problem_count, r.max_risk, r.estimated_cost, r.family_id), r, None) for r in stored[:end]]
-        chosen = sorted(head + computed, key=lambda item: item[0])[start:end]
-    else:
-        chosen = [(None, r, None) for r in stored[start:end]]
+    page_ids = [family_id for _, family_id in ordered[(page - 1) * PAGE_SIZE: page * PAGE_SIZE]]
+    by_id = {row.family_id: row for row in FamilyCriteria.objects.filter(family_id__in=page_ids).select_related(
+        "family__household__address")}
+    chosen = [(None, by_id[family_id], views.get(family_id)) for family_id in page_ids]
 
     family_ids = [row.family_id for _, row, _ in chosen]
     cases = {c.family_id: c for c in Case.objects.filter(family_id__in=family_ids, state__in=Case.OPEN_STATES)}
