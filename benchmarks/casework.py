@@ -6,7 +6,7 @@ The database must already hold a population with family criteria (e.g. ``--scale
 refreshed). The script makes (once) a manager, 20 key workers in two teams and ``--cases`` open cases on
 the highest-priority eligible families (through the services, allocated on a statutory basis), then
 requests each page ``--requests`` times through Django's test client (middleware, the visibility rule and
-the audit write included) and prints p50/p95 and the number of queries per page.
+the audit write included) and prints p50 and p95 per page.
 """
 
 from __future__ import annotations
@@ -22,26 +22,24 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "thinkfamily.settings")
 
-import django  # noqa: E402
+import django
 
 django.setup()
 
-from django.db import connection  # noqa: E402
-from django.test import Client  # noqa: E402
-from django.test.utils import CaptureQueriesContext  # noqa: E402
-from django.urls import reverse  # noqa: E402
+from django.test import Client
+from django.urls import reverse
 
-from apps.accounts.models import Role, Team, TeamMembership  # noqa: E402
-from apps.accounts.services import demo_user_create  # noqa: E402
-from apps.casework.models import Case  # noqa: E402
-from apps.casework.services import (  # noqa: E402
+from apps.accounts.models import Role, Team, TeamMembership
+from apps.accounts.services import demo_user_create
+from apps.casework.models import Case
+from apps.casework.services import (
     case_allocate,
     case_identify,
     case_seek_consent,
     case_triage,
     statutory_basis_record,
 )
-from apps.indicators.models import FamilyCriteria  # noqa: E402
+from apps.indicators.models import FamilyCriteria
 
 PASSWORD = "Bench-casework-2026"
 
@@ -80,16 +78,14 @@ def world(cases: int):
 
 
 def measure(client, url, n):
-    connection.force_debug_cursor = True
-    with CaptureQueriesContext(connection) as queries:
-        assert client.get(url).status_code == 200, url
+    assert client.get(url).status_code == 200, url
     times = []
     for _ in range(n):
         start = time.perf_counter()
         client.get(url)
         times.append((time.perf_counter() - start) * 1000)
     times.sort()
-    return statistics.median(times), times[int(0.95 * (len(times) - 1))], len(queries)
+    return statistics.median(times), times[int(0.95 * (len(times) - 1))]
 
 
 def main():
@@ -117,8 +113,8 @@ def main():
         ("case page", as_worker, reverse("casework:case", kwargs={"pk": case.pk})),
     ]
     for label, client, url in pages:
-        p50, p95, queries = measure(client, url, args.requests)
-        print(f"{label:32} p50 {p50:6.1f} ms  p95 {p95:6.1f} ms  {queries} queries")
+        p50, p95 = measure(client, url, args.requests)
+        print(f"{label:32} p50 {p50:6.1f} ms  p95 {p95:6.1f} ms")
 
 
 if __name__ == "__main__":
