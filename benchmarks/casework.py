@@ -41,7 +41,7 @@ from apps.casework.services import (
 )
 from apps.indicators.models import FamilyCriteria
 
-PASSWORD = "Bench-casework-2026"
+PASSWORD = "Bench-casework-2026"  # noqa: S105 (benchmark users on a local copy, signed in with force_login)
 
 
 def user(username, role):
