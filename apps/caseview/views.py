@@ -158,6 +158,9 @@ def _family_page(request, pk: int, *, template: str, tab: str, action):
             context["timeline"] = selectors.address_timeline(detail.addresses)
         if tab == "family":
             context["involvement"] = family_involvement(viewer=viewer, family=detail.family)
+            from apps.casework.selectors import case_at_a_glance
+
+            context["glance"] = case_at_a_glance(viewer=viewer, family=detail.family)
         return context
 
     return record_page(request, kind="family", pk=pk, template=template, action=action, context_for=context_for,

@@ -274,3 +274,19 @@ def cases_outcome_checked(*, cases, on: dt.date, by=None, request=None, details:
 def case_claim(*, case: Case, by, request=None, on: dt.date | None = None, details: dict | None = None) -> Case:
     return _move(case=_locked(case), transition="claim", by=by, request=request, details=details,
                  fields={"claimed_on": on or _today()})
+
+
+@transaction.atomic
+def team_member_add(*, case: Case, by, name: str, agency: str, role: str, date_from: dt.date, organisation=None,
+                    email: str = "", phone: str = "", date_to: dt.date | None = None, request=None):
+    """Add a professional to the case's team around the family (by hand), with how to reach them."""
+    from .models import TeamMember
+
+    if date_to is not None and date_to < date_from:
+        raise CaseStateError("The end date must be on or after the start date")
+    member = TeamMember.objects.create(case=case, name=name.strip(), agency=agency.strip(), role=role.strip(),
+                                       organisation=organisation, email=email.strip(), phone=phone.strip(),
+                                       date_from=date_from, date_to=date_to, added_by=by, added_at=timezone.now())
+    audit_record(action=AuditEvent.Action.CASE_CHANGE, request=request, user=by, subject_type="case",
+                 subject_id=case.pk, record_ids=[case.family_id], details={"team_member_added": member.pk})
+    return member

@@ -2,6 +2,8 @@
 
 CASE_TABS = [
     ("case", "Case", "casework:case"),
+    ("consent", "Consent", "casework:case_consent"),
+    ("team", "Team around the family", "casework:case_team"),
     ("plan", "Assessment and plan", "casework:case_plan"),
     ("progress", "Progress", "casework:case_progress"),
 ]

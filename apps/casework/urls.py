@@ -1,14 +1,23 @@
 from django.urls import path
 
-from . import claim_views, framework_views, notification_views, plan_views, views
+from . import claim_views, framework_views, notification_views, pack_views, plan_views, views
 
 app_name = "casework"
 
 urlpatterns = [
+    path("eligible/", views.eligible, name="eligible"),
+    path("eligible/<int:family_pk>/open/", views.case_open, name="case_open"),
+    path("mine/", views.my_families, name="my_families"),
+    path("team/", views.team_cases, name="team_cases"),
     path("cases/<int:pk>/", views.case, name="case"),
-    path("cases/<int:pk>/progress/", views.case_progress, name="case_progress"),
-    path("cases/<int:pk>/pack/", views.case_pack, name="case_pack"),
-    path("cases/<int:pk>/pack.pdf", views.case_pack_pdf, name="case_pack_pdf"),
+    path("cases/<int:pk>/triage/", views.case_triage, name="case_triage"),
+    path("cases/<int:pk>/consent/", views.case_consent, name="case_consent"),
+    path("cases/<int:pk>/allocate/", views.case_allocate, name="case_allocate"),
+    path("cases/<int:pk>/close/", views.case_close, name="case_close"),
+    path("cases/<int:pk>/team/", views.case_team, name="case_team"),
+    path("cases/<int:pk>/progress/", pack_views.case_progress, name="case_progress"),
+    path("cases/<int:pk>/pack/", pack_views.case_pack, name="case_pack"),
+    path("cases/<int:pk>/pack.pdf", pack_views.case_pack_pdf, name="case_pack_pdf"),
     # assessment and outcome plan (plan_views)
     path("cases/<int:pk>/plan/", plan_views.case_plan, name="case_plan"),
     path("cases/<int:pk>/plan/confirm/", plan_views.need_confirm, name="plan_need_confirm"),

@@ -34,7 +34,8 @@ from django.utils import timezone
 from apps.accounts.access import access_for
 from apps.accounts.models import AccessGrant, Section
 from apps.audit.models import Alert
-from apps.casework.models import Case, MarkerRequest, Notification
+from apps.casework.models import Case, Consent, MarkerRequest, Notification
+from apps.casework.services import case_identify, consent_record
 from apps.gazetteer.models import AddressResolution
 from apps.indicators.models import Framework, PersonIndicator
 from apps.indicators.services import indicators_refresh
@@ -46,6 +47,7 @@ from apps.sources.models import Dataset, ImportBatch, QuarantinedRow, SourceReco
 from tests import factories
 from tests.accounts.test_permission_matrix import ADMIN_NAMESPACE, PUBLIC, url_patterns
 from tests.casework import outcomes_world
+from tests.casework.conftest import case_led_by_key_worker
 from tests.conftest import ROLE_SLUGS
 from tests.normalise import normalise
 
@@ -134,13 +136,19 @@ def world(users):
     QuarantinedRow.objects.create(batch=batch, dataset=batch.dataset, row_number=2, raw_line=b"MH9,Perpetua,Gloverwick,9/1/70\r\n",
                                   columns=["source_key", "forename", "surname", "date_of_birth"],
                                   problems=[{"column": "date_of_birth", "reason": "not a date"}])
-    # a case on the family, led by the key worker, with a need confirmed from the hidden child's offence
-    offence = PersonIndicator.objects.get(person=hidden, definition__code="person-committed-offence")
-    outcomes_case = outcomes_world.plan_on_family(family, [hidden, child], users["key-worker"], evidence_person=hidden,
-                                                  record=offence)
     _casework_claims(users, family=family, secret=secret, hidden=hidden, mum=mum)
     indicators_refresh(as_of=AS_OF)
-    return {"outcomes_case": outcomes_case, "hidden_person": hidden, "hidden_family": secret, "persons": list(Person.objects.order_by("pk")),
+    # casework: the family's case led by the key worker, with consent recorded for the hidden child too, and a
+    # case of the restricted family
+    case = case_led_by_key_worker(users, family)
+    for member, note in ((mum, "Agreed at the first visit"), (hidden, "Quentin agreed through his mother")):
+        consent_record(case=case, person=member, status="given", recorded_on=AS_OF, by=users["early-help-manager"],
+                       note=note)
+    case_identify(family=secret, by=users["early-help-manager"])
+    # a need confirmed on that case from the data, evidenced by the hidden child's offence
+    offence = PersonIndicator.objects.get(person=hidden, definition__code="person-committed-offence")
+    outcomes_world.plan_on_case(case, [hidden, child], users["key-worker"], evidence_person=hidden, record=offence)
+    return {"outcomes_case": case, "hidden_person": hidden, "hidden_family": secret, "persons": list(Person.objects.order_by("pk")),
             "families": list(Family.objects.order_by("pk")), "users": users}
 
 
@@ -227,6 +235,10 @@ FILLS = {
     "casework:framework_activate": lambda w: [{"code": code} for code in Framework.objects.values_list("code", flat=True)],
     "casework:notification_read": lambda w: _pks(Notification),
     "casework:marker_acknowledge": lambda w: _pks(MarkerRequest),
+    "casework:case_open": lambda w: [{"family_pk": f.pk} for f in w["families"]],
+    **{name: (lambda w: _pks(Case)) for name in (
+        "casework:case", "casework:case_triage", "casework:case_consent", "casework:case_allocate",
+        "casework:case_close", "casework:case_team")},
 }
 
 
@@ -379,9 +391,16 @@ def _everyone_but_the_custodian(users) -> dict:
 
 
 def _delete_person(person) -> None:
-    """The person and the source records linked to them (their clerical pairs go with them)."""
+    """The person, the source records linked to them (their clerical pairs go with them) and their consent."""
     SourceRecord.objects.filter(person=person).delete()
+    Consent.objects.filter(person=person).delete()
     person.delete()
+
+
+def _delete_family(family) -> None:
+    """The family and its cases (their transitions and consent go with them)."""
+    Case.objects.filter(family=family).delete()
+    family.delete()
 
 
 def test_a_restricted_person_leaves_no_trace(world, make_user):

@@ -35,7 +35,7 @@ from apps.audit.models import AuditEvent
 from apps.audit.services import audit_record
 from apps.people.models import Family, FamilyMembership, Person
 from tests import factories
-from tests.casework import outcomes_world
+from tests.casework.conftest import case_led_by_key_worker
 from tests.conftest import ROLE_SLUGS
 
 # Pages without required_capability: open to anyone (sign in and out, the load balancer's probe).
@@ -123,12 +123,8 @@ def _claim_case(db_objects):
 
 
 def _engaged_case(db_objects):
-    from apps.casework.models import Case
-
-    case = Case.objects.filter(family=db_objects["family"]).first()
-    return case or Case.objects.create(reference="C900001", family=db_objects["family"], opened_on=date(2026, 1, 5),
-                                       state=Case.State.ALLOCATED, allocated_on=date(2026, 1, 6),
-                                       lead_practitioner=db_objects["users"]["key-worker"])
+    """The world's open case, allocated to the key worker (notifications and marker requests are about it)."""
+    return db_objects["case"]
 
 
 def _notification(db_objects):
@@ -181,8 +177,8 @@ URL_KWARGS = {
     "casework:case_progress": lambda o: {"pk": o["case"].pk},
     "casework:case_pack": lambda o: {"pk": o["case"].pk},
     "casework:case_pack_pdf": lambda o: {"pk": o["case"].pk},
-    # the assessment and outcome plan of one case (tests/casework/outcomes_world.key_worker_case)
-    **{name: lambda o: {"pk": outcomes_world.key_worker_case(o).pk} for name in (
+    # the assessment and outcome plan of the world's case
+    **{name: lambda o: {"pk": o["case"].pk} for name in (
         "casework:case_plan", "casework:plan_need_confirm", "casework:plan_need_remove", "casework:plan_outcome_record",
         "casework:plan_assessment_complete", "casework:plan_agree")},
     "casework:claim_evidence": lambda o: {"pk": _claim_case(o).pk},
@@ -192,12 +188,21 @@ URL_KWARGS = {
     "casework:framework_activate": lambda o: {"code": "2022-national"},
     "casework:notification_read": lambda o: {"pk": _notification(o).pk},
     "casework:marker_acknowledge": lambda o: {"pk": _marker_request(o).pk},
+    "casework:case_open": lambda o: {"family_pk": o["family"].pk},
+    "casework:case": lambda o: {"pk": o["case"].pk},
+    "casework:case_triage": lambda o: {"pk": o["case"].pk},
+    "casework:case_consent": lambda o: {"pk": o["case"].pk},
+    "casework:case_allocate": lambda o: {"pk": o["case"].pk},
+    "casework:case_close": lambda o: {"pk": o["case"].pk},
+    "casework:case_team": lambda o: {"pk": o["case"].pk},
 }
-# Pages of one case: besides the capability, the case must be the role's. outcomes_world.key_worker_case is led by
-# the key worker and has no team yet, so the triage manager sees it too; every other role gets a 404.
-CASE_PAGE_ROLES = {name: {"key-worker", "early-help-manager"} for name in (
-    "casework:case_plan", "casework:plan_need_confirm", "casework:plan_need_remove", "casework:plan_outcome_record",
-    "casework:plan_assessment_complete", "casework:plan_agree")}
+# Case pages (a case in the URL) are also per case: a role with the capability gets a 404 unless it has a part
+# in the world's case (apps.casework.visibility). The world's case is open and led by the key-worker user in a
+# team the early-help-manager user manages; so the social worker (casework.work, not its lead), the programme
+# manager (casework.claims: closed cases only) and the other case.view roles are denied it.
+CASE_PARTIES = {"key-worker", "early-help-manager"}
+CASE_URL_PREFIXES = ("casework:case", "casework:plan_")  # a case page, or a write on one
+CASE_LIST_URLS = {"casework:case_open"}  # a family, not a case, in the URL
 ADMIN_URLS_CHECKED = ("admin:index",)  # every admin view sits behind the same admin_view staff check
 
 
@@ -218,7 +223,7 @@ def objects(users):
     waiting = AccessGrant.objects.create(user=applicant, role=Role.objects.get(slug="analyst"),
                                          justification="Matrix", line_manager="Matrix")
     return {
-        "users": users, "person": person, "family": family, "health_indicator": health,
+        "users": users, "person": person, "family": family, "health_indicator": health, "case": case_led_by_key_worker(users, family),
         "restricted_person": restricted, "waiting_request": waiting,
         "active_grant": AccessGrant.objects.active().get(user=users["analyst"]),
     }
@@ -251,8 +256,9 @@ def allowed(users, role_slug, name, capability) -> bool:
     if capability is None:
         return True
     user_access = access_for(users[role_slug])
-    return (user_access.can(capability) and (name not in SECTION_PAGES or user_access.sees(SECTION_PAGES[name]))
-            and (name not in CASE_PAGE_ROLES or role_slug in CASE_PAGE_ROLES[name]))
+    if name.startswith(CASE_URL_PREFIXES) and name not in CASE_LIST_URLS and role_slug not in CASE_PARTIES:
+        return False
+    return user_access.can(capability) and (name not in SECTION_PAGES or user_access.sees(SECTION_PAGES[name]))
 
 
 def request_denied_page(client, url):

@@ -32,7 +32,7 @@ from apps.accounts.purpose import PURPOSES
 from apps.audit.models import Alert, AuditEvent
 from apps.audit.services import audit_record
 from apps.people.models import Family, FamilyMembership, Person
-from tests.casework import outcomes_world
+from tests.casework.conftest import case_led_by_key_worker
 from tests.conftest import ROLE_SLUGS
 
 ADMIN_NAMESPACE = "admin"
@@ -89,6 +89,7 @@ SHOWS_NO_PERSONAL_DATA = {
     "casework:claim_submit": "POST only: submits a results claim (recorded as claim and case_change) and redirects",
     "casework:need_override": "POST only: a manager's override of a need with its reason (recorded as claim) and "
                               "redirects",
+    "casework:case_open": "POST only: opens a case for a family (recorded as case_change) and redirects",
     "indicators:insights": "counts of families by area and badge, cells under the small-cell limit suppressed: "
                            "never an individual",
     "casework:frameworks": "the programme frameworks (reference data): names, eligibility rules, counts of headlines "
@@ -135,8 +136,15 @@ URL_KWARGS: dict[str, Callable[[dict], dict]] = {
     "casework:case_progress": lambda o: {"pk": o["case"].pk},
     "casework:case_pack": lambda o: {"pk": o["case"].pk},
     "casework:case_pack_pdf": lambda o: {"pk": o["case"].pk},
-    "casework:case_plan": lambda o: {"pk": outcomes_world.key_worker_case(o).pk},
+    "casework:case_plan": lambda o: {"pk": o["case"].pk},
     "casework:claim_evidence": lambda o: {"pk": o["claim_case"].pk},
+    "casework:case": lambda o: {"pk": o["case"].pk},
+    "casework:case_triage": lambda o: {"pk": o["case"].pk},
+    "casework:case_consent": lambda o: {"pk": o["case"].pk},
+    "casework:case_allocate": lambda o: {"pk": o["case"].pk},
+    "casework:case_close": lambda o: {"pk": o["case"].pk},
+    "casework:case_team": lambda o: {"pk": o["case"].pk},
+    "casework:case_open": lambda o: {"family_pk": o["family"].pk},
 }
 # What data pages other than case pages record.
 EXPECTED: dict[str, Callable[[dict], Expect]] = {
@@ -164,7 +172,7 @@ EXPECTED: dict[str, Callable[[dict], Expect]] = {
     "casework:case_progress": lambda o: Expect(AuditEvent.Action.VIEW_CASE, "case", str(o["case"].pk)),
     "casework:case_pack": lambda o: Expect(AuditEvent.Action.EXPORT, "case", str(o["case"].pk)),
     "casework:case_pack_pdf": lambda o: Expect(AuditEvent.Action.EXPORT, "case", str(o["case"].pk)),
-    "casework:case_plan": lambda o: Expect(AuditEvent.Action.VIEW_CASE, "case", str(outcomes_world.key_worker_case(o).pk)),
+    "casework:case_plan": lambda o: Expect(AuditEvent.Action.VIEW_CASE, "case", str(o["case"].pk)),
     # results claims: the list and the return record their result count; the pack is a view of the case
     "casework:claims": lambda o: Expect(AuditEvent.Action.VIEW_RECORD, "claims"),
     "casework:claims_csv": lambda o: Expect(AuditEvent.Action.EXPORT, "claims"),
@@ -174,6 +182,12 @@ EXPECTED: dict[str, Callable[[dict], Expect]] = {
     "casework:overrides": lambda o: Expect(AuditEvent.Action.VIEW_RECORD, "overrides"),
     "casework:notifications": lambda o: Expect(AuditEvent.Action.VIEW_RECORD, "notifications"),
     "casework:markers": lambda o: Expect(AuditEvent.Action.VIEW_RECORD, "marker_requests"),
+    "casework:eligible": lambda o: Expect(AuditEvent.Action.SEARCH, "eligible_families"),
+    "casework:my_families": lambda o: Expect(AuditEvent.Action.VIEW_CASE, "caseload"),
+    "casework:team_cases": lambda o: Expect(AuditEvent.Action.VIEW_CASE, "team_cases"),
+    **{name: (lambda o: Expect(AuditEvent.Action.VIEW_CASE, "case", str(o["case"].pk))) for name in (
+        "casework:case", "casework:case_triage", "casework:case_consent", "casework:case_allocate",
+        "casework:case_close", "casework:case_team")},
 }
 
 
@@ -333,6 +347,7 @@ def objects(users):
                                  occurred_at=now, summary="An alert to open")
     return {
         "users": users, "person": person, "family": family, "applicant": applicant, "waiting_request": waiting,
+        "case": case_led_by_key_worker(users, family),
         "active_grant": AccessGrant.objects.active().get(user=users["analyst"]), "alert": alert,
         "clerical_pair": _clerical_pair(), "quarantined_row": _quarantined_row(),
         "address_resolution": _address_resolution(),

@@ -81,26 +81,11 @@ def exclusion(p, on: date) -> Exclusion:
                                     dataset=Dataset.objects.get(code="dfe-exclusions"))
 
 
-def key_worker_case(objects: dict) -> Case:
-    """For the generated tests (permission matrix, audit): one case of a family of its own, allocated to the
-    key-worker user as lead practitioner, no team yet (so triage managers see it too), with a confirmed need.
-    Made once per test world, kept in ``objects["outcomes_case"]``."""
-    if "outcomes_case" not in objects:
-        lead = objects["users"]["key-worker"]
-        fam = Family.objects.create(reference="F070900")
-        child = factories.person(forename="Tamsin", surname="Quarrendon", dob=date(2014, 9, 1), sex="F")
-        FamilyMembership.objects.create(family=fam, person=child, role="child", date_from=date(2020, 1, 1))
-        factories.source_record(child, "bcc-housing-tenancies")
-        made = case(fam, framework(), state=Case.State.ALLOCATED, lead=lead, reference="C070900")
-        need(made, "family-relationships", [child], lead)
-        objects["outcomes_case"] = made
-    return objects["outcomes_case"]
-
-
-def plan_on_family(family, persons, lead, *, evidence_person, record) -> Case:
-    """For the non-interference world: a case on ``family`` led by ``lead`` with one need confirmed from the data,
-    the evidence a record about ``evidence_person`` (e.g. a restricted child's)."""
-    made = case(family, framework(), state=Case.State.ALLOCATED, lead=lead, reference="C070901")
+def plan_on_case(made: Case, persons, lead, *, evidence_person, record) -> Case:
+    """For the non-interference world: ``made`` (a case led by ``lead``) moved to the test framework with one need
+    confirmed from the data, the evidence a record about ``evidence_person`` (e.g. a restricted child's)."""
+    made.framework = framework()
+    made.save(update_fields=["framework"])
     confirmed = need(made, "offending", persons, lead)
     confirmed.evidence_source = CaseNeed.EvidenceSource.DATA
     confirmed.evidence = [{"id": record.pk, "person": evidence_person.pk, "indicator": record.definition.code,

@@ -9,6 +9,9 @@ register = template.Library()
 
 NAV = (
     (access.CASE_SEARCH, "caseview:search", "Search"),
+    (access.CASEWORK, "casework:my_families", "My families"),
+    (access.CASE_TRIAGE, "casework:eligible", "Eligible families"),
+    (access.CASE_TRIAGE, "casework:team_cases", "Team cases"),
     (access.ACCESS_MANAGE, "accounts:custodian", "Access"),
     (access.IMPORTS_MANAGE, "sources:batches", "Imports"),
     (access.MATCHING_REVIEW, "matching:review_queue", "Clerical review"),
