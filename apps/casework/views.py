@@ -30,6 +30,7 @@ from .forms import (
     TeamMemberForm,
     TriageForm,
 )
+from .notification_selectors import notifications_for
 from .pages import case_page, visible_case_or_404
 
 FILTERS = ("area", "badge", "problems", "has_case", "reference")
@@ -60,7 +61,8 @@ def eligible(request):
 CASELOAD_PAGE_SIZE = 50
 
 
-def _caseload_page(request, *, template: str, rows, subject_type: str, extra: dict | None = None):
+def _caseload_page(request, *, template: str, rows, subject_type: str, extra: dict | None = None,
+                   person_ids: tuple = ()):
     """One page of a caseload (50 cases), in the caseload's order; audited with the whole count."""
     value = request.GET.get("page", "")
     pages = max(1, -(-len(rows) // CASELOAD_PAGE_SIZE))
@@ -69,15 +71,19 @@ def _caseload_page(request, *, template: str, rows, subject_type: str, extra: di
     response = render(request, template, {"rows": shown, "total": len(rows), "page": page, "pages": pages,
                                           **(extra or {})})
     audit_record(action=AuditEvent.Action.VIEW_CASE, request=request, subject_type=subject_type,
-                 record_ids=[row.case.family_id for row in shown], result_count=len(rows), details={"page": page})
+                 record_ids=[row.case.family_id for row in shown] + sorted(person_ids), result_count=len(rows),
+                 details={"page": page})
     return response
 
 
 @acl.require_capability(acl.CASEWORK)
 def my_families(request):
-    """The practitioner's caseload: cases they lead, open first, with what needs doing next."""
+    """The practitioner's caseload: cases they lead, open first, with what needs doing next, and the new records
+    about their families' members since the refreshes (notifications, as the practitioner may see them now)."""
+    found = notifications_for(viewer=request.viewer)
     return _caseload_page(request, template="casework/my_families.html", subject_type="caseload",
-                          rows=selectors.my_caseload(viewer=request.viewer))
+                          rows=selectors.my_caseload(viewer=request.viewer), extra={"my_notifications": found},
+                          person_ids={n.person_id for n in found.items})
 
 
 @acl.require_capability(acl.CASE_TRIAGE)

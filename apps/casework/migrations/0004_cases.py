@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('casework', '0001_initial'),
+        ('casework', '0003_notify'),
         ('sources', '0009_quarantine'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
