@@ -155,3 +155,16 @@ def demo_user_create(*, username: str, role: Role, password: str, full_name: str
             decided_by=granted_by, decided_at=now, expires_at=now + timedelta(days=365),
         )
     return user
+
+
+@transaction.atomic
+def demo_team_create(*, code: str, name: str, manager, members=(), email: str = "", phone: str = ""):
+    """A demo team (``code`` identifies it; a second call adds nothing): ``manager`` manages it, ``members`` are
+    practitioners in it. Like ``demo_user_create``, for the demo and tests only."""
+    from .models import Team, TeamMembership
+
+    team, _ = Team.objects.get_or_create(code=code, defaults={"name": name, "email": email, "phone": phone})
+    TeamMembership.objects.get_or_create(team=team, user=manager, defaults={"is_manager": True})
+    for user in members:
+        TeamMembership.objects.get_or_create(team=team, user=user, defaults={"is_manager": False})
+    return team

@@ -130,8 +130,9 @@ def assessment_complete(*, case: Case, by, request=None) -> Case:
 
 
 @transaction.atomic
-def plan_agree(*, case: Case, by, next_review_on: dt.date | None, request=None) -> Case:
-    """The family agreed the outcome plan: every confirmed need has an outcome and a measure; a review is booked."""
+def plan_agree(*, case: Case, by, next_review_on: dt.date | None, request=None, on: dt.date | None = None) -> Case:
+    """The family agreed the outcome plan (``on``, default today): every confirmed need has an outcome and a
+    measure; a review is booked."""
     case = _locked(case)
     _in(case, (Case.State.ASSESSED,), "agreeing the plan")
     if next_review_on is None or next_review_on <= timezone.localdate():
@@ -142,4 +143,4 @@ def plan_agree(*, case: Case, by, next_review_on: dt.date | None, request=None) 
     unmeasured = [n for n in needs if n.outcome_measure != PRACTITIONER and not is_data_measure(n.outcome_measure)]
     if unmeasured:
         raise CaseStateError(f"{len(unmeasured)} outcome(s) have no known measure")
-    return services.case_agree_plan(case=case, by=by, next_review_on=next_review_on, request=request)
+    return services.case_agree_plan(case=case, by=by, next_review_on=next_review_on, request=request, on=on)

@@ -1,8 +1,10 @@
 """Everything ``make demo`` needs after migrate: a small synthetic population loaded through the
-real pipeline (generate -> import -> match -> refresh), and one demo user per role.
+real pipeline (generate -> import -> match -> refresh), one demo user per role, and demo casework
+(a team and cases at each step of the journey, through the casework services).
 
 Idempotent: a second run regenerates the same extract (same seed), the importer recognises
-the unchanged files by checksum, and matching keeps person ids stable.
+the unchanged files by checksum, matching keeps person ids stable, and a family that has a
+demo case keeps it.
 """
 
 import datetime as dt
@@ -22,7 +24,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, seed, out, **options):
         def step(number, title):
-            self.stdout.write(self.style.MIGRATE_HEADING(f"[{number}/5] {title}"))
+            self.stdout.write(self.style.MIGRATE_HEADING(f"[{number}/6] {title}"))
 
         io = {"stdout": self.stdout, "stderr": self.stderr}
         step(1, "Generating the synthetic extract")
@@ -38,3 +40,5 @@ class Command(BaseCommand):
         call_command("refresh_indicators", as_of=as_of, **io)
         step(5, "Creating demo users")
         call_command("demo_users", **io)
+        step(6, "Creating demo casework: a team and cases at each step")
+        call_command("demo_casework", seed=seed, as_of=as_of, **io)

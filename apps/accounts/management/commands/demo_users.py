@@ -13,6 +13,8 @@ DEMO_NAMES = {
     "data-custodian": "Dee Morgan",
     "audit-reviewer": "Rob Evans",
     "data-quality-officer": "Mel Carter",
+    "early-help-manager": "Jo Bennett",
+    "programme-manager": "Hannah Reid",
 }
 
 
