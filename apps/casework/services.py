@@ -199,11 +199,10 @@ def case_allocate(*, case: Case, lead, team, by, request=None, on: dt.date | Non
     from apps.accounts.access import CASEWORK, Viewer
 
     case = _locked(case)
-    missing = consent_missing(case)
-    if missing:
-        raise CaseStateError(
-            f"Consent is not recorded as given for {len(missing)} adult{'s' if len(missing) != 1 else ''} "
-            "and no statutory basis to share without consent is recorded")
+    if consent_missing(case):
+        # no count and no names: the adults counted here include any the reader may not see (non-interference)
+        raise CaseStateError("Consent is not recorded as given for every adult in the family, and no statutory "
+                             "basis to share without consent is recorded")
     if not any(CASEWORK in r.capabilities for r in Viewer.for_user(lead).access.roles):
         raise CaseStateError(f"{lead.get_username()} has no role that works cases")
     if not team.memberships.filter(user=lead).exists():
