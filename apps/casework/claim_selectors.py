@@ -300,6 +300,8 @@ def pack_as_seen(viewer, pack: dict) -> dict:
 
     needs = []
     for need in pack.get("needs", []):
+        if need.get("persons") and not any(pk in visible for pk in need["persons"]):
+            continue  # a need about members the viewer may not see only is, for them, no need (``case_need_q``)
         needs.append({
             **need,
             "members": [visible[pk] for pk in need.get("persons", []) if pk in visible],

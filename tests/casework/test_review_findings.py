@@ -81,3 +81,42 @@ def test_no_email_when_every_new_notification_is_about_someone_the_lead_may_not_
     assert Notification.objects.filter(person=made["child"]).exists()  # made (the lead may see it one day)
     client.send_email_notification.assert_not_called()
     assert not AuditEvent.objects.filter(action=AuditEvent.Action.NOTIFY).exists()
+
+
+def test_a_need_about_only_a_member_the_reader_may_not_see_leaves_no_trace(casework_world):
+    """The lead confirmed a need about the child, who has since been restricted (neither the lead nor the manager
+    is named on it). The need, its note and its count are absent from every page that shows the plan."""
+    from tests.casework import outcomes_world as world
+
+    users, case, family = casework_world["users"], casework_world["case"], casework_world["family"]
+    case.framework = world.framework()
+    case.save(update_fields=["framework"])
+    lead = users["key-worker"]
+    visible = world.need(case, "family-relationships", [casework_world["mum"]], lead)
+    hidden = world.need(case, "exclusion", [casework_world["child"]], lead)
+    hidden.evidence_note = "Hiddenhurst worry"
+    hidden.save(update_fields=["evidence_note"])
+    child = casework_world["child"]
+    child.is_restricted, child.restriction_reason = True, "Relative of staff"
+    child.save()
+
+    for who, names in ((lead, ("casework:case", "casework:case_plan")),
+                       (users["early-help-manager"], ("casework:case", "casework:case_plan"))):
+        client = signed_in(who)
+        for name in names:
+            body = client.get(reverse(name, kwargs={"pk": case.pk})).content.decode()
+            assert "Hiddenhurst" not in body and "of 2 needs" not in body and "2 needs confirmed" not in body, name
+            assert "of 1 needs" in body or "1 need confirmed" in body, name
+            if name == "casework:case_plan":
+                block = body[body.index(f'id="need-{hidden.need_id}"'):]
+                assert "Confirmed</strong>" not in block[:block.index("</h3>")]
+                assert visible.need.name in body
+    for who, name in ((lead, "casework:my_families"), (users["early-help-manager"], "casework:team_cases")):
+        body = signed_in(who).get(reverse(name)).content.decode()
+        assert "of 2 needs" not in body and "of 1 needs" in body, name
+    glance = signed_in(lead).get(reverse("caseview:family", kwargs={"pk": family.pk})).content.decode()
+    assert "of 2 needs" not in glance and "of 1 needs" in glance
+    Case.objects.filter(pk=case.pk).update(state=Case.State.OUTCOME_CHECKED)
+    evidence = signed_in(users["programme-manager"]).get(
+        reverse("casework:claim_evidence", kwargs={"pk": case.pk})).content.decode()
+    assert visible.need.name in evidence and hidden.need.name not in evidence and "Hiddenhurst" not in evidence
