@@ -120,3 +120,31 @@ def test_a_need_about_only_a_member_the_reader_may_not_see_leaves_no_trace(casew
     evidence = signed_in(users["programme-manager"]).get(
         reverse("casework:claim_evidence", kwargs={"pk": case.pk})).content.decode()
     assert visible.need.name in evidence and hidden.need.name not in evidence and "Hiddenhurst" not in evidence
+
+
+def test_over_long_practitioner_notes_and_override_reasons_are_refused_not_stored(users):
+    """The forms cap free text at 2,000 characters; the assessment and override take theirs straight from POST."""
+    from apps.accounts.access import Viewer
+    from apps.casework import assessment
+    from apps.casework.claim_services import ClaimRefused, need_override
+    from apps.casework.models import CaseNeed
+    from apps.casework.services import CaseStateError
+    from apps.indicators.models import FrameworkNeed
+    from tests.casework import outcomes_world as world
+
+    fw = world.framework()
+    fam, mum, _child = world.family()
+    lead = users["key-worker"]
+    c = world.case(fam, fw, state=Case.State.ALLOCATED, lead=lead)
+    need = FrameworkNeed.objects.get(headline__framework=fw, code="family-relationships")
+    with pytest.raises(CaseStateError, match="2,000"):
+        assessment.need_confirm(case=c, need=need, viewer=Viewer.for_user(lead), person_ids=[mum.pk],
+                                source="practitioner", note="x" * 2001, on=dt.date(2025, 1, 1))
+    assert not CaseNeed.objects.exists()
+
+    checked = world.case(world.family(reference="F070002")[0], fw, state=Case.State.OUTCOME_CHECKED, reference="C070002")
+    unmet = world.need(checked, "family-relationships", [], lead)
+    with pytest.raises(ClaimRefused, match="2,000"):
+        need_override(case_need=unmet, reason="y" * 2001, by=users["early-help-manager"])
+    unmet.refresh_from_db()
+    assert not unmet.override_reason
