@@ -185,6 +185,9 @@ def statutory_basis_record(*, case: Case, basis: str, by, request=None) -> Case:
     if not basis.strip():
         raise CaseStateError("Give the statutory basis for sharing without consent")
     case = _locked(case)
+    if not case.is_open:
+        raise CaseStateError(
+            f"Case {case.reference} is {case.get_state_display().lower()}: a statutory basis is recorded on open cases")
     case.statutory_basis, case.statutory_recorded_by, case.statutory_recorded_at = basis.strip(), by, timezone.now()
     case.save(update_fields=["statutory_basis", "statutory_recorded_by", "statutory_recorded_at", "updated_at"])
     audit_record(action=AuditEvent.Action.CASE_CHANGE, request=request, user=by, subject_type="case",

@@ -148,3 +148,16 @@ def test_over_long_practitioner_notes_and_override_reasons_are_refused_not_store
         need_override(case_need=unmet, reason="y" * 2001, by=users["early-help-manager"])
     unmet.refresh_from_db()
     assert not unmet.override_reason
+
+
+def test_a_statutory_basis_is_recorded_on_open_cases_only(casework_world):
+    """Like consent: on a closed case the lead still has a part, but a statutory basis can no longer be recorded."""
+    from apps.casework.services import case_close
+
+    users, case = casework_world["users"], casework_world["case"]
+    case = case_close(case=case, reason="stepped_down", by=users["key-worker"])
+    page = signed_in(users["key-worker"]).post(reverse("casework:case_consent", kwargs={"pk": case.pk}),
+                                               {"action": "statutory", "basis": "Children Act 1989 s.47"})
+    case.refresh_from_db()
+    assert page.status_code == 200 and "govuk-error-summary" in page.content.decode()
+    assert not case.statutory_basis
