@@ -284,6 +284,8 @@ def team_member_add(*, case: Case, by, name: str, agency: str, role: str, date_f
     """Add a professional to the case's team around the family (by hand), with how to reach them."""
     from .models import TeamMember
 
+    if date_from > _today():
+        raise CaseStateError("The date they started working with the family cannot be in the future")
     if date_to is not None and date_to < date_from:
         raise CaseStateError("The end date must be on or after the start date")
     member = TeamMember.objects.create(case=case, name=name.strip(), agency=agency.strip(), role=role.strip(),

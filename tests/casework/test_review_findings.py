@@ -161,3 +161,12 @@ def test_a_statutory_basis_is_recorded_on_open_cases_only(casework_world):
     case.refresh_from_db()
     assert page.status_code == 200 and "govuk-error-summary" in page.content.decode()
     assert not case.statutory_basis
+
+
+def test_a_team_member_cannot_be_working_with_the_family_from_a_future_date(casework_world):
+    users, case = casework_world["users"], casework_world["case"]
+    future = (timezone.localdate() + dt.timedelta(days=30)).isoformat()
+    page = signed_in(users["key-worker"]).post(reverse("casework:case_team", kwargs={"pk": case.pk}), {
+        "action": "member", "name": "Dana Health", "role": "Health visitor", "agency": "Sirona", "date_from": future})
+    assert page.status_code == 200 and "govuk-error-summary" in page.content.decode()
+    assert not case.team_members.exists()
