@@ -6,7 +6,6 @@ import datetime as dt
 from unittest import mock
 
 import pytest
-from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
@@ -17,15 +16,10 @@ from apps.people.models import FamilyMembership
 from tests import factories
 
 from .notify_setup import engaged_case
+from .test_notifications import tasks_run_in_process  # noqa: F401 (a fixture)
+from .test_pages import signed_in
 
 pytestmark = pytest.mark.django_db
-BACKEND = "django.contrib.auth.backends.ModelBackend"
-
-
-def signed_in(user) -> Client:
-    client = Client()
-    client.force_login(user, backend=BACKEND)
-    return client
 
 
 def test_a_refused_allocation_does_not_count_an_adult_the_manager_may_not_see(consent_case, team, users):
@@ -48,16 +42,6 @@ def test_a_refused_allocation_does_not_count_an_adult_the_manager_may_not_see(co
     assert consent_case.state == Case.State.CONSENT
     assert "govuk-error-summary" in page
     assert "1 adult" not in page and "Hiddenhurst" not in page
-
-
-@pytest.fixture
-def tasks_run_in_process():
-    from thinkfamily.celery import app
-
-    previous = app.conf.task_always_eager
-    app.conf.task_always_eager = True
-    yield
-    app.conf.task_always_eager = previous
 
 
 def test_no_email_when_every_new_notification_is_about_someone_the_lead_may_not_see(
