@@ -38,6 +38,16 @@ def _audit(*, case: Case, by, request, details: dict, record_ids=()) -> None:
                  subject_id=case.pk, record_ids=[case.family_id, *record_ids], details=details)
 
 
+NOTE_MAX = 2000  # as the casework forms' free text
+
+
+def _note(text: str) -> str:
+    text = (text or "").strip()
+    if len(text) > NOTE_MAX:
+        raise CaseStateError(f"Keep the note to {NOTE_MAX:,} characters")
+    return text
+
+
 def _date(value: dt.date | None, what: str) -> dt.date:
     if value is None:
         raise CaseStateError(f"Give the date of {what}")
@@ -69,7 +79,8 @@ def need_confirm(*, case: Case, need, viewer, person_ids, source: str, measure: 
             raise CaseStateError("No records evidence this need for those members: evidence it yourself, with a note and a date")
         fields["evidence"] = [{k: v for k, v in r.items() if k != "indicator_name"} for r in records]
     elif source == CaseNeed.EvidenceSource.PRACTITIONER:
-        if not note.strip():
+        note = _note(note)
+        if not note:
             raise CaseStateError("Say what shows the need")
         fields |= {"evidence_note": note.strip(), "evidence_date": _date(on, "the practitioner's evidence")}
     else:
@@ -110,7 +121,8 @@ def outcome_record(*, case: Case, case_need: CaseNeed, by, note: str, on: dt.dat
         raise CaseStateError("That need is not on this case")
     if case_need.outcome_measure != PRACTITIONER:
         raise CaseStateError("This outcome is measured from the data by the nightly check")
-    if not note.strip():
+    note = _note(note)
+    if not note:
         raise CaseStateError("Say what shows the outcome met")
     case_need.outcome_note, case_need.outcome_date = note.strip(), _date(on, "the outcome")
     case_need.save(update_fields=["outcome_note", "outcome_date"])

@@ -23,6 +23,7 @@ from apps.people.visibility import person_q, sections_q, visible_dataset_ids
 
 from .measures import MEASURE_NAMES, PRACTITIONER
 from .models import Case, CaseNeed
+from .visibility import case_need_q
 
 ASSESSING = (Case.State.ALLOCATED, Case.State.ASSESSED)  # needs are confirmed or removed in these states
 RECORDING = (Case.State.ASSESSED, Case.State.PLAN_AGREED)  # practitioner outcomes are recorded in these
@@ -123,7 +124,7 @@ def case_plan(viewer, case: Case) -> dict:
     needs = list(FrameworkNeed.objects.filter(headline__framework_id=case.framework_id)
                  .select_related("headline").prefetch_related("indicators").order_by("headline__order", "order"))
     evidence = data_evidence(viewer, case, member_ids, needs)
-    confirmed = {cn.need_id: cn for cn in CaseNeed.objects.filter(case=case).prefetch_related("persons")}
+    confirmed = {cn.need_id: cn for cn in CaseNeed.objects.filter(case_need_q(viewer), case=case).prefetch_related("persons")}
     headlines: dict[int, HeadlineRow] = {}
     for need in needs:
         cn = confirmed.get(need.pk)

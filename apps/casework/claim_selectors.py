@@ -300,6 +300,8 @@ def pack_as_seen(viewer, pack: dict) -> dict:
 
     needs = []
     for need in pack.get("needs", []):
+        if need.get("persons") and not any(pk in visible for pk in need["persons"]):
+            continue  # a need about members the viewer may not see only is, for them, no need (``case_need_q``)
         needs.append({
             **need,
             "members": [visible[pk] for pk in need.get("persons", []) if pk in visible],
@@ -327,10 +329,18 @@ CLAIM_CSV_COLUMNS = (
 )
 
 
+def _claims_of(viewer, quarter: str):
+    return Claim.objects.filter(quarter=quarter, case__in=Case.objects.visible_to(viewer))
+
+
+def claim_family_ids(viewer, quarter: str) -> list[int]:
+    """The families of the claims ``claims_in_quarter`` exports (what its audit event names)."""
+    return sorted(set(_claims_of(viewer, quarter).values_list("case__family_id", flat=True)))
+
+
 def claims_in_quarter(viewer, quarter: str) -> list[tuple]:
     """The submitted claims of ``quarter`` the viewer may read, one row each in ``CLAIM_CSV_COLUMNS`` order."""
-    claims = (Claim.objects.filter(quarter=quarter, case__in=Case.objects.visible_to(viewer))
-              .select_related("case__family", "case__framework").order_by("submitted_at", "pk"))
+    claims = _claims_of(viewer, quarter).select_related("case__family", "case__framework").order_by("submitted_at", "pk")
     rows = []
     for claim in claims:
         case, needs = claim.case, claim.evidence.get("needs", [])

@@ -56,6 +56,8 @@ def need_override(*, case_need: CaseNeed, reason: str, by, request=None) -> Case
     reason = (reason or "").strip()
     if not reason:
         raise ClaimRefused("Give the reason for the override")
+    if len(reason) > 2000:
+        raise ClaimRefused("Keep the reason to 2,000 characters")
     case = Case.objects.select_for_update().get(pk=case_need.case_id)
     if case.state != Case.State.OUTCOME_CHECKED:
         raise ClaimRefused(f"Case {case.reference} is {case.get_state_display().lower()}: needs are overridden only "

@@ -76,6 +76,7 @@ def claims_csv(request):
         raise Http404("Page not found")
     rows = selectors.claims_in_quarter(request.viewer, quarter)
     audit_record(action=AuditEvent.Action.EXPORT, request=request, subject_type="claims",
+                 record_ids=selectors.claim_family_ids(request.viewer, quarter),
                  details={"format": "csv", "of": "results_claims", "quarter": quarter,
                           "columns": list(selectors.CLAIM_CSV_COLUMNS)},
                  result_count=len(rows))

@@ -153,11 +153,13 @@ def marker_acknowledge(*, marker: MarkerRequest, police_reference: str, by, requ
     reference = police_reference.strip()
     if not reference:
         raise MarkerError("Enter the police reference for this marker")
+    if len(reference) > 60:
+        raise MarkerError("Enter a police reference of 60 characters or fewer")
     marker = MarkerRequest.objects.select_for_update().get(pk=marker.pk)
     if marker.status != MarkerRequest.Status.EXPORTED:
         raise MarkerError(f"This request is {marker.get_status_display().lower()}: only an exported request is acknowledged")
     marker.status, marker.acknowledged_at, marker.acknowledged_by = MarkerRequest.Status.ACKNOWLEDGED, timezone.now(), by
-    marker.police_reference = reference[:60]
+    marker.police_reference = reference
     marker.save(update_fields=["status", "acknowledged_at", "acknowledged_by", "police_reference"])
     _audit(marker, change="acknowledged", by=by, request=request)
     return marker

@@ -137,7 +137,8 @@ def notifications_after_refresh(sender=None, *, run=None, period, scope=None, pr
         from .tasks import notification_email_send
 
         for user_id in recipients:
-            transaction.on_commit(lambda user_id=user_id: notification_email_send.delay(user_id=user_id))
+            transaction.on_commit(lambda user_id=user_id: notification_email_send.delay(user_id=user_id,
+                                                                                      since=now.isoformat()))
     if progress is not None:
         progress("notifications", notifications=len(new), recipients=len(recipients))
     return {"notifications": len(new)}
@@ -163,14 +164,22 @@ def notify_client():
     return NotificationsAPIClient(settings.NOTIFY_API_KEY)
 
 
-def notification_email_send(*, user_id: int) -> str:
+def notification_email_send(*, user_id: int, since: str | None = None) -> str:
     """Email one recipient that there is something new on ThinkFamily, through GOV.UK Notify.
 
-    The email carries no personalisation: not what is new, not about whom. The send is audited (``notify``)
-    in the same transaction: if Notify refuses, the audit event rolls back and the caller (the Celery task)
-    retries; the in-app notifications are untouched either way.
+    The email carries no personalisation: not what is new, not about whom. It is sent only when the recipient
+    may see at least one unread notification (made at or after ``since``, the refresh's, when given) as they may
+    see things now (``notification_selectors.notifications_for``): an email about a record they may not see
+    (a restricted member, a hidden section) would itself tell them that something happened. The send is
+    audited (``notify``) in the same transaction: if Notify refuses, the audit event rolls back and the caller
+    (the Celery task) retries; the in-app notifications are untouched either way.
     """
     from django.contrib.auth import get_user_model
+    from django.utils.dateparse import parse_datetime
+
+    from apps.accounts.access import Viewer
+
+    from .notification_selectors import notifications_for
 
     if not notify_configured():
         return "off"
@@ -178,6 +187,10 @@ def notification_email_send(*, user_id: int) -> str:
     if user is None or not user.email:
         log.warning("notification email not sent: user %s has no active account with an email address", user_id)
         return "no_address"
+    made_from = parse_datetime(since) if since else None
+    unread = notifications_for(viewer=Viewer.for_user(user), unread_only=True).items
+    if not any(made_from is None or n.created_at >= made_from for n in unread):
+        return "nothing_visible"
     with transaction.atomic():
         audit_record(action=AuditEvent.Action.NOTIFY, subject_type="user", subject_id=user.pk,
                      details={"channel": "email", "template": settings.NOTIFY_TEMPLATE_ID})

@@ -24,7 +24,7 @@ from apps.people.models import Family, FamilyMembership
 from apps.people.visibility import family_q, person_q
 
 from .models import Case, CaseNeed, CaseTransition, Consent, TeamMember
-from .visibility import managed_team_ids
+from .visibility import case_need_q, managed_team_ids
 
 S = Case.State
 PAGE_SIZE = 25
@@ -236,7 +236,7 @@ def case_summary(*, viewer, case: Case) -> CaseSummary:
     ]
     missing = 0 if case.statutory_basis else sum(
         1 for m in members if m.is_adult and (m.in_force is None or m.in_force.status != Consent.Status.GIVEN))
-    met, total = plan_progress([case]).get(case.pk, (0, 0))
+    met, total = plan_progress([case], viewer=viewer).get(case.pk, (0, 0))
     return CaseSummary(
         case=case, members=members,
         transitions=list(CaseTransition.objects.filter(case=case).select_related("by").order_by("at", "id")),
@@ -245,10 +245,12 @@ def case_summary(*, viewer, case: Case) -> CaseSummary:
     )
 
 
-def plan_progress(cases) -> dict[int, tuple[int, int]]:
-    """(needs met, needs in the plan) per case id: met is the outcome achieved (``CaseNeed.outcome_status``)."""
+def plan_progress(cases, *, viewer) -> dict[int, tuple[int, int]]:
+    """(needs met, needs in the plan) per case id, of the needs the viewer sees (``case_need_q``): met is the
+    outcome achieved (``CaseNeed.outcome_status``)."""
     progress: dict[int, list[int]] = defaultdict(lambda: [0, 0])
-    for case_id, status in CaseNeed.objects.filter(case__in=[c.pk for c in cases]).values_list("case_id", "outcome_status"):
+    for case_id, status in CaseNeed.objects.filter(case_need_q(viewer), case__in=[c.pk for c in cases]).values_list(
+            "case_id", "outcome_status"):
         progress[case_id][1] += 1
         progress[case_id][0] += status == CaseNeed.Outcome.ACHIEVED
     return {k: (v[0], v[1]) for k, v in progress.items()}
@@ -318,7 +320,7 @@ class CaseloadRow:
 def _caseload(viewer, cases) -> list[CaseloadRow]:
     cases = list(cases.select_related("family", "lead_practitioner", "team"))
     missing = _visible_adults_without_consent(viewer, cases)
-    progress = plan_progress(cases)
+    progress = plan_progress(cases, viewer=viewer)
     rows = [CaseloadRow(case=c, next_action=next_action(c, adults_without_consent=missing.get(c.pk, 0)),
                         needs_met=progress.get(c.pk, (0, 0))[0], needs_total=progress.get(c.pk, (0, 0))[1])
             for c in cases]

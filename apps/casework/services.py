@@ -185,6 +185,9 @@ def statutory_basis_record(*, case: Case, basis: str, by, request=None) -> Case:
     if not basis.strip():
         raise CaseStateError("Give the statutory basis for sharing without consent")
     case = _locked(case)
+    if not case.is_open:
+        raise CaseStateError(
+            f"Case {case.reference} is {case.get_state_display().lower()}: a statutory basis is recorded on open cases")
     case.statutory_basis, case.statutory_recorded_by, case.statutory_recorded_at = basis.strip(), by, timezone.now()
     case.save(update_fields=["statutory_basis", "statutory_recorded_by", "statutory_recorded_at", "updated_at"])
     audit_record(action=AuditEvent.Action.CASE_CHANGE, request=request, user=by, subject_type="case",
@@ -199,11 +202,10 @@ def case_allocate(*, case: Case, lead, team, by, request=None, on: dt.date | Non
     from apps.accounts.access import CASEWORK, Viewer
 
     case = _locked(case)
-    missing = consent_missing(case)
-    if missing:
-        raise CaseStateError(
-            f"Consent is not recorded as given for {len(missing)} adult{'s' if len(missing) != 1 else ''} "
-            "and no statutory basis to share without consent is recorded")
+    if consent_missing(case):
+        # no count and no names: the adults counted here include any the reader may not see (non-interference)
+        raise CaseStateError("Consent is not recorded as given for every adult in the family, and no statutory "
+                             "basis to share without consent is recorded")
     if not any(CASEWORK in r.capabilities for r in Viewer.for_user(lead).access.roles):
         raise CaseStateError(f"{lead.get_username()} has no role that works cases")
     if not team.memberships.filter(user=lead).exists():
@@ -282,6 +284,8 @@ def team_member_add(*, case: Case, by, name: str, agency: str, role: str, date_f
     """Add a professional to the case's team around the family (by hand), with how to reach them."""
     from .models import TeamMember
 
+    if date_from > _today():
+        raise CaseStateError("The date they started working with the family cannot be in the future")
     if date_to is not None and date_to < date_from:
         raise CaseStateError("The end date must be on or after the start date")
     member = TeamMember.objects.create(case=case, name=name.strip(), agency=agency.strip(), role=role.strip(),

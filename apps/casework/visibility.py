@@ -8,15 +8,19 @@ restricted families, roles without case access) **and** the viewer has a part in
 * ``casework.claims``: cases past closure (what claims and the quarterly return are made from).
 
 Anything else is a 404, as if the case did not exist.
+
+Inside a visible case, a confirmed need (``CaseNeed``) is seen by a reader when it concerns no one, or at least
+one of its members is visible to them (``case_need_q``): a need about members the reader may not see only
+(a child restricted since) is, for them, no need: not listed, not counted.
 """
 
 from __future__ import annotations
 
 from django.db import models
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 
 from apps.accounts.access import CASE_CLAIMS, CASE_TRIAGE, CASEWORK
-from apps.people.visibility import NOTHING, family_q
+from apps.people.visibility import NOTHING, family_q, person_q
 
 PAST_CLOSURE = ("closed", "outcome_checked", "claimed")
 
@@ -48,3 +52,11 @@ class CaseQuerySet(models.QuerySet):
     def visible_to(self, viewer):
         """The cases ``viewer`` may read."""
         return self.filter(case_q(viewer))
+
+
+def case_need_q(viewer) -> Q:
+    """Confirmed needs (``CaseNeed``) the viewer sees: about no one, or about at least one member they may see."""
+    from .models import CaseNeed
+
+    members = CaseNeed.persons.through.objects.filter(caseneed_id=OuterRef("pk"))
+    return ~Q(Exists(members)) | Q(Exists(members.filter(person_q(viewer, via="person__"))))

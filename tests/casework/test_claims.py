@@ -171,6 +171,7 @@ def test_the_claim_csv_carries_no_personal_data(fam, users):
     assert fam["home"].postcode not in body and fam["home"].street not in body
     event = AuditEvent.objects.filter(action=AuditEvent.Action.EXPORT, subject_type="claims").get()
     assert (event.result_count, event.details["quarter"]) == (1, "2026-Q1")
+    assert event.record_ids == [str(fam["family"].pk)]  # the export names the families it carried
     assert _client(pm).get(reverse("casework:claims_csv"), {"quarter": "2026-Q5"}).status_code == 404
 
 

@@ -154,6 +154,10 @@ def test_acknowledgement_records_the_police_reference(client, users, made):
 
     refused = client.post(url, {"police_reference": "  "})
     assert refused.status_code == 400 and b"Enter the police reference" in refused.content
+    too_long = client.post(url, {"police_reference": "ASC-" + "9" * 60})  # not cut to fit: refused
+    assert too_long.status_code == 400 and b"60 characters" in too_long.content
+    marker.refresh_from_db()
+    assert marker.status == R.Status.EXPORTED and not marker.police_reference
     assert client.post(url, {"police_reference": "ASC-MK-2025-0042"}).status_code == 302
 
     marker.refresh_from_db()

@@ -59,7 +59,7 @@ def test_a_second_open_case_is_refused(identified_case, users, case_family):
 
 
 def test_allocation_without_consent_is_refused(consent_case, team, users):
-    with pytest.raises(CaseStateError, match="Consent is not recorded as given for 1 adult"):
+    with pytest.raises(CaseStateError, match="Consent is not recorded as given for every adult"):
         case_allocate(case=consent_case, lead=users["key-worker"], team=team, by=users["early-help-manager"])
     consent_case.refresh_from_db()
     assert consent_case.state == Case.State.CONSENT and consent_case.lead_practitioner is None
