@@ -19,7 +19,7 @@ from django.utils import timezone
 
 from apps.accounts.access import CASE_TRIAGE, CASEWORK
 from apps.indicators.models import Badge, FamilyCriteria
-from apps.indicators.selectors import family_criteria_for, visible_badges
+from apps.indicators.selectors import eligible_families_by_priority, family_criteria_for, visible_badges
 from apps.people.models import Family, FamilyMembership
 from apps.people.visibility import family_q, person_q
 
@@ -98,10 +98,9 @@ def eligible_families(*, viewer, area: str = "", badge: str = "", problems: int 
     from django.db import connection
 
     from apps.accounts.models import Section
-    from apps.indicators.selectors import priority_order
 
     # the one rule as a Q on the joined family (family_q), which PostgreSQL plans better than ``family__in``
-    criteria = FamilyCriteria.objects.filter(is_eligible=True).filter(family_q(viewer, via="family__"))
+    criteria = eligible_families_by_priority().filter(family_q(viewer, via="family__"))
     if area:
         criteria = criteria.filter(family__household__address__area=area)
     reference = reference.strip().upper()
@@ -112,8 +111,7 @@ def eligible_families(*, viewer, area: str = "", badge: str = "", problems: int 
         criteria = criteria.filter(Exists(open_cases))
     elif has_case == "no":
         criteria = criteria.exclude(Exists(open_cases))
-    order = priority_order()
-    by_needs = order[0] == "-need_count"
+    by_needs = criteria.query.order_by[0] == "-need_count"  # the framework's order (``priority_order``)
 
     # the families whose stored criteria count a member the reader may not see, or all when a section is hidden
     if viewer.sections >= set(Section.objects.values_list("code", flat=True)):
@@ -134,7 +132,6 @@ def eligible_families(*, viewer, area: str = "", badge: str = "", problems: int 
     elif badge:  # SQLite (development): the badge test in Python
         stored = stored.filter(family_id__in=[family_id for family_id, codes in stored.values_list(
             "family_id", "badges") if badge in codes])
-    stored = stored.order_by(*order)
 
     views = {family.pk: family_criteria_for(viewer=viewer, family=family)
              for family in Family.objects.filter(pk__in=recompute)} if recompute else {}
