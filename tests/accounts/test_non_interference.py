@@ -173,7 +173,8 @@ def _casework_claims(users, *, family, secret, hidden, mum):
 
 
 def _delete_family(family) -> None:
-    """The family with its cases (and their claims): as if it had never been worked with."""
+    """The family with its cases (and their claims; transitions, consent, needs, notifications and marker requests
+    go with the cases): as if it had never been worked with."""
     from apps.casework.models import Case, Claim
 
     Claim.objects.filter(case__family=family).delete()
@@ -395,12 +396,6 @@ def _delete_person(person) -> None:
     SourceRecord.objects.filter(person=person).delete()
     Consent.objects.filter(person=person).delete()
     person.delete()
-
-
-def _delete_family(family) -> None:
-    """The family and its cases (their transitions and consent go with them)."""
-    Case.objects.filter(family=family).delete()
-    family.delete()
 
 
 def test_a_restricted_person_leaves_no_trace(world, make_user):
