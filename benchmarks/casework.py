@@ -6,13 +6,19 @@ The database must already hold a population with family criteria (e.g. ``--scale
 refreshed). The script makes (once) a manager, 20 key workers in two teams and ``--cases`` open cases on
 the highest-priority eligible families (through the services, allocated on a statutory basis), then
 requests each page ``--requests`` times through Django's test client (middleware, the visibility rule and
-the audit write included) and prints p50 and p95 per page.
+the audit write included) and prints p50 and p95 per page, with the load average. Then, unless
+``--outcomes-closed 0``, the nightly outcome check (``benchmarks/outcomes.py``) over that many closed cases due
+for the sustained decision (and ``--outcomes-open`` open plans), seeded and rolled back, so the database is left as
+it was. ``--restricted N`` also times the eligible list with N members of eligible families restricted (rolled
+back): each such family is recomputed for the reader.
 """
 
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import os
+import random
 import statistics
 import sys
 import time
@@ -40,6 +46,7 @@ from apps.casework.services import (
     statutory_basis_record,
 )
 from apps.indicators.models import FamilyCriteria
+from apps.people.models import FamilyMembership, Person
 
 PASSWORD = "Bench-casework-2026"  # noqa: S105 (benchmark users on a local copy, signed in with force_login)
 
@@ -88,10 +95,39 @@ def measure(client, url, n):
     return statistics.median(times), times[int(0.95 * (len(times) - 1))]
 
 
+def load() -> str:
+    return f"load average {os.getloadavg()[0]:.1f}"
+
+
+def with_restricted(count: int, client, n: int) -> None:
+    """The eligible list while ``count`` members of eligible families are restricted (rolled back)."""
+    from django.db import transaction
+
+    with transaction.atomic():
+        families = list(FamilyCriteria.objects.filter(is_eligible=True).values_list("family_id", flat=True))
+        members = list(FamilyMembership.objects.filter(family_id__in=families).values_list("person_id", flat=True))
+        Person.objects.filter(pk__in=random.Random(3).sample(members, count)).update(is_restricted=True)
+        for label, url in (("page 1", reverse("casework:eligible")),
+                           ("page 40", reverse("casework:eligible") + "?page=40")):
+            p50, p95 = measure(client, url, n)
+            print(f"eligible, {label}, {count} restricted   p50 {p50:6.1f} ms  p95 {p95:6.1f} ms  ({load()})")
+        transaction.set_rollback(True)
+
+
+def outcomes(closed: int, open_: int) -> None:
+    spec = importlib.util.spec_from_file_location("outcomes_bench", ROOT / "benchmarks" / "outcomes.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    module.run(closed=closed, open_=open_, keep=False)
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--cases", type=int, default=1000)
     parser.add_argument("--requests", type=int, default=40)
+    parser.add_argument("--restricted", type=int, default=0)
+    parser.add_argument("--outcomes-closed", type=int, default=2000)
+    parser.add_argument("--outcomes-open", type=int, default=1000)
     args = parser.parse_args()
     manager, workers = world(args.cases)
     print(f"families {FamilyCriteria.objects.count()}, eligible {FamilyCriteria.objects.filter(is_eligible=True).count()}, "
@@ -104,6 +140,7 @@ def main():
     pages = [
         ("eligible, page 1", as_manager, eligible),
         ("eligible, page 40", as_manager, f"{eligible}?page=40"),
+        ("eligible, badge DA", as_manager, f"{eligible}?badge=DA"),
         ("eligible, area + badge", as_manager, f"{eligible}?area=south&badge=DA"),
         ("eligible, 3 problems, no case", as_manager, f"{eligible}?problems=3&has_case=no"),
         ("eligible, reference", as_manager, f"{eligible}?reference=F0001"),
@@ -114,7 +151,11 @@ def main():
     ]
     for label, client, url in pages:
         p50, p95 = measure(client, url, args.requests)
-        print(f"{label:32} p50 {p50:6.1f} ms  p95 {p95:6.1f} ms")
+        print(f"{label:32} p50 {p50:6.1f} ms  p95 {p95:6.1f} ms  ({load()})")
+    if args.restricted:
+        with_restricted(args.restricted, as_manager, args.requests)
+    if args.outcomes_closed:
+        outcomes(args.outcomes_closed, args.outcomes_open)
 
 
 if __name__ == "__main__":

@@ -6,8 +6,8 @@ benefit indicators. Times ``outcomes_check`` alone (what it adds to a full refre
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/tf_outcomes_bench .venv/bin/python manage.py migrate
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/tf_outcomes_bench .venv/bin/python benchmarks/outcomes.py
 
-Seeds its own rows (families F8xxxxx) the first time; the check runs in a transaction rolled back afterwards,
-so it can be repeated.
+Seeds its own rows (families F8xxxxx) the first time (kept, unless ``--no-keep``); the check runs in a transaction
+rolled back afterwards, so it can be repeated. ``benchmarks/casework.py`` runs it too (``--outcomes-closed``).
 """
 
 from __future__ import annotations
@@ -92,21 +92,32 @@ def seed(closed: int, open_: int) -> None:
          for k in ((2, 3) if j == 0 else (0, 1, 2, 3))], batch_size=5000)
 
 
+def run(*, closed: int, open_: int, keep: bool = True) -> float:
+    """Seed (unless seeded) and time ``outcomes_check``; with ``keep=False`` the seed is rolled back too."""
+    with transaction.atomic():
+        if not Family.objects.filter(reference__startswith="F8").exists():
+            started = time.monotonic()
+            with transaction.atomic():
+                seed(closed, open_)
+            print(f"seeded {closed} closed and {open_} open cases in {time.monotonic() - started:.1f} s")
+        with transaction.atomic():
+            started = time.monotonic()
+            counts = outcomes_check(as_of=AS_OF, progress=lambda stage, **figures: print(stage, figures))
+            seconds = time.monotonic() - started
+            print(f"outcomes_check: {seconds:.1f} s, {counts} (load average {os.getloadavg()[0]:.1f})")
+            transaction.set_rollback(True)
+        if not keep:
+            transaction.set_rollback(True)
+    return seconds
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--closed", type=int, default=5000)
     parser.add_argument("--open", type=int, default=1000)
+    parser.add_argument("--no-keep", action="store_true", help="roll the seeded rows back afterwards")
     args = parser.parse_args()
-    if not Family.objects.filter(reference__startswith="F8").exists():
-        started = time.monotonic()
-        with transaction.atomic():
-            seed(args.closed, args.open)
-        print(f"seeded in {time.monotonic() - started:.1f} s")
-    with transaction.atomic():
-        started = time.monotonic()
-        counts = outcomes_check(as_of=AS_OF, progress=lambda stage, **figures: print(stage, figures))
-        print(f"outcomes_check: {time.monotonic() - started:.1f} s, {counts}")
-        transaction.set_rollback(True)
+    run(closed=args.closed, open_=args.open, keep=not args.no_keep)
 
 
 if __name__ == "__main__":

@@ -74,8 +74,12 @@ class EligiblePage:
     family_ids: list[int] = field(default_factory=list)
 
 
-def _sort_key(problem_count, max_risk, cost, family_id):
-    return (-problem_count, -float(max_risk), -float(cost), family_id)
+def _sort_key(by_needs: bool, need_count, problem_count, max_risk, cost, family_id) -> tuple:
+    """A family's place in ``priority_order`` (what the framework counts first, then risk, then cost)."""
+    return (-need_count if by_needs else 0, -problem_count, -float(max_risk), -float(cost), family_id)
+
+
+KEY_FIELDS = ("need_count", "problem_count", "max_risk", "estimated_cost", "family_id")
 
 
 def eligible_families(*, viewer, area: str = "", badge: str = "", problems: int | None = None,
@@ -84,14 +88,15 @@ def eligible_families(*, viewer, area: str = "", badge: str = "", problems: int 
 
     The stored criteria (the refresh's, over every member and every section) are what the reader would be
     shown for a family whose current members they may all see, when their role sees every section: those
-    families are filtered and ordered in the database, in one pass that reads only each visible eligible
-    family's priority keys (the visibility rule is evaluated once), then counted and paged; only the page's
-    rows are read whole. The others (a
-    family with a current restricted member, or every family for a role that does not see every section) are
-    computed by ``apps.indicators.selectors.family_criteria_for`` (the family page's own computation) and
-    merged in: a family eligible only because of what the reader may not see is not listed, and a badge or a
-    problem count comes only from what they may see.
+    families are filtered, ordered, counted and paged in the database (the visibility rule as a semi-join,
+    the page by ``LIMIT``), and only the page's rows are read. The others (a family with a current
+    restricted member, or every family for a role that does not see every section) are computed by
+    ``apps.indicators.selectors.family_criteria_for`` (the family page's own computation) and merged into
+    the order: a family eligible only because of what the reader may not see is not listed, and a badge or
+    a problem count comes only from what they may see.
     """
+    from django.db import connection
+
     from apps.accounts.models import Section
 
     # the one rule as a Q on the joined family (family_q), which PostgreSQL plans better than ``family__in``
@@ -106,44 +111,55 @@ def eligible_families(*, viewer, area: str = "", badge: str = "", problems: int 
         criteria = criteria.filter(Exists(open_cases))
     elif has_case == "no":
         criteria = criteria.exclude(Exists(open_cases))
+    by_needs = criteria.query.order_by[0] == "-need_count"  # the framework's order (``priority_order``)
 
-    sees_all = viewer.sections >= set(Section.objects.values_list("code", flat=True))
-    # one pass over the visible eligible families: their priority keys, read in priority order
-    keys = list(criteria.values_list("family_id", "problem_count", "max_risk", "estimated_cost", "as_of", "badges"))
     # the families whose stored criteria count a member the reader may not see, or all when a section is hidden
-    restricted_spells = defaultdict(list)
-    if sees_all:
+    if viewer.sections >= set(Section.objects.values_list("code", flat=True)):
+        spells = defaultdict(list)
         for family_id, date_from, date_to in FamilyMembership.objects.filter(person__is_restricted=True).values_list(
                 "family_id", "date_from", "date_to"):
-            restricted_spells[family_id].append((date_from, date_to))
-    keys = [(family_id, count, risk, cost, not sees_all or any(
-        (start is None or start <= as_of) and (end is None or end >= as_of) for start, end in restricted_spells[family_id]),
-        badges) for family_id, count, risk, cost, as_of, badges in keys]
-    views = {}
-    if any(key[4] for key in keys):
-        for family in Family.objects.filter(pk__in=[key[0] for key in keys if key[4]]):
-            views[family.pk] = family_criteria_for(viewer=viewer, family=family)
-    ordered = []
-    for family_id, problem_count, max_risk, cost, recompute, stored_badges in keys:
-        if not recompute:
-            if badge and badge not in stored_badges or problems is not None and problem_count != problems:
-                continue
-            ordered.append((_sort_key(problem_count, max_risk, cost, family_id), family_id))
-            continue
-        view = views.get(family_id)
+            spells[family_id].append((date_from, date_to))
+        recompute = [family_id for family_id, as_of in criteria.filter(family_id__in=list(spells)).values_list(
+            "family_id", "as_of") if any((start is None or start <= as_of) and (end is None or end >= as_of)
+                                         for start, end in spells[family_id])] if spells else []
+        stored = criteria.exclude(family_id__in=recompute) if recompute else criteria
+    else:
+        recompute, stored = list(criteria.values_list("family_id", flat=True)), criteria.none()
+    if problems is not None:
+        stored = stored.filter(problem_count=problems)
+    if badge and connection.features.supports_json_field_contains:
+        stored = stored.filter(badges__contains=[badge])
+    elif badge:  # SQLite (development): the badge test in Python
+        stored = stored.filter(family_id__in=[family_id for family_id, codes in stored.values_list(
+            "family_id", "badges") if badge in codes])
+
+    views = {family.pk: family_criteria_for(viewer=viewer, family=family)
+             for family in Family.objects.filter(pk__in=recompute)} if recompute else {}
+    merged = []  # the recomputed families the reader is shown, in priority order
+    for family_id, view in views.items():
         if view is None or not view.is_eligible:
             continue
-        if badge and badge not in view.badges or problems is not None and view.criteria.problem_count != problems:
-            continue
         c = view.criteria
-        ordered.append((_sort_key(c.problem_count, c.max_risk, c.estimated_cost, family_id), family_id))
-    if views:
-        ordered.sort()
+        if badge and badge not in view.badges or problems is not None and c.problem_count != problems:
+            continue
+        merged.append((_sort_key(by_needs, c.need_count, c.problem_count, c.max_risk, c.estimated_cost, family_id),
+                       family_id))
+    merged.sort()
 
-    total = len(ordered)
+    total = stored.count() + len(merged)
     pages = max(1, -(-total // PAGE_SIZE))
     page = min(max(1, page), pages)
-    page_ids = [family_id for _, family_id in ordered[(page - 1) * PAGE_SIZE: page * PAGE_SIZE]]
+    first, last = (page - 1) * PAGE_SIZE, page * PAGE_SIZE
+    # at most len(merged) recomputed families come before a stored one, so the page's stored families are among
+    # stored ranks [first - len(merged), last); each family's place is its rank plus what precedes it in the other
+    low = max(0, first - len(merged))
+    window = [(_sort_key(by_needs, *key[:4], key[4]), key[4]) for key in stored.values_list(*KEY_FIELDS)[low:last]]
+    placed = []
+    for rank, (key, family_id) in enumerate(window, start=low):
+        placed.append((rank + sum(1 for other, _ in merged if other < key), family_id))
+    for rank, (key, family_id) in enumerate(merged):
+        placed.append((rank + low + sum(1 for other, _ in window if other < key), family_id))
+    page_ids = [family_id for place, family_id in sorted(placed) if first <= place < last]
     by_id = {row.family_id: row for row in FamilyCriteria.objects.filter(family_id__in=page_ids).select_related(
         "family__household__address")}
     chosen = [(None, by_id[family_id], views.get(family_id)) for family_id in page_ids]

@@ -68,6 +68,8 @@ class Person(models.Model):
             models.Index(fields=["nhs_number"]),
             models.Index(fields=["upn"]),
             models.Index(fields=["ni_number"]),
+            # the few restricted people: the visibility rule's "not restricted" test on a person id (visibility.py)
+            models.Index(fields=["id"], condition=models.Q(is_restricted=True), name="person_restricted_idx"),
         ]
 
     def __str__(self) -> str:
@@ -194,7 +196,12 @@ class FamilyMembership(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["family", "person", "date_from"], name="unique_membership_spell")]
-        indexes = [models.Index(fields=["person"])]
+        indexes = [
+            models.Index(fields=["person"]),
+            # "a family is visible only with a child the reader may see" (visibility.py), read from the index alone
+            models.Index(fields=["family"], include=["person"], condition=models.Q(role="child"),
+                         name="membership_child_idx"),
+        ]
 
 
 class Relationship(models.Model):

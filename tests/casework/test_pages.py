@@ -217,3 +217,29 @@ def test_a_family_eligible_only_through_a_restricted_member_is_not_listed(users)
     assert FamilyCriteria.objects.get(family=family).is_eligible
     page = signed_in(users["early-help-manager"]).get(reverse("casework:eligible")).content.decode()
     assert family.reference not in page
+
+
+def test_the_eligible_list_pages_a_recomputed_family_in_its_place(users, monkeypatch):
+    """A family with a restricted member is computed for the reader and merged into the priority order: paged one
+    family at a time, every family comes once, in the order of the whole list, and the total counts it."""
+    from apps.accounts.access import Viewer
+    from apps.casework import selectors
+    from apps.indicators.models import FamilyCriteria
+
+    families = [factories.family()["family"] for _ in range(4)]
+    middle = families[1]
+    hidden = factories.person(forename="Ruth", surname="Secretson", dob=dt.date(1980, 1, 1), is_restricted=True,
+                              restriction_reason="Staff")
+    FamilyMembership.objects.create(family=middle, person=hidden, role="other_adult", date_from=dt.date(2019, 1, 1))
+    # the last two come after the recomputed one (lower risk and cost, as stored), so it lands mid-list
+    FamilyCriteria.objects.filter(family__in=families[2:]).update(max_risk=0, estimated_cost=0)
+    viewer = Viewer.for_user(users["early-help-manager"])
+    whole = selectors.eligible_families(viewer=viewer)
+    assert whole.total == 4 and sorted(whole.family_ids) == sorted(f.pk for f in families)
+    assert whole.family_ids.index(middle.pk) < 2
+    monkeypatch.setattr(selectors, "PAGE_SIZE", 1)
+    pages = [selectors.eligible_families(viewer=viewer, page=n) for n in (1, 2, 3, 4)]
+    assert [p.total for p in pages] == [4, 4, 4, 4]
+    assert [family_id for p in pages for family_id in p.family_ids] == whole.family_ids
+    only = [selectors.eligible_families(viewer=viewer, page=n, reference=middle.reference) for n in (1, 2)]
+    assert [p.family_ids for p in only] == [[middle.pk], [middle.pk]]  # a page past the end is the last page
