@@ -14,7 +14,8 @@ import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from django.db.models import Exists, OuterRef, Q
+from django.db import models as dm
+from django.db.models import Exists, F, OuterRef, Q
 from django.utils import timezone
 
 from apps.accounts.access import CASE_TRIAGE, CASEWORK
@@ -333,25 +334,45 @@ class CaseloadRow:
     needs_total: int
 
 
-def _caseload(viewer, cases) -> list[CaseloadRow]:
-    cases = list(cases.select_related("family", "lead_practitioner", "team"))
+def _rows(viewer, cases) -> list[CaseloadRow]:
+    """The rows of some cases (one page), with what needs doing next and plan progress, in the order given."""
+    cases = list(cases)
     missing = _visible_adults_without_consent(viewer, cases)
     progress = plan_progress(cases, viewer=viewer)
-    rows = [CaseloadRow(case=c, next_action=next_action(c, adults_without_consent=missing.get(c.pk, 0)),
+    return [CaseloadRow(case=c, next_action=next_action(c, adults_without_consent=missing.get(c.pk, 0)),
                         needs_met=progress.get(c.pk, (0, 0))[0], needs_total=progress.get(c.pk, (0, 0))[1])
             for c in cases]
-    rows.sort(key=lambda r: (not r.case.is_open, not (r.next_action and r.next_action.overdue),
-                             r.case.next_review_on or dt.date.max, r.case.reference))
-    return rows
 
 
-def my_caseload(*, viewer) -> list[CaseloadRow]:
+class Caseload:
+    """A caseload in its order (open first, then overdue reviews, then by next review, then reference), counted
+    and paged in the database: ``len()`` is one count, a slice builds the rows of that page only."""
+
+    def __init__(self, viewer, cases):
+        today = _today()
+        self.viewer = viewer
+        self.cases = cases.select_related("family", "lead_practitioner", "team").annotate(
+            closed_rank=dm.Case(dm.When(state__in=Case.OPEN_STATES, then=0), default=1),
+            overdue_rank=dm.Case(dm.When(state=S.PLAN_AGREED, next_review_on__lt=today, then=0), default=1),
+        ).order_by("closed_rank", "overdue_rank", F("next_review_on").asc(nulls_last=True), "reference")
+        self._total = None
+
+    def __len__(self) -> int:
+        if self._total is None:
+            self._total = self.cases.count()
+        return self._total
+
+    def __getitem__(self, index: slice) -> list[CaseloadRow]:
+        return _rows(self.viewer, self.cases[index])
+
+
+def my_caseload(*, viewer) -> Caseload:
     """The cases the viewer leads (open first, overdue reviews first), with what needs doing next."""
-    return _caseload(viewer, Case.objects.visible_to(viewer).filter(lead_practitioner=viewer.user).exclude(
+    return Caseload(viewer, Case.objects.visible_to(viewer).filter(lead_practitioner=viewer.user).exclude(
         state__in=[S.CLAIMED]))
 
 
-def team_cases(*, viewer, team_id: int | None = None, open_only: bool = True) -> list[CaseloadRow]:
+def team_cases(*, viewer, team_id: int | None = None, open_only: bool = True) -> Caseload:
     """Cases of the teams the viewer manages, and cases not yet allocated to a team."""
     managed = sorted(managed_team_ids(viewer))
     cases = Case.objects.visible_to(viewer).filter(Q(team_id__in=managed) | Q(team__isnull=True))
@@ -359,7 +380,7 @@ def team_cases(*, viewer, team_id: int | None = None, open_only: bool = True) ->
         cases = cases.filter(team_id=team_id)
     if open_only:
         cases = cases.filter(state__in=Case.OPEN_STATES)
-    return _caseload(viewer, cases)
+    return Caseload(viewer, cases)
 
 
 def managed_teams(viewer):
