@@ -122,15 +122,12 @@ def case_seek_consent(*, case: Case, by, request=None) -> Case:
 
 def adult_members(case: Case, *, on: dt.date | None = None) -> list:
     """The family's current adult members (consent is sought from them)."""
+    from apps.indicators.selectors import current_on_q
     from apps.people.models import FamilyMembership
 
-    on = on or _today()
-    return [
-        m.person for m in FamilyMembership.objects.filter(family_id=case.family_id)
-        .exclude(role=FamilyMembership.Role.CHILD)
-        .select_related("person").order_by("person_id")
-        if (m.date_from is None or m.date_from <= on) and (m.date_to is None or m.date_to >= on)
-    ]
+    memberships = (FamilyMembership.objects.filter(current_on_q(on or _today()), family_id=case.family_id)
+                   .exclude(role=FamilyMembership.Role.CHILD).select_related("person").order_by("person_id"))
+    return [m.person for m in memberships]
 
 
 def consent_in_force(case: Case) -> dict[int, Consent]:
